@@ -1,0 +1,45 @@
+//! `ledge`: Ledge from a terminal.
+//!
+//! A thin shell: it parses arguments, looks up the environment (`LEDGE_HOME`,
+//! `LEDGE_MODEL_PATH`, `LEDGE_LOG`) and the platform folders, calls the core crates, and
+//! prints. Logic belongs in the crates, not here.
+
+mod doctor;
+mod environment;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Ledge: a private assistant that answers from your own files, on your own machine.
+#[derive(Debug, Parser)]
+#[command(name = "ledge", version, about, long_about = None)]
+#[command(
+    after_help = "Ledge keeps all its state in one data folder: $LEDGE_HOME when set, \
+    otherwise the platform's application data folder. Nothing leaves this machine."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check that Ledge can run here: MLX device, BLAS, data folder, models found.
+    Doctor(doctor::Args),
+}
+
+fn main() -> ExitCode {
+    environment::init_logging();
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Command::Doctor(args) => doctor::run(&args),
+    };
+    match outcome {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

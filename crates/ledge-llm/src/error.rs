@@ -1,0 +1,16 @@
+//! The one error type of `ledge-llm`.
+
+/// What can go wrong in the model runtime.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// MLX rejected an operation or failed while computing it.
+    #[error("MLX failed: {0}")]
+    Mlx(#[from] mlx_rs::error::Exception),
+    /// An array did not have the data type or shape the runtime asked for.
+    #[error("unexpected MLX array: {0}")]
+    ArrayAccess(#[from] mlx_rs::error::AsSliceError),
+}
+
+/// `Result` with this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

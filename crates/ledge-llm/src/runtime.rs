@@ -1,0 +1,147 @@
+//! The MLX runtime of this process: which device computes, which MLX library and BLAS serve
+//! it, and how fast a matrix product runs on it.
+
+mod blas;
+
+use std::ffi::CStr;
+use std::fmt;
+use std::time::{Duration, Instant};
+
+use mlx_rs::{Array, Device, DeviceType};
+
+pub use blas::BlasLibrary;
+
+/// Where MLX runs the model's arithmetic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ComputeDevice {
+    /// The CPU (Linux and other machines without Metal).
+    Cpu,
+    /// The GPU through Metal (Apple Silicon).
+    Gpu,
+}
+
+impl fmt::Display for ComputeDevice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ComputeDevice::Cpu => "cpu",
+            ComputeDevice::Gpu => "gpu (Metal)",
+        })
+    }
+}
+
+/// The MLX runtime as set up for this process by [`Runtime::init`].
+#[derive(Debug, Clone)]
+pub struct Runtime {
+    device: ComputeDevice,
+    mlx_version: String,
+    blas: BlasLibrary,
+}
+
+impl Runtime {
+    /// Chooses the compute device and reads what serves it.
+    ///
+    /// MLX's default device is the GPU. Where Metal is missing (every non-Apple machine) the
+    /// default becomes the CPU before anything is computed; calling this more than once is
+    /// harmless.
+    pub fn init() -> crate::Result<Runtime> {
+        let device = if metal_available() {
+            ComputeDevice::Gpu
+        } else {
+            Device::set_default(&Device::cpu());
+            ComputeDevice::Cpu
+        };
+        let actual = Device::try_default()?.get_type()?;
+        let device = match actual {
+            DeviceType::Cpu => ComputeDevice::Cpu,
+            DeviceType::Gpu => device,
+        };
+        let runtime = Runtime {
+            device,
+            mlx_version: mlx_version(),
+            blas: BlasLibrary::detect(),
+        };
+        tracing::debug!(?runtime, "MLX runtime ready");
+        Ok(runtime)
+    }
+
+    /// The device MLX computes on by default.
+    pub fn device(&self) -> ComputeDevice {
+        self.device
+    }
+
+    /// The version of the MLX library this process loaded (not the one it was built against).
+    pub fn mlx_version(&self) -> &str {
+        &self.mlx_version
+    }
+
+    /// The BLAS library whose `cblas_sgemm` MLX's CPU kernels call.
+    pub fn blas(&self) -> &BlasLibrary {
+        &self.blas
+    }
+
+    /// Times `repeats` products of two random `n`×`n` f32 matrices on the default device,
+    /// after one warm-up product.
+    pub fn probe_matmul(&self, n: i32, repeats: u32) -> crate::Result<MatmulProbe> {
+        let key = mlx_rs::random::key(0)?;
+        let a = mlx_rs::random::normal::<f32>(&[n, n][..], None, None, &key)?;
+        let b = mlx_rs::random::normal::<f32>(&[n, n][..], None, None, &key)?;
+        let run = |a: &Array, b: &Array| -> crate::Result<()> {
+            let c = a.matmul(b)?;
+            c.eval()?;
+            Ok(())
+        };
+        a.eval()?;
+        b.eval()?;
+        run(&a, &b)?;
+        let started = Instant::now();
+        for _ in 0..repeats.max(1) {
+            run(&a, &b)?;
+        }
+        let per_product = started.elapsed() / repeats.max(1);
+        Ok(MatmulProbe { n, per_product })
+    }
+}
+
+/// The outcome of [`Runtime::probe_matmul`].
+#[derive(Debug, Clone, Copy)]
+pub struct MatmulProbe {
+    /// Side of the square matrices.
+    pub n: i32,
+    /// Mean wall time of one product.
+    pub per_product: Duration,
+}
+
+impl MatmulProbe {
+    /// Throughput in GFLOP/s (a product of two n×n matrices costs 2n³ flops).
+    pub fn gflops(&self) -> f64 {
+        let n = f64::from(self.n);
+        2.0 * n * n * n / self.per_product.as_secs_f64().max(f64::MIN_POSITIVE) / 1e9
+    }
+}
+
+fn metal_available() -> bool {
+    let mut available = false;
+    // SAFETY: mlx_metal_is_available writes one bool through a valid pointer.
+    let status = unsafe { mlx_sys::mlx_metal_is_available(&mut available) };
+    status == 0 && available
+}
+
+fn mlx_version() -> String {
+    // SAFETY: the string is created, filled by mlx_version, copied out, and freed here; the
+    // pointer from mlx_string_data lives until mlx_string_free.
+    unsafe {
+        let mut string = mlx_sys::mlx_string_new();
+        let version = if mlx_sys::mlx_version(&mut string) == 0 {
+            let data = mlx_sys::mlx_string_data(string);
+            if data.is_null() {
+                None
+            } else {
+                Some(CStr::from_ptr(data).to_string_lossy().into_owned())
+            }
+        } else {
+            None
+        };
+        mlx_sys::mlx_string_free(string);
+        version.unwrap_or_else(|| "unknown".to_owned())
+    }
+}

@@ -1,0 +1,189 @@
+//! Builds mlx-c 0.7.0 and generates its Rust bindings.
+//!
+//! * Linux: mlx-c is compiled against the prebuilt `libmlx.so` of the PyPI `mlx-cpu` wheel
+//!   (`MLX_C_USE_SYSTEM_MLX`), which `scripts/setup.sh` unpacks into `$LEDGE_DEPS_DIR`. Nothing
+//!   is downloaded here. GCC 12 lacks `std::format`, so a force-included header maps it to
+//!   `{fmt}`; `shim/linux_compat.c` supplies the few symbols mlx-rs expects from an Apple build.
+//! * macOS: MLX is built from source with Metal and Accelerate, as upstream mlx-sys does
+//!   (CMake fetches MLX v0.32.2). Not verified by our CI; see README.md.
+//!
+//! Final binaries that link this crate must also call `ledge_build::link_mlx_runtime()` from
+//! their own build script: link arguments (rpath, OpenBLAS) do not propagate from here.
+
+use std::env;
+use std::path::{Path, PathBuf};
+
+fn main() {
+    println!("cargo:rerun-if-env-changed=LEDGE_DEPS_DIR");
+    println!("cargo:rerun-if-env-changed=LEDGE_MLX_C_DIR");
+    println!("cargo:rerun-if-changed=shim");
+
+    let target_os = env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
+    let deps_dir = env::var_os("LEDGE_DEPS_DIR").map(PathBuf::from);
+    let mlx_c = mlx_c_sources(deps_dir.as_deref());
+
+    match target_os.as_str() {
+        "linux" => build_linux(&mlx_c, &wheel_dir(deps_dir.as_deref())),
+        "macos" => build_macos(&mlx_c),
+        other => fail(&format!(
+            "mlx-sys: unsupported target OS '{other}' (Linux and macOS only)"
+        )),
+    }
+
+    generate_bindings(&mlx_c, &target_os);
+}
+
+fn fail(message: &str) -> ! {
+    panic!("\n\n{message}\n\n");
+}
+
+fn mlx_c_sources(deps_dir: Option<&Path>) -> PathBuf {
+    let dir = match (env::var_os("LEDGE_MLX_C_DIR"), deps_dir) {
+        (Some(dir), _) => PathBuf::from(dir),
+        (None, Some(deps)) => deps.join("mlx-sys-0.7.0/src/mlx-c"),
+        (None, None) => fail("mlx-sys: LEDGE_DEPS_DIR is not set; build from the Ledge checkout"),
+    };
+    if !dir.join("CMakeLists.txt").is_file() {
+        fail(&format!(
+            "mlx-sys: no mlx-c sources at {}.\nRun `scripts/setup.sh mlx` (or `make setup`) first.",
+            dir.display()
+        ));
+    }
+    println!(
+        "cargo:rerun-if-changed={}",
+        dir.join("CMakeLists.txt").display()
+    );
+    dir
+}
+
+fn wheel_dir(deps_dir: Option<&Path>) -> PathBuf {
+    let Some(deps) = deps_dir else {
+        fail("mlx-sys: LEDGE_DEPS_DIR is not set; build from the Ledge checkout");
+    };
+    let wheel = deps.join("mlx-cpu");
+    if !wheel.join("mlx/lib/libmlx.so").is_file() {
+        fail(&format!(
+            "mlx-sys: no libmlx.so under {}.\nRun `scripts/setup.sh mlx` (or `make setup`) first.",
+            wheel.display()
+        ));
+    }
+    wheel
+}
+
+fn shim_dir() -> PathBuf {
+    PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap_or_default()).join("shim")
+}
+
+fn build_linux(mlx_c: &Path, wheel: &Path) {
+    let shim = shim_dir();
+    let format_compat = shim.join("std_format_compat.h");
+    let mut config = cmake::Config::new(mlx_c);
+    config
+        .profile("Release")
+        .define("MLX_C_USE_SYSTEM_MLX", "ON")
+        .define("MLX_DIR", wheel.join("mlx/share/cmake/MLX"))
+        .define("MLX_C_BUILD_EXAMPLES", "OFF")
+        .define("BUILD_SHARED_LIBS", "OFF")
+        // libmlx.so is built with libstdc++; mlx-c must use the same C++ runtime.
+        .define("CMAKE_CXX_COMPILER", "g++")
+        .define("CMAKE_C_COMPILER", "gcc")
+        .cxxflag(format!("-include {}", format_compat.display()));
+    let dst = config.build();
+
+    cc::Build::new()
+        .file(shim.join("linux_compat.c"))
+        .include(mlx_c)
+        .warnings(true)
+        // mlx-c's array.h defines a static `mlx_array_empty` that a C file may not use.
+        .flag_if_supported("-Wno-unused-variable")
+        .compile("ledge_mlx_compat");
+
+    println!(
+        "cargo:rustc-link-search=native={}",
+        dst.join("lib").display()
+    );
+    println!("cargo:rustc-link-lib=static=mlxc");
+    println!(
+        "cargo:rustc-link-search=native={}",
+        wheel.join("mlx/lib").display()
+    );
+    println!("cargo:rustc-link-lib=dylib=mlx");
+    println!("cargo:rustc-link-lib=dylib=stdc++");
+    // Dependents' build scripts see these as DEP_MLX_LIB_DIR / DEP_MLX_BACKEND.
+    println!("cargo:lib_dir={}", wheel.join("mlx/lib").display());
+    println!("cargo:backend=cpu-wheel");
+}
+
+/// Unverified here (no macOS machine): mirrors upstream mlx-sys 0.7.0's Metal build.
+fn build_macos(mlx_c: &Path) {
+    let metal = env::var_os("CARGO_FEATURE_METAL").is_some();
+    let accelerate = env::var_os("CARGO_FEATURE_ACCELERATE").is_some();
+    let out_dir = PathBuf::from(env::var("OUT_DIR").unwrap_or_default());
+    let mut config = cmake::Config::new(mlx_c);
+    config
+        .profile("Release")
+        .define("MLX_C_BUILD_EXAMPLES", "OFF")
+        .define("BUILD_SHARED_LIBS", "OFF")
+        .define("MLX_BUILD_METAL", if metal { "ON" } else { "OFF" })
+        .define(
+            "MLX_BUILD_ACCELERATE",
+            if accelerate { "ON" } else { "OFF" },
+        );
+    if metal {
+        // mlx.metallib is looked up at this path at run time; keep it next to the build.
+        config.define("MLX_METAL_PATH", out_dir.join("metallib"));
+    }
+    if env::var_os("CARGO_FEATURE_METAL_JIT").is_some() {
+        config.define("MLX_METAL_JIT", "ON");
+    }
+    let dst = config.build();
+
+    println!(
+        "cargo:rustc-link-search=native={}",
+        dst.join("lib").display()
+    );
+    println!(
+        "cargo:rustc-link-search=native={}",
+        dst.join("build/_deps/mlx-build/mlx/io").display()
+    );
+    for lib in ["mlxc", "mlx", "gguflib"] {
+        println!("cargo:rustc-link-lib=static={lib}");
+    }
+    println!("cargo:rustc-link-lib=c++");
+    println!("cargo:rustc-link-lib=dylib=objc");
+    println!("cargo:rustc-link-lib=framework=Foundation");
+    if metal {
+        println!("cargo:rustc-link-lib=framework=Metal");
+    }
+    if accelerate {
+        println!("cargo:rustc-link-lib=framework=Accelerate");
+    }
+    println!("cargo:backend={}", if metal { "metal" } else { "cpu" });
+}
+
+fn generate_bindings(mlx_c: &Path, target_os: &str) {
+    let mut headers: Vec<PathBuf> = std::fs::read_dir(mlx_c.join("mlx/c"))
+        .unwrap_or_else(|e| fail(&format!("mlx-sys: cannot list mlx-c headers: {e}")))
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| path.extension().is_some_and(|ext| ext == "h"))
+        .collect();
+    headers.sort();
+
+    let mut builder = bindgen::Builder::default()
+        .clang_arg(format!("-I{}", mlx_c.display()))
+        // mlx-rs expects these two libc functions not to be re-declared by the bindings.
+        .blocklist_function("malloc")
+        .blocklist_function("realloc")
+        .parse_callbacks(Box::new(bindgen::CargoCallbacks::new()));
+    for header in &headers {
+        builder = builder.header(header.to_string_lossy());
+    }
+    let bindings = builder
+        .generate()
+        .unwrap_or_else(|e| fail(&format!("mlx-sys: bindgen failed on mlx-c headers: {e}")));
+    let out = PathBuf::from(env::var("OUT_DIR").unwrap_or_default()).join("bindings.rs");
+    bindings
+        .write_to_file(&out)
+        .unwrap_or_else(|e| fail(&format!("mlx-sys: cannot write {}: {e}", out.display())));
+    let _ = target_os;
+}

