@@ -5,7 +5,7 @@
 //! executables linking MLX (its binaries *and* its test binaries) calls
 //! [`link_mlx_runtime`] from its `build.rs`:
 //!
-//! ```no_run
+//! ```text
 //! // build.rs
 //! fn main() {
 //!     ledge_build::link_mlx_runtime();

@@ -13,7 +13,7 @@ use clap::{Parser, Subcommand};
 
 /// Ledge: a private assistant that answers from your own files, on your own machine.
 #[derive(Debug, Parser)]
-#[command(name = "ledge", version, about, long_about = None)]
+#[command(name = "ledge", version)]
 #[command(
     after_help = "Ledge keeps all its state in one data folder: $LEDGE_HOME when set, \
     otherwise the platform's application data folder. Nothing leaves this machine."

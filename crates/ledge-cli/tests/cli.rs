@@ -1,19 +1,25 @@
 //! The `ledge` binary as a person or a script runs it: a temporary `LEDGE_HOME`, the real
 //! models that `scripts/setup.sh` installed, real MLX.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test crate: a panic is a failure report
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use serde_json::Value;
 
 fn ledge(home: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ledge"))
+    ledge_command(home, args).output().expect("run ledge")
+}
+
+fn ledge_command(home: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_ledge"));
+    command
         .args(args)
         .env("LEDGE_HOME", home)
         .env("LEDGE_MODEL_PATH", repo_models())
-        .env_remove("LEDGE_LOG")
-        .output()
-        .expect("run ledge")
+        .env_remove("LEDGE_LOG");
+    command
 }
 
 fn repo_models() -> PathBuf {
@@ -35,6 +41,7 @@ fn help_names_the_commands() {
     let output = ledge(home.path(), &["--help"]);
     assert!(output.status.success());
     let text = stdout(&output);
+    assert!(text.contains("private assistant"), "{text}");
     assert!(text.contains("doctor"), "{text}");
     assert!(text.contains("LEDGE_HOME"), "{text}");
 }
@@ -115,4 +122,37 @@ fn doctor_fails_clearly_and_touches_nothing_when_the_data_folder_is_a_file() {
     let problems = report["problems"].to_string();
     assert!(problems.contains("is not a folder"), "{problems}");
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "the user's notes");
+}
+
+/// The BLAS check reads the dynamic linker, so it must notice when the slow reference BLAS
+/// bundled in the MLX wheel wins the symbol lookup (here forced with LD_PRELOAD).
+#[cfg(target_os = "linux")]
+#[test]
+fn doctor_notices_when_the_slow_reference_blas_serves_mlx() {
+    let wheel_libs = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.deps/mlx-cpu/mlx_cpu.libs");
+    let reference = std::fs::read_dir(&wheel_libs)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .find(|path| {
+            path.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("libblas")
+        })
+        .expect("the MLX wheel bundles a reference libblas");
+    let home = tempfile::tempdir().unwrap();
+    let output = ledge_command(home.path(), &["doctor", "--json"])
+        .env("LD_PRELOAD", &reference)
+        .output()
+        .unwrap();
+    // Slow is a warning, not a failure: Ledge still works.
+    assert!(output.status.success());
+    let report: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(report["mlx"]["blas"], "reference BLAS");
+    assert_eq!(report["mlx"]["blas_optimized"], false);
+    assert!(
+        report["warnings"].to_string().contains("30x slower"),
+        "{}",
+        report["warnings"]
+    );
 }

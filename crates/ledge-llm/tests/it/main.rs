@@ -1,4 +1,6 @@
 //! Integration tests of `ledge-llm`: one test binary, one module per area.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test crate: a panic is a failure report
+
 mod mlx_ops;
 mod runtime;
