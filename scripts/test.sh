@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Everything `make test` (and so CI) checks, after the set-up: formatting, lints with warnings
+# as errors, and every test of every crate. Ends with one total line over all test binaries.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+CARGO="${CARGO:-cargo}"
+
+"$CARGO" fmt --all -- --check
+"$CARGO" clippy --workspace --all-targets --locked -- -D warnings
+
+log="$(mktemp)"; trap 'rm -f "$log"' EXIT
+status=0
+"$CARGO" test --workspace --locked 2>&1 | tee "$log" || status=$?
+# cargo prints one "test result:" line per test binary; the last one is often a crate's empty
+# doc-test run, so sum them up for a closing line that says what ran.
+awk '/^test result:/ { passed += $4; failed += $6; ignored += $8 }
+     END { printf "tests: %d passed, %d failed, %d skipped\n", passed, failed, ignored }' "$log"
+exit "$status"
