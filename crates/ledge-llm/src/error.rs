@@ -1,5 +1,7 @@
 //! The one error type of `ledge-llm`.
 
+use std::path::PathBuf;
+
 /// What can go wrong in the model runtime.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -7,6 +9,22 @@ pub enum Error {
     /// MLX rejected an operation or failed while computing it.
     #[error("MLX failed: {0}")]
     Mlx(#[from] mlx_rs::error::Exception),
+    /// A model file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What the operating system said.
+        source: std::io::Error,
+    },
+    /// A model file is damaged, truncated or not what its name says.
+    #[error("{path}: {reason}")]
+    InvalidModel {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// An array did not have the data type or shape the runtime asked for.
     #[error("unexpected MLX array: {0}")]
     ArrayAccess(#[from] mlx_rs::error::AsSliceError),

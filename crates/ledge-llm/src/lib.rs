@@ -11,6 +11,7 @@
 //! token streaming with cancellation.
 
 mod error;
+pub mod gguf;
 mod model_files;
 mod runtime;
 

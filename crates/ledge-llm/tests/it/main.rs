@@ -2,5 +2,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test crate: a panic is a failure report
 
+mod gguf;
 mod mlx_ops;
 mod runtime;
