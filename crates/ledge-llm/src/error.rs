@@ -25,6 +25,20 @@ pub enum Error {
         /// What is wrong with it.
         reason: String,
     },
+    /// The model's architecture is not one Ledge can run.
+    #[error("{path}: unsupported model architecture `{architecture}`")]
+    UnsupportedArchitecture {
+        /// The model file.
+        path: PathBuf,
+        /// The architecture it declares.
+        architecture: String,
+    },
+    /// A model with that name is already installed.
+    #[error("a model is already installed at {path}")]
+    ModelExists {
+        /// The existing model folder.
+        path: PathBuf,
+    },
     /// An array did not have the data type or shape the runtime asked for.
     #[error("unexpected MLX array: {0}")]
     ArrayAccess(#[from] mlx_rs::error::AsSliceError),

@@ -69,7 +69,7 @@ impl GgufFile {
         for (name, info) in &content.tensor_infos {
             let elements = info.shape.elem_count();
             let block = info.ggml_dtype.block_size();
-            if elements % block != 0 {
+            if !elements.is_multiple_of(block) {
                 return Err(invalid(format!(
                     "tensor {name}: {elements} values do not fill whole {:?} blocks",
                     info.ggml_dtype

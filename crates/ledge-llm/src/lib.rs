@@ -12,6 +12,7 @@
 
 mod error;
 pub mod gguf;
+pub mod import;
 mod model_files;
 mod runtime;
 

@@ -3,5 +3,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test crate: a panic is a failure report
 
 mod gguf;
+mod import;
 mod mlx_ops;
 mod runtime;
