@@ -6,6 +6,8 @@
 
 mod doctor;
 mod environment;
+mod index;
+mod search;
 
 use std::process::ExitCode;
 
@@ -27,6 +29,10 @@ struct Cli {
 enum Command {
     /// Check that Ledge can run here: MLX device, BLAS, data folder, models found.
     Doctor(doctor::Args),
+    /// Manage the indexed folders: add, refresh, list, status, remove.
+    Index(index::Args),
+    /// Search the indexed files: ranked passages with file, lines and a snippet.
+    Search(search::Args),
 }
 
 fn main() -> ExitCode {
@@ -34,6 +40,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Doctor(args) => doctor::run(&args),
+        Command::Index(args) => index::run(&args),
+        Command::Search(args) => search::run(&args),
     };
     match outcome {
         Ok(code) => code,

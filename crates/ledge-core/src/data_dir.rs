@@ -105,6 +105,11 @@ impl DataDir {
         self.root.join("models")
     }
 
+    /// Where the file index lives (its SQLite catalog and full-text index).
+    pub fn index_dir(&self) -> PathBuf {
+        self.root.join("index")
+    }
+
     /// Whether only the owner can read the folder (always true where permissions are not
     /// Unix modes).
     pub fn is_private(&self) -> Result<bool> {
@@ -173,6 +178,8 @@ mod tests {
         .unwrap();
         assert_eq!(dir.root(), fs::canonicalize(&home).unwrap());
         assert_eq!(dir.source(), DataDirSource::LedgeHome);
+        assert_eq!(dir.index_dir(), dir.root().join("index"));
+        assert_eq!(dir.models_dir(), dir.root().join("models"));
         assert!(
             !temp.path().join("platform").exists(),
             "the platform folder must stay untouched"

@@ -1,15 +1,62 @@
-//! Ledge's index of the user's own files.
+//! Ledge's index of the user's own files: discover, extract, chunk, search, keep fresh.
 //!
-//! Empty for now; this crate will own, and be the only one to know about tantivy and the
-//! catalog's SQLite schema:
-//! * discovery: walking the folders the user allowed, honouring `.gitignore`/`.ignore`, never
-//!   descending into secrets (`.ssh`, `.gnupg`, `.env*`, keychains, browser profiles);
-//! * extraction of text from plain text, Markdown, code, HTML, PDF, DOCX, EPUB, RTF, CSV/JSON,
-//!   with the reason recorded for every file it skips;
-//! * chunking along headings, paragraphs, code blocks and pages, with byte offsets, line ranges
-//!   and page numbers kept for citations;
-//! * the tantivy full-text index (BM25) and the SQLite catalog of folders, files, chunks and
-//!   embeddings, kept consistent across crashes;
-//! * incremental updates and a file watcher, with progress reported as a stream.
+//! This crate is the only one that knows tantivy and the catalog's SQLite schema. Its parts:
 //!
-//! The user's files are only ever opened read-only.
+//! * discovery ([`IndexOptions`]): walking the folders the user allowed, honouring
+//!   `.gitignore`/`.ignore`, skipping hidden files by default and never entering secrets
+//!   ([`DENY_LIST`]: `.ssh`, `.gnupg`, cloud credentials, keychains, password stores, `.env*`,
+//!   private keys, browser profiles), plus the user's exclude globs;
+//! * extraction ([`Kind`]): plain text, Markdown, code, HTML, CSV/JSON and other text formats,
+//!   with the reason recorded for every file skipped ([`SkipReason`]: binary, empty, too large,
+//!   unsupported);
+//! * chunking ([`chunk()`]) along headings, paragraphs and code blocks, keeping byte offsets,
+//!   line ranges and the heading path of every chunk for citations;
+//! * storage: a SQLite catalog (numbered migrations, WAL) of folders, files, chunks and room
+//!   for embeddings, and a tantivy index of chunks (BM25, English stemming, phrases), kept
+//!   consistent across crashes by the protocol described in [`Index`]'s module;
+//! * incremental scans: only new, changed (by content hash) and deleted files are touched, and
+//!   renames move records without re-extracting; progress is reported through a callback
+//!   ([`Progress`]) and runs are cancelled with a [`CancelToken`].
+//!
+//! Not yet here: PDF, DOCX, EPUB and RTF extraction, embeddings, the file watcher, pause and
+//! resume. Work is blocking; an async caller runs it on a blocking thread ([`Index`] is `Send`).
+//!
+//! The user's files are only ever opened read-only; the index writes nothing outside the
+//! folder given to [`Index::open`].
+//!
+//! ```no_run
+//! # fn main() -> ledge_index::Result<()> {
+//! use ledge_index::{CancelToken, Index, IndexOptions};
+//! let mut index = Index::open(std::path::Path::new("/tmp/ledge/index"))?;
+//! let report = index.add_folder(
+//!     std::path::Path::new("/home/me/notes"),
+//!     &IndexOptions::default(),
+//!     &mut |progress| eprintln!("{}/{}", progress.files_done, progress.files_total),
+//!     &CancelToken::new(),
+//! )?;
+//! println!("{} files indexed", report.indexed);
+//! for hit in index.search("\"exact phrase\" or words", 10)? {
+//!     println!("{}:{}-{} {}", hit.path.display(), hit.line_start, hit.line_end, hit.snippet);
+//! }
+//! # Ok(())
+//! # }
+//! ```
+
+mod catalog;
+mod chunk;
+mod discover;
+mod error;
+mod extract;
+mod fulltext;
+mod index;
+mod progress;
+mod scan;
+
+pub use chunk::{Chunk, ChunkConfig, chunk};
+pub use discover::{DEFAULT_MAX_FILE_BYTES, DENY_LIST, IndexOptions, Problem, is_denied};
+pub use error::{Error, Result};
+pub use extract::{Kind, SkipReason};
+pub use index::{FolderInfo, Index, IndexStatus, SearchHit};
+pub use progress::{CancelToken, IndexReport, Progress, Repair, SkippedFile};
+#[doc(hidden)]
+pub use scan::CrashPoint;

@@ -1,0 +1,562 @@
+//! The SQLite catalog: folders, files, chunks, problems, and the consistency flag.
+//!
+//! The schema lives in numbered migrations (`migrations/NNNN_*.sql`, embedded with
+//! `include_str!`); `PRAGMA user_version` records how many have run, and a catalog from a newer
+//! Ledge is refused rather than misread. The database runs in WAL mode with foreign keys on
+//! (deleting a folder deletes its files, chunks and problems).
+//!
+//! This module is plain data access; the order of writes that keeps the catalog and the
+//! full-text index consistent is the indexer's business (see `index.rs`).
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::chunk::Chunk;
+use crate::discover::{IndexOptions, Problem};
+use crate::{Error, Result};
+
+/// The migrations, in order; `user_version` is the number applied.
+const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_catalog.sql")];
+
+/// A folder the user chose.
+#[derive(Debug, Clone)]
+pub(crate) struct FolderRow {
+    pub id: i64,
+    pub path: PathBuf,
+    pub options: IndexOptions,
+    pub scanned_at: Option<i64>,
+}
+
+/// What the catalog knows about a file, for change detection.
+#[derive(Debug, Clone)]
+pub(crate) struct FileRow {
+    pub id: i64,
+    pub size: u64,
+    pub mtime_ns: i64,
+    pub hash: Option<Vec<u8>>,
+    /// The last attempt failed: try again even when size and time match.
+    pub failed: bool,
+    /// The file was skipped (binary, too large, ...).
+    pub skipped: bool,
+}
+
+/// A chunk as the full-text index needs it.
+#[derive(Debug, Clone)]
+pub(crate) struct ChunkDoc {
+    pub id: i64,
+    pub file_id: i64,
+    pub folder_id: i64,
+    pub heading: String,
+    pub text: String,
+}
+
+/// A chunk as a search hit needs it.
+#[derive(Debug, Clone)]
+pub(crate) struct HitRow {
+    pub path: PathBuf,
+    pub byte_start: u64,
+    pub byte_end: u64,
+    pub line_start: u32,
+    pub line_end: u32,
+    pub page: Option<u32>,
+    pub heading: String,
+    pub text: String,
+}
+
+/// Counts for one folder.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct FolderCounts {
+    pub indexed: u64,
+    pub skipped: u64,
+    pub failed: u64,
+    pub chunks: u64,
+    pub bytes: u64,
+    pub problems: u64,
+}
+
+/// The file's status column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FileStatus {
+    Indexed,
+    Skipped,
+    Failed,
+}
+
+impl FileStatus {
+    fn as_str(self) -> &'static str {
+        match self {
+            FileStatus::Indexed => "indexed",
+            FileStatus::Skipped => "skipped",
+            FileStatus::Failed => "failed",
+        }
+    }
+}
+
+/// A file's row as written by the indexer.
+#[derive(Debug)]
+pub(crate) struct FileRecord<'a> {
+    pub folder_id: i64,
+    pub key: &'a str,
+    pub size: u64,
+    pub mtime_ns: i64,
+    pub hash: Option<&'a [u8]>,
+    pub kind: Option<&'a str>,
+    pub status: FileStatus,
+    pub error: Option<&'a str>,
+}
+
+pub(crate) struct Catalog {
+    conn: Connection,
+}
+
+impl std::fmt::Debug for Catalog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Catalog").finish_non_exhaustive()
+    }
+}
+
+pub(crate) fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+fn to_i64(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
+}
+
+impl Catalog {
+    /// Opens (creating and migrating when needed) the catalog at `path`.
+    pub fn open(path: &Path) -> Result<Catalog> {
+        let conn = Connection::open(path)?;
+        Catalog::setup(conn)
+    }
+
+    /// An in-memory catalog, for tests.
+    #[cfg(test)]
+    pub fn open_in_memory() -> Result<Catalog> {
+        Catalog::setup(Connection::open_in_memory()?)
+    }
+
+    fn setup(conn: Connection) -> Result<Catalog> {
+        conn.busy_timeout(std::time::Duration::from_secs(10))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        let mut catalog = Catalog { conn };
+        catalog.migrate()?;
+        Ok(catalog)
+    }
+
+    fn migrate(&mut self) -> Result<()> {
+        let version: i64 = self
+            .conn
+            .pragma_query_value(None, "user_version", |row| row.get(0))?;
+        let known = MIGRATIONS.len() as i64;
+        if version > known {
+            return Err(Error::CatalogTooNew {
+                found: version,
+                known,
+            });
+        }
+        for (index, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            let tx = self.conn.transaction()?;
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", index as i64 + 1)?;
+            tx.commit()?;
+            tracing::info!(version = index + 1, "catalog migrated");
+        }
+        Ok(())
+    }
+
+    pub fn schema_version(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .pragma_query_value(None, "user_version", |row| row.get(0))?)
+    }
+
+    pub fn begin(&self) -> Result<()> {
+        Ok(self.conn.execute_batch("BEGIN IMMEDIATE")?)
+    }
+
+    pub fn commit(&self) -> Result<()> {
+        Ok(self.conn.execute_batch("COMMIT")?)
+    }
+
+    pub fn rollback(&self) {
+        if !self.conn.is_autocommit()
+            && let Err(error) = self.conn.execute_batch("ROLLBACK")
+        {
+            tracing::warn!(%error, "catalog rollback failed");
+        }
+    }
+
+    /// Whether the full-text index may disagree with the catalog.
+    pub fn fulltext_dirty(&self) -> Result<bool> {
+        let value: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'fulltext_dirty'",
+                [],
+                |row| row.get(0),
+            )
+            .optional()?;
+        Ok(value.as_deref() == Some("1"))
+    }
+
+    pub fn set_fulltext_dirty(&self, dirty: bool) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO meta (key, value) VALUES ('fulltext_dirty', ?1)
+             ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [if dirty { "1" } else { "0" }],
+        )?;
+        Ok(())
+    }
+
+    pub fn folders(&self) -> Result<Vec<FolderRow>> {
+        let mut statement = self.conn.prepare(
+            "SELECT id, path, include_hidden, follow_links, exclude, max_file_bytes, scanned_at
+             FROM folders ORDER BY path",
+        )?;
+        let rows = statement.query_map([], |row| {
+            let exclude: String = row.get(4)?;
+            Ok(FolderRow {
+                id: row.get(0)?,
+                path: PathBuf::from(row.get::<_, String>(1)?),
+                options: IndexOptions {
+                    include_hidden: row.get(2)?,
+                    follow_links: row.get(3)?,
+                    exclude: exclude.lines().map(str::to_owned).collect(),
+                    max_file_bytes: row.get::<_, i64>(5)?.max(0) as u64,
+                },
+                scanned_at: row.get(6)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    pub fn insert_folder(&self, path: &str, options: &IndexOptions) -> Result<i64> {
+        self.conn.execute(
+            "INSERT INTO folders (path, include_hidden, follow_links, exclude, max_file_bytes, added_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                path,
+                options.include_hidden,
+                options.follow_links,
+                options.exclude.join("\n"),
+                to_i64(options.max_file_bytes),
+                now()
+            ],
+        )?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    pub fn update_folder_options(&self, id: i64, options: &IndexOptions) -> Result<()> {
+        self.conn.execute(
+            "UPDATE folders SET include_hidden = ?2, follow_links = ?3, exclude = ?4,
+             max_file_bytes = ?5 WHERE id = ?1",
+            params![
+                id,
+                options.include_hidden,
+                options.follow_links,
+                options.exclude.join("\n"),
+                to_i64(options.max_file_bytes)
+            ],
+        )?;
+        Ok(())
+    }
+
+    pub fn delete_folder(&self, id: i64) -> Result<()> {
+        self.conn
+            .execute("DELETE FROM folders WHERE id = ?1", [id])?;
+        Ok(())
+    }
+
+    pub fn set_scanned(&self, id: i64) -> Result<()> {
+        self.conn.execute(
+            "UPDATE folders SET scanned_at = ?2 WHERE id = ?1",
+            params![id, now()],
+        )?;
+        Ok(())
+    }
+
+    pub fn files_of(&self, folder_id: i64) -> Result<HashMap<String, FileRow>> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT id, path, size, mtime_ns, hash, status FROM files WHERE folder_id = ?1",
+        )?;
+        let rows = statement.query_map([folder_id], |row| {
+            Ok((
+                row.get::<_, String>(1)?,
+                FileRow {
+                    id: row.get(0)?,
+                    size: row.get::<_, i64>(2)?.max(0) as u64,
+                    mtime_ns: row.get(3)?,
+                    hash: row.get(4)?,
+                    failed: row.get::<_, String>(5)? == "failed",
+                    skipped: row.get::<_, String>(5)? == "skipped",
+                },
+            ))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// Inserts or replaces the row for `record.key`; returns the file id.
+    pub fn upsert_file(&self, record: &FileRecord<'_>) -> Result<i64> {
+        let mut statement = self.conn.prepare_cached(
+            "INSERT INTO files (folder_id, path, size, mtime_ns, hash, kind, status, error, indexed_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+             ON CONFLICT(path) DO UPDATE SET folder_id = excluded.folder_id, size = excluded.size,
+               mtime_ns = excluded.mtime_ns, hash = excluded.hash, kind = excluded.kind,
+               status = excluded.status, error = excluded.error, indexed_at = excluded.indexed_at
+             RETURNING id",
+        )?;
+        Ok(statement.query_row(
+            params![
+                record.folder_id,
+                record.key,
+                to_i64(record.size),
+                record.mtime_ns,
+                record.hash,
+                record.kind,
+                record.status.as_str(),
+                record.error,
+                now()
+            ],
+            |row| row.get(0),
+        )?)
+    }
+
+    /// Records a new size and mtime (and, for a rename, a new path) without touching chunks.
+    pub fn touch_file(&self, id: i64, key: &str, size: u64, mtime_ns: i64) -> Result<()> {
+        self.conn
+            .prepare_cached("UPDATE files SET path = ?2, size = ?3, mtime_ns = ?4 WHERE id = ?1")?
+            .execute(params![id, key, to_i64(size), mtime_ns])?;
+        Ok(())
+    }
+
+    pub fn delete_file(&self, id: i64) -> Result<()> {
+        self.conn
+            .prepare_cached("DELETE FROM files WHERE id = ?1")?
+            .execute([id])?;
+        Ok(())
+    }
+
+    /// Deletes a file's chunks; returns how many there were.
+    pub fn delete_chunks(&self, file_id: i64) -> Result<usize> {
+        Ok(self
+            .conn
+            .prepare_cached("DELETE FROM chunks WHERE file_id = ?1")?
+            .execute([file_id])?)
+    }
+
+    pub fn insert_chunk(
+        &self,
+        file_id: i64,
+        ordinal: usize,
+        chunk: &Chunk,
+        text: &str,
+    ) -> Result<i64> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO chunks (file_id, ordinal, byte_start, byte_end, line_start, line_end,
+                 heading, text) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?
+            .execute(params![
+                file_id,
+                ordinal as i64,
+                chunk.byte_start as i64,
+                chunk.byte_end as i64,
+                chunk.line_start,
+                chunk.line_end,
+                chunk.heading,
+                text
+            ])?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    pub fn replace_problems(&self, folder_id: i64, problems: &[Problem]) -> Result<()> {
+        self.conn
+            .execute("DELETE FROM problems WHERE folder_id = ?1", [folder_id])?;
+        let mut statement = self.conn.prepare_cached(
+            "INSERT INTO problems (folder_id, path, message) VALUES (?1, ?2, ?3)",
+        )?;
+        for problem in problems {
+            statement.execute(params![
+                folder_id,
+                problem.path.to_string_lossy(),
+                problem.message
+            ])?;
+        }
+        Ok(())
+    }
+
+    pub fn problems(&self, folder_id: i64) -> Result<Vec<Problem>> {
+        let mut statement = self
+            .conn
+            .prepare("SELECT path, message FROM problems WHERE folder_id = ?1 ORDER BY path")?;
+        let rows = statement.query_map([folder_id], |row| {
+            Ok(Problem {
+                path: PathBuf::from(row.get::<_, String>(0)?),
+                message: row.get(1)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    pub fn chunk_ids(&self) -> Result<HashSet<i64>> {
+        let mut statement = self.conn.prepare("SELECT id FROM chunks")?;
+        let rows = statement.query_map([], |row| row.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    pub fn chunk_doc(&self, id: i64) -> Result<Option<ChunkDoc>> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT c.id, c.file_id, f.folder_id, c.heading, c.text
+                 FROM chunks c JOIN files f ON f.id = c.file_id WHERE c.id = ?1",
+            )?
+            .query_row([id], |row| {
+                Ok(ChunkDoc {
+                    id: row.get(0)?,
+                    file_id: row.get(1)?,
+                    folder_id: row.get(2)?,
+                    heading: row.get(3)?,
+                    text: row.get(4)?,
+                })
+            })
+            .optional()?)
+    }
+
+    pub fn hit(&self, chunk_id: i64) -> Result<Option<HitRow>> {
+        Ok(self
+            .conn
+            .prepare_cached(
+                "SELECT f.path, c.byte_start, c.byte_end, c.line_start, c.line_end, c.page,
+                        c.heading, c.text
+                 FROM chunks c JOIN files f ON f.id = c.file_id WHERE c.id = ?1",
+            )?
+            .query_row([chunk_id], |row| {
+                Ok(HitRow {
+                    path: PathBuf::from(row.get::<_, String>(0)?),
+                    byte_start: row.get::<_, i64>(1)?.max(0) as u64,
+                    byte_end: row.get::<_, i64>(2)?.max(0) as u64,
+                    line_start: row.get(3)?,
+                    line_end: row.get(4)?,
+                    page: row.get(5)?,
+                    heading: row.get(6)?,
+                    text: row.get(7)?,
+                })
+            })
+            .optional()?)
+    }
+
+    pub fn folder_counts(&self, folder_id: i64) -> Result<FolderCounts> {
+        let mut counts = FolderCounts::default();
+        let mut statement = self.conn.prepare_cached(
+            "SELECT status, COUNT(*), COALESCE(SUM(size), 0) FROM files
+             WHERE folder_id = ?1 GROUP BY status",
+        )?;
+        let mut rows = statement.query([folder_id])?;
+        while let Some(row) = rows.next()? {
+            let status: String = row.get(0)?;
+            let count = row.get::<_, i64>(1)?.max(0) as u64;
+            match status.as_str() {
+                "indexed" => {
+                    counts.indexed = count;
+                    counts.bytes = row.get::<_, i64>(2)?.max(0) as u64;
+                }
+                "skipped" => counts.skipped = count,
+                _ => counts.failed = count,
+            }
+        }
+        counts.chunks = self.conn.query_row(
+            "SELECT COUNT(*) FROM chunks c JOIN files f ON f.id = c.file_id
+             WHERE f.folder_id = ?1",
+            [folder_id],
+            |row| row.get::<_, i64>(0),
+        )? as u64;
+        counts.problems = self.conn.query_row(
+            "SELECT COUNT(*) FROM problems WHERE folder_id = ?1",
+            [folder_id],
+            |row| row.get::<_, i64>(0),
+        )? as u64;
+        Ok(counts)
+    }
+
+    /// Why each non-indexed file of a folder was skipped or failed.
+    pub fn file_errors(&self, folder_id: i64) -> Result<Vec<(PathBuf, String, String)>> {
+        let mut statement = self.conn.prepare(
+            "SELECT path, status, COALESCE(error, '') FROM files
+             WHERE folder_id = ?1 AND status != 'indexed' ORDER BY path",
+        )?;
+        let rows = statement.query_map([folder_id], |row| {
+            Ok((
+                PathBuf::from(row.get::<_, String>(0)?),
+                row.get(1)?,
+                row.get(2)?,
+            ))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_run_once_and_a_newer_catalog_is_refused() {
+        let temp = tempfile::tempdir().unwrap();
+        let path = temp.path().join("catalog.sqlite3");
+        let catalog = Catalog::open(&path).unwrap();
+        assert_eq!(catalog.schema_version().unwrap(), MIGRATIONS.len() as i64);
+        drop(catalog);
+        let catalog = Catalog::open(&path).unwrap(); // a second open migrates nothing
+        catalog
+            .conn
+            .pragma_update(None, "user_version", 99)
+            .unwrap();
+        drop(catalog);
+        assert!(matches!(
+            Catalog::open(&path),
+            Err(Error::CatalogTooNew { found: 99, .. })
+        ));
+    }
+
+    #[test]
+    fn deleting_a_folder_cascades_to_files_and_chunks() {
+        let catalog = Catalog::open_in_memory().unwrap();
+        let folder = catalog
+            .insert_folder("/docs", &IndexOptions::default())
+            .unwrap();
+        let file = catalog
+            .upsert_file(&FileRecord {
+                folder_id: folder,
+                key: "/docs/a.md",
+                size: 5,
+                mtime_ns: 1,
+                hash: Some(&[1, 2]),
+                kind: Some("markdown"),
+                status: FileStatus::Indexed,
+                error: None,
+            })
+            .unwrap();
+        let chunk = Chunk {
+            byte_start: 0,
+            byte_end: 5,
+            line_start: 1,
+            line_end: 1,
+            heading: String::new(),
+        };
+        let id = catalog.insert_chunk(file, 0, &chunk, "hello").unwrap();
+        assert_eq!(catalog.chunk_doc(id).unwrap().unwrap().folder_id, folder);
+        assert_eq!(catalog.folder_counts(folder).unwrap().chunks, 1);
+        catalog.delete_folder(folder).unwrap();
+        assert!(catalog.chunk_ids().unwrap().is_empty());
+        assert!(catalog.files_of(folder).unwrap().is_empty());
+    }
+}

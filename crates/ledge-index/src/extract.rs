@@ -1,0 +1,394 @@
+//! Extraction: from a file's bytes to the text that gets chunked, or a recorded reason not to.
+//!
+//! The kind of a file comes from its extension ([`Kind`]); files with an unknown extension or
+//! none (`README`, `/usr/share/common-licenses/GPL-3`) are read and kept when their bytes are
+//! text. Binary files (a NUL byte, or mostly invalid UTF-8), empty files and files over the
+//! size cap are skipped with a [`SkipReason`]; known binary formats (images, archives, and
+//! formats this version cannot read yet: PDF, DOCX, EPUB, RTF) are skipped without being read.
+//!
+//! User files are opened read-only, and read at most `cap + 1` bytes however large they are.
+//!
+//! Offsets: for text files that are valid UTF-8 (plain text, Markdown, code, CSV/JSON) the
+//! extracted text *is* the file, so chunk byte offsets and line numbers point into the file.
+//! HTML is converted to text (headings kept as Markdown `#` lines), and a few invalid UTF-8
+//! bytes are replaced by U+FFFD: there line numbers still hold for plain text but offsets refer
+//! to the extracted text.
+
+use std::fmt;
+use std::fs::File;
+use std::io::{self, Read};
+use std::path::Path;
+
+use serde::Serialize;
+
+/// What kind of text a file holds; decides how it is chunked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum Kind {
+    /// Prose without markup.
+    Plain,
+    /// Markdown (headings and code fences structure the chunks).
+    Markdown,
+    /// Source code.
+    Code,
+    /// HTML, converted to Markdown-like text.
+    Html,
+    /// Structured data read as text: CSV, JSON, YAML, TOML, XML.
+    Data,
+}
+
+impl Kind {
+    /// The name stored in the catalog.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Plain => "plain",
+            Kind::Markdown => "markdown",
+            Kind::Code => "code",
+            Kind::Html => "html",
+            Kind::Data => "data",
+        }
+    }
+}
+
+/// Why a file was not indexed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "reason", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum SkipReason {
+    /// The file is empty (or only whitespace).
+    Empty,
+    /// The file is larger than the folder's size cap.
+    TooLarge {
+        /// The file's size in bytes.
+        size: u64,
+        /// The cap in bytes.
+        limit: u64,
+    },
+    /// The file holds NUL bytes: it is binary.
+    Binary,
+    /// The file is mostly not valid UTF-8.
+    NotText,
+    /// A format this version does not read (images, archives, PDF, office documents).
+    Unsupported {
+        /// The extension, lower-case.
+        extension: String,
+    },
+}
+
+impl fmt::Display for SkipReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SkipReason::Empty => write!(f, "empty"),
+            SkipReason::TooLarge { size, limit } => {
+                write!(f, "too large ({size} bytes, limit {limit})")
+            }
+            SkipReason::Binary => write!(f, "binary"),
+            SkipReason::NotText => write!(f, "not text (invalid UTF-8)"),
+            SkipReason::Unsupported { extension } => write!(f, "unsupported type .{extension}"),
+        }
+    }
+}
+
+impl SkipReason {
+    /// A short stable name for counting reasons (`empty`, `too_large`, ...).
+    pub fn code(&self) -> &'static str {
+        match self {
+            SkipReason::Empty => "empty",
+            SkipReason::TooLarge { .. } => "too_large",
+            SkipReason::Binary => "binary",
+            SkipReason::NotText => "not_text",
+            SkipReason::Unsupported { .. } => "unsupported",
+        }
+    }
+}
+
+/// What the extension says about a file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Classified {
+    Known(Kind),
+    /// Unknown or no extension: read it and keep it if it is text.
+    Sniff,
+    Unsupported(String),
+}
+
+const MARKDOWN: &[&str] = &["md", "markdown", "mdown", "mkd", "mdx"];
+const HTML: &[&str] = &["html", "htm", "xhtml"];
+const PLAIN: &[&str] = &[
+    "txt", "text", "log", "rst", "org", "adoc", "asciidoc", "tex", "bib", "srt", "vtt", "me",
+];
+const DATA: &[&str] = &[
+    "csv",
+    "tsv",
+    "json",
+    "jsonl",
+    "ndjson",
+    "yaml",
+    "yml",
+    "toml",
+    "xml",
+    "ini",
+    "cfg",
+    "conf",
+    "properties",
+];
+const CODE: &[&str] = &[
+    "rs", "py", "pyi", "c", "h", "cc", "cpp", "cxx", "hpp", "hh", "hxx", "go", "java", "kt", "kts",
+    "scala", "swift", "m", "mm", "cs", "fs", "js", "mjs", "cjs", "jsx", "ts", "tsx", "vue",
+    "svelte", "rb", "php", "pl", "pm", "lua", "r", "jl", "sh", "bash", "zsh", "fish", "ps1", "bat",
+    "sql", "hs", "ml", "mli", "ex", "exs", "erl", "clj", "cljs", "el", "lisp", "scm", "dart",
+    "zig", "nim", "d", "f90", "cmake", "mk", "gradle", "proto", "graphql", "tf", "nix", "css",
+    "scss", "less", "sass", "vim", "awk", "sed", "diff", "patch",
+];
+const UNSUPPORTED: &[&str] = &[
+    "png",
+    "jpg",
+    "jpeg",
+    "gif",
+    "bmp",
+    "webp",
+    "tif",
+    "tiff",
+    "ico",
+    "icns",
+    "heic",
+    "svg",
+    "psd",
+    "mp3",
+    "mp4",
+    "m4a",
+    "mov",
+    "avi",
+    "mkv",
+    "webm",
+    "wav",
+    "flac",
+    "ogg",
+    "zip",
+    "gz",
+    "tgz",
+    "bz2",
+    "xz",
+    "zst",
+    "7z",
+    "rar",
+    "tar",
+    "jar",
+    "war",
+    "deb",
+    "rpm",
+    "exe",
+    "dll",
+    "so",
+    "dylib",
+    "o",
+    "a",
+    "lib",
+    "class",
+    "pyc",
+    "wasm",
+    "bin",
+    "dat",
+    "db",
+    "sqlite",
+    "sqlite3",
+    "iso",
+    "dmg",
+    "img",
+    "ttf",
+    "otf",
+    "woff",
+    "woff2",
+    "pdf",
+    "docx",
+    "doc",
+    "epub",
+    "rtf",
+    "odt",
+    "xlsx",
+    "xls",
+    "pptx",
+    "ppt",
+    "pages",
+    "numbers",
+    "key",
+    "gguf",
+    "safetensors",
+    "npy",
+];
+
+/// Classifies `path` by its extension (and a few well-known names).
+pub(crate) fn classify(path: &Path) -> Classified {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    if matches!(name, "Makefile" | "Dockerfile" | "Justfile" | "Rakefile") {
+        return Classified::Known(Kind::Code);
+    }
+    let Some(extension) = path.extension().and_then(|e| e.to_str()) else {
+        return Classified::Sniff;
+    };
+    let extension = extension.to_ascii_lowercase();
+    let is = |list: &[&str]| list.contains(&extension.as_str());
+    if is(MARKDOWN) {
+        Classified::Known(Kind::Markdown)
+    } else if is(HTML) {
+        Classified::Known(Kind::Html)
+    } else if is(PLAIN) {
+        Classified::Known(Kind::Plain)
+    } else if is(DATA) {
+        Classified::Known(Kind::Data)
+    } else if is(CODE) {
+        Classified::Known(Kind::Code)
+    } else if is(UNSUPPORTED) {
+        Classified::Unsupported(extension)
+    } else {
+        Classified::Sniff
+    }
+}
+
+/// Reads a file read-only, at most `limit + 1` bytes: `Ok(Err(TooLarge))` when it is larger.
+pub(crate) fn read_capped(path: &Path, limit: u64) -> io::Result<Result<Vec<u8>, SkipReason>> {
+    let file = File::open(path)?;
+    let size = file.metadata()?.len();
+    if size > limit {
+        return Ok(Err(SkipReason::TooLarge { size, limit }));
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    file.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
+    let read = bytes.len() as u64;
+    if read > limit {
+        // The file grew while we read it.
+        return Ok(Err(SkipReason::TooLarge { size: read, limit }));
+    }
+    Ok(Ok(bytes))
+}
+
+/// Turns a file's bytes into text of the given kind (`None`: sniff), or says why not.
+pub(crate) fn extract(kind: Option<Kind>, bytes: &[u8]) -> Result<(Kind, String), SkipReason> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(SkipReason::Empty);
+    }
+    let head = &bytes[..bytes.len().min(64 * 1024)];
+    if head.contains(&0) {
+        return Err(SkipReason::Binary);
+    }
+    let text = decode(bytes)?;
+    let kind = kind.unwrap_or(Kind::Plain);
+    if kind == Kind::Html {
+        let text = html_to_text(&text);
+        if text.trim().is_empty() {
+            return Err(SkipReason::Empty);
+        }
+        return Ok((Kind::Html, text));
+    }
+    Ok((kind, text))
+}
+
+/// UTF-8 text; a few invalid bytes (under 1 in 100 characters) become U+FFFD.
+fn decode(bytes: &[u8]) -> Result<String, SkipReason> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Ok(text.to_owned()),
+        Err(_) => {
+            let text = String::from_utf8_lossy(bytes);
+            let replaced = text.chars().filter(|&c| c == '\u{FFFD}').count();
+            let total = text.chars().count().max(1);
+            if replaced * 100 > total {
+                Err(SkipReason::NotText)
+            } else {
+                Ok(text.into_owned())
+            }
+        }
+    }
+}
+
+/// HTML to plain text with headings as `#` lines, links without footnotes, no wrapping.
+fn html_to_text(html: &str) -> String {
+    let converted = html2text::config::plain_no_decorate()
+        .no_table_borders()
+        .allow_width_overflow()
+        .string_from_read(html.as_bytes(), 10_000);
+    match converted {
+        Ok(text) => text
+            .lines()
+            .map(str::trim_end)
+            .collect::<Vec<_>>()
+            .join("\n"),
+        Err(error) => {
+            tracing::debug!(%error, "HTML conversion failed; keeping the tags out by hand");
+            strip_tags(html)
+        }
+    }
+}
+
+/// A last resort for HTML the converter refuses: drop everything between `<` and `>`.
+fn strip_tags(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classification_by_extension_and_name() {
+        assert_eq!(
+            classify(Path::new("a/README.md")),
+            Classified::Known(Kind::Markdown)
+        );
+        assert_eq!(classify(Path::new("x.RS")), Classified::Known(Kind::Code));
+        assert_eq!(
+            classify(Path::new("Makefile")),
+            Classified::Known(Kind::Code)
+        );
+        assert_eq!(
+            classify(Path::new("data.CSV")),
+            Classified::Known(Kind::Data)
+        );
+        assert_eq!(classify(Path::new("GPL-3")), Classified::Sniff);
+        assert_eq!(classify(Path::new("notes.weird")), Classified::Sniff);
+        assert_eq!(
+            classify(Path::new("photo.JPG")),
+            Classified::Unsupported("jpg".into())
+        );
+    }
+
+    #[test]
+    fn binary_empty_and_mostly_invalid_bytes_are_refused() {
+        assert_eq!(extract(None, b""), Err(SkipReason::Empty));
+        assert_eq!(extract(None, b" \n\t\n"), Err(SkipReason::Empty));
+        assert_eq!(extract(None, b"ELF\0\x01\x02"), Err(SkipReason::Binary));
+        let latin1: Vec<u8> = (0..200).map(|i| 0xC0 + (i % 30) as u8).collect();
+        assert_eq!(extract(None, &latin1), Err(SkipReason::NotText));
+        let mut mostly_fine = b"caf".to_vec();
+        mostly_fine.push(0xE9); // Latin-1 e-acute in otherwise ASCII text
+        mostly_fine.extend(std::iter::repeat_n(b'x', 200));
+        let (kind, text) = extract(None, &mostly_fine).unwrap();
+        assert_eq!(kind, Kind::Plain);
+        assert!(text.starts_with("caf\u{FFFD}x"));
+    }
+
+    #[test]
+    fn html_keeps_headings_and_drops_markup() {
+        let html = "<html><head><title>T</title><style>p{}</style></head><body>\
+            <h1>Users and groups</h1><p>The <b>root</b> user, see <a href=\"x\">this</a>.</p>\
+            <h2>Static ids</h2><ul><li>one</li></ul></body></html>";
+        let (kind, text) = extract(Some(Kind::Html), html.as_bytes()).unwrap();
+        assert_eq!(kind, Kind::Html);
+        assert!(text.contains("# Users and groups"), "{text}");
+        assert!(text.contains("## Static ids"), "{text}");
+        assert!(text.contains("The root user, see"), "{text}");
+        assert!(!text.contains('<'), "{text}");
+    }
+}

@@ -1,0 +1,409 @@
+//! One incremental scan of one folder: compare what the walk found with what the catalog
+//! knows, and write only the difference.
+//!
+//! For each file found:
+//! * same size and modification time as recorded: *unchanged*, not even opened;
+//! * otherwise it is read (read-only, at most the size cap) and hashed with BLAKE3:
+//!   - same hash as recorded: *touched*, only size and time are updated, no re-chunking;
+//!   - a new path whose hash equals a vanished file's: *renamed*, the record (and its chunks
+//!     and full-text documents, which do not hold paths) moves, nothing is extracted;
+//!   - otherwise it is extracted and chunked and replaces the file's chunks.
+//!
+//! Recorded files the walk did not find are deleted, except under a folder the walk could not
+//! read this time (a permission problem must not empty the index).
+//!
+//! Writes go in batches through a [`Batch`], which applies the consistency protocol described
+//! in the crate's `index` module.
+
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+use std::time::Instant;
+
+use tantivy::IndexWriter;
+
+use crate::catalog::{Catalog, ChunkDoc, FileRecord, FileRow, FileStatus, FolderRow};
+use crate::chunk::{ChunkConfig, chunk};
+use crate::discover::{Discovered, FoundFile, Problem};
+use crate::extract::{Classified, SkipReason, classify, extract, read_capped};
+use crate::fulltext::FullText;
+use crate::progress::{CancelToken, IndexReport, Progress, SkippedFile};
+use crate::{Error, Result};
+
+/// A batch is committed after this many files or bytes of text.
+const BATCH_FILES: usize = 1000;
+const BATCH_BYTES: usize = 32 * 1024 * 1024;
+
+/// Where a test wants the indexer to "crash".
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CrashPoint {
+    /// No crash.
+    #[default]
+    Never,
+    /// Stop right after the catalog committed a batch, before the full-text index did.
+    AfterCatalogCommit,
+}
+
+/// Open writes of the catalog and the full-text index, committed together.
+pub(crate) struct Batch<'a> {
+    pub catalog: &'a Catalog,
+    pub fulltext: &'a FullText,
+    pub writer: IndexWriter,
+    open: bool,
+    files: usize,
+    bytes: usize,
+    crash: CrashPoint,
+}
+
+impl<'a> Batch<'a> {
+    pub fn new(catalog: &'a Catalog, fulltext: &'a FullText, crash: CrashPoint) -> Result<Self> {
+        Ok(Batch {
+            catalog,
+            fulltext,
+            writer: fulltext.writer()?,
+            open: false,
+            files: 0,
+            bytes: 0,
+            crash,
+        })
+    }
+
+    /// Starts a catalog transaction (marking the full-text index dirty in it) if none is open.
+    pub fn begin(&mut self) -> Result<()> {
+        if !self.open {
+            self.catalog.begin()?;
+            self.open = true;
+            self.catalog.set_fulltext_dirty(true)?;
+        }
+        Ok(())
+    }
+
+    fn account(&mut self, bytes: usize) -> Result<()> {
+        self.files += 1;
+        self.bytes += bytes;
+        if self.files >= BATCH_FILES || self.bytes >= BATCH_BYTES {
+            self.commit()?;
+        }
+        Ok(())
+    }
+
+    /// Commits the catalog, then the full-text index, then clears the dirty flag.
+    pub fn commit(&mut self) -> Result<()> {
+        if !self.open {
+            return Ok(());
+        }
+        self.catalog.commit()?;
+        self.open = false;
+        (self.files, self.bytes) = (0, 0);
+        if self.crash == CrashPoint::AfterCatalogCommit {
+            return Err(Error::SimulatedCrash);
+        }
+        self.writer.commit()?;
+        self.catalog.set_fulltext_dirty(false)?;
+        self.fulltext.reload()
+    }
+
+    /// Drops uncommitted work on both sides (after an error).
+    pub fn abort(&mut self) {
+        if self.open {
+            self.catalog.rollback();
+            self.open = false;
+        }
+        if let Err(error) = self.writer.rollback() {
+            tracing::warn!(%error, "full-text rollback failed");
+        }
+    }
+}
+
+/// Runs one scan of `folder` with what `discovered` found. `recheck_skipped`: look again at
+/// skipped files even when unchanged (the folder's options changed, e.g. its size cap).
+pub(crate) fn scan(
+    batch: &mut Batch<'_>,
+    folder: &FolderRow,
+    discovered: Discovered,
+    chunking: ChunkConfig,
+    recheck_skipped: bool,
+    progress: &mut dyn FnMut(&Progress),
+    cancel: &CancelToken,
+) -> Result<IndexReport> {
+    let started = Instant::now();
+    let mut known = batch.catalog.files_of(folder.id)?;
+    let found: HashSet<&str> = discovered.files.iter().map(|f| f.key.as_str()).collect();
+    let unreadable: Vec<PathBuf> = discovered.problems.iter().map(|p| p.path.clone()).collect();
+    let mut gone: HashMap<String, FileRow> = HashMap::new();
+    known.retain(|key, row| {
+        if found.contains(key.as_str()) {
+            true
+        } else {
+            gone.insert(key.clone(), row.clone());
+            false
+        }
+    });
+    // Vanished files that might reappear under another name, by content.
+    let mut gone_by_hash: HashMap<Vec<u8>, Vec<String>> = HashMap::new();
+    for (key, row) in &gone {
+        if let Some(hash) = &row.hash {
+            gone_by_hash
+                .entry(hash.clone())
+                .or_default()
+                .push(key.clone());
+        }
+    }
+
+    let mut report = IndexReport {
+        folder: folder.path.clone(),
+        files_found: discovered.files.len() as u64,
+        problems: discovered.problems.clone(),
+        denied: discovered.denied,
+        ..IndexReport::default()
+    };
+    let mut state = Progress {
+        files_total: report.files_found,
+        bytes_total: discovered.files.iter().map(|f| f.size).sum(),
+        ..Progress::default()
+    };
+    let mut scanner = Scanner {
+        folder,
+        chunking,
+        recheck_skipped,
+        report: &mut report,
+        gone: &mut gone,
+        gone_by_hash: &mut gone_by_hash,
+    };
+    for file in &discovered.files {
+        if cancel.is_cancelled() {
+            batch.commit()?;
+            return Err(Error::Cancelled);
+        }
+        state.current = Some(file.path.clone());
+        progress(&state);
+        let text_bytes = scanner.file(batch, file, known.get(&file.key))?;
+        batch.account(text_bytes)?;
+        state.files_done += 1;
+        state.bytes_done += file.size;
+        state.errors = scanner.report.failed.len() as u64;
+    }
+
+    for (key, row) in gone {
+        let path = PathBuf::from(&key);
+        if unreadable.iter().any(|p| path.starts_with(p)) {
+            continue; // under a folder we could not read this time: keep what we had
+        }
+        batch.begin()?;
+        report.chunks_removed += batch.catalog.delete_chunks(row.id)? as u64;
+        batch.catalog.delete_file(row.id)?;
+        batch.fulltext.delete_file(&batch.writer, row.id);
+        report.deleted += 1;
+    }
+    batch.begin()?;
+    batch
+        .catalog
+        .replace_problems(folder.id, &discovered.problems)?;
+    batch.catalog.set_scanned(folder.id)?;
+    batch.commit()?;
+
+    state.current = None;
+    progress(&state);
+    report.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    tracing::info!(
+        folder = %folder.path.display(),
+        indexed = report.indexed,
+        unchanged = report.unchanged,
+        touched = report.touched,
+        renamed = report.renamed,
+        deleted = report.deleted,
+        skipped = report.skipped.len(),
+        failed = report.failed.len(),
+        ms = report.elapsed_ms,
+        "folder scanned"
+    );
+    Ok(report)
+}
+
+struct Scanner<'r> {
+    folder: &'r FolderRow,
+    chunking: ChunkConfig,
+    recheck_skipped: bool,
+    report: &'r mut IndexReport,
+    gone: &'r mut HashMap<String, FileRow>,
+    gone_by_hash: &'r mut HashMap<Vec<u8>, Vec<String>>,
+}
+
+impl Scanner<'_> {
+    /// Brings one file up to date; returns the bytes of text written.
+    fn file(
+        &mut self,
+        batch: &mut Batch<'_>,
+        file: &FoundFile,
+        known: Option<&FileRow>,
+    ) -> Result<usize> {
+        if let Some(row) = known
+            && !row.failed
+            && !(row.skipped && self.recheck_skipped)
+            && row.size == file.size
+            && row.mtime_ns == file.mtime_ns
+        {
+            self.report.unchanged += 1;
+            return Ok(0);
+        }
+        let kind = match classify(&file.path) {
+            Classified::Unsupported(extension) => {
+                self.skip(
+                    batch,
+                    file,
+                    known,
+                    None,
+                    SkipReason::Unsupported { extension },
+                )?;
+                return Ok(0);
+            }
+            Classified::Known(kind) => Some(kind),
+            Classified::Sniff => None,
+        };
+        let bytes = match read_capped(&file.path, self.folder.options.max_file_bytes) {
+            Ok(Ok(bytes)) => bytes,
+            Ok(Err(reason)) => {
+                self.skip(batch, file, known, None, reason)?;
+                return Ok(0);
+            }
+            Err(error) => {
+                self.fail(batch, file, known, &error.to_string())?;
+                return Ok(0);
+            }
+        };
+        self.report.bytes_read += bytes.len() as u64;
+        let hash = blake3::hash(&bytes).as_bytes().to_vec();
+
+        if let Some(row) = known
+            && row.hash.as_deref() == Some(hash.as_slice())
+        {
+            batch.begin()?;
+            batch
+                .catalog
+                .touch_file(row.id, &file.key, file.size, file.mtime_ns)?;
+            self.report.touched += 1;
+            return Ok(0);
+        }
+        if known.is_none()
+            && let Some(old_key) = self.gone_by_hash.get_mut(&hash).and_then(Vec::pop)
+            && let Some(row) = self.gone.remove(&old_key)
+        {
+            batch.begin()?;
+            batch
+                .catalog
+                .touch_file(row.id, &file.key, file.size, file.mtime_ns)?;
+            tracing::debug!(from = %old_key, to = %file.key, "renamed");
+            self.report.renamed += 1;
+            return Ok(0);
+        }
+
+        let (kind, text) = match extract(kind, &bytes) {
+            Ok(extracted) => extracted,
+            Err(reason) => {
+                self.skip(batch, file, known, Some(&hash), reason)?;
+                return Ok(0);
+            }
+        };
+        let chunks = chunk(&text, kind, self.chunking);
+        batch.begin()?;
+        let file_id = batch.catalog.upsert_file(&FileRecord {
+            folder_id: self.folder.id,
+            key: &file.key,
+            size: file.size,
+            mtime_ns: file.mtime_ns,
+            hash: Some(&hash),
+            kind: Some(kind.as_str()),
+            status: FileStatus::Indexed,
+            error: None,
+        })?;
+        if known.is_some() {
+            self.report.chunks_removed += batch.catalog.delete_chunks(file_id)? as u64;
+            batch.fulltext.delete_file(&batch.writer, file_id);
+        }
+        for (ordinal, piece) in chunks.iter().enumerate() {
+            let body = piece.text(&text);
+            let id = batch.catalog.insert_chunk(file_id, ordinal, piece, body)?;
+            batch.fulltext.add(
+                &batch.writer,
+                &ChunkDoc {
+                    id,
+                    file_id,
+                    folder_id: self.folder.id,
+                    heading: piece.heading.clone(),
+                    text: body.to_owned(),
+                },
+            )?;
+        }
+        self.report.chunks_added += chunks.len() as u64;
+        self.report.indexed += 1;
+        Ok(text.len())
+    }
+
+    fn skip(
+        &mut self,
+        batch: &mut Batch<'_>,
+        file: &FoundFile,
+        known: Option<&FileRow>,
+        hash: Option<&[u8]>,
+        reason: SkipReason,
+    ) -> Result<()> {
+        let message = reason.to_string();
+        self.record(
+            batch,
+            file,
+            known,
+            hash,
+            FileStatus::Skipped,
+            Some(message.as_str()),
+        )?;
+        self.report.skipped.push(SkippedFile {
+            path: file.path.clone(),
+            reason,
+        });
+        Ok(())
+    }
+
+    fn fail(
+        &mut self,
+        batch: &mut Batch<'_>,
+        file: &FoundFile,
+        known: Option<&FileRow>,
+        message: &str,
+    ) -> Result<()> {
+        tracing::debug!(path = %file.path.display(), message, "cannot read");
+        self.record(batch, file, known, None, FileStatus::Failed, Some(message))?;
+        self.report.failed.push(Problem {
+            path: file.path.clone(),
+            message: message.to_owned(),
+        });
+        Ok(())
+    }
+
+    /// Records a file that has no chunks (skipped or failed), dropping any it had.
+    fn record(
+        &mut self,
+        batch: &mut Batch<'_>,
+        file: &FoundFile,
+        known: Option<&FileRow>,
+        hash: Option<&[u8]>,
+        status: FileStatus,
+        error: Option<&str>,
+    ) -> Result<()> {
+        batch.begin()?;
+        let file_id = batch.catalog.upsert_file(&FileRecord {
+            folder_id: self.folder.id,
+            key: &file.key,
+            size: file.size,
+            mtime_ns: file.mtime_ns,
+            hash,
+            kind: None,
+            status,
+            error,
+        })?;
+        if known.is_some() {
+            self.report.chunks_removed += batch.catalog.delete_chunks(file_id)? as u64;
+            batch.fulltext.delete_file(&batch.writer, file_id);
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,11 @@
+//! The index end to end, on real documents copied into temporary folders: Debian's licence
+//! texts (`/usr/share/common-licenses`) and the documents in `tests/data/`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test crate: a panic is a failure report
+
+mod chunking;
+mod corpus;
+mod crash;
+mod discovery;
+mod incremental;
+mod search;

@@ -1,0 +1,110 @@
+//! Search: phrases, stemming, headings, and hits that point exactly into their files.
+
+use ledge_index::IndexOptions;
+
+use crate::corpus::{Corpus, assert_hit_points_into_its_file, words};
+
+#[test]
+fn a_phrase_is_found_with_line_ranges_that_hold_it() {
+    let corpus = Corpus::new();
+    let mut index = corpus.open();
+    corpus.add(&mut index, &IndexOptions::default());
+
+    let hits = index
+        .search("\"irrevocable copyright license\"", 10)
+        .unwrap();
+    assert!(!hits.is_empty());
+    for hit in &hits {
+        assert_eq!(hit.path, corpus.path("licenses/Apache-2.0"));
+        let text = assert_hit_points_into_its_file(hit);
+        assert!(
+            words(&text).contains("irrevocable copyright license"),
+            "lines {}-{} do not hold the phrase:\n{text}",
+            hit.line_start,
+            hit.line_end
+        );
+        assert!(words(&hit.snippet).contains("irrevocable copyright license"));
+        assert!(!hit.highlights.is_empty());
+        for range in &hit.highlights {
+            assert!(hit.snippet.get(range.clone()).is_some());
+        }
+    }
+    // The words without quotes match far more chunks, across licences.
+    let loose = index.search("irrevocable copyright license", 50).unwrap();
+    assert!(loose.len() > hits.len());
+    assert!(loose.windows(2).all(|w| w[0].score >= w[1].score));
+}
+
+#[test]
+fn stemming_finds_other_forms_of_a_word() {
+    let corpus = Corpus::new();
+    let mut index = corpus.open();
+    corpus.add(&mut index, &IndexOptions::default());
+
+    let hits = index.search("licensing", 50).unwrap();
+    let texts: Vec<String> = hits.iter().map(assert_hit_points_into_its_file).collect();
+    assert!(
+        texts.iter().any(|t| {
+            let t = t.to_lowercase();
+            !t.contains("licensing") && (t.contains("licensed") || t.contains("licenses"))
+        }),
+        "no hit found through the stem alone"
+    );
+    let hits = index.search("redistributions", 10).unwrap();
+    assert!(hits.iter().any(|h| h.path == corpus.path("licenses/BSD")));
+}
+
+#[test]
+fn markdown_and_html_hits_carry_their_heading_path() {
+    let corpus = Corpus::new();
+    let mut index = corpus.open();
+    corpus.add(&mut index, &IndexOptions::default());
+
+    let hits = index.search("\"tabular data\"", 5).unwrap();
+    let hit = hits
+        .iter()
+        .find(|h| h.path == corpus.path("guides/node-console.md"))
+        .expect("console.table found");
+    assert!(
+        hit.heading
+            .starts_with("Console > Class: `Console` > `console.table"),
+        "{}",
+        hit.heading
+    );
+    let text = assert_hit_points_into_its_file(hit);
+    assert!(words(&text).contains("tabular data"));
+
+    let hits = index.search("binding fputs stdout", 5).unwrap();
+    let hit = hits
+        .iter()
+        .find(|h| h.path == corpus.path("web/libffi-closure-example.html"))
+        .expect("HTML page found");
+    assert!(hit.heading.contains("Closure Example"), "{}", hit.heading);
+    // Tags are gone and entities decoded (`#include <stdio.h>` is the page's own text).
+    assert!(!hit.snippet.contains("<p>") && !hit.snippet.contains("&lt;"));
+    assert!(
+        hit.snippet.contains("#include <stdio.h>"),
+        "{}",
+        hit.snippet
+    );
+}
+
+#[test]
+fn odd_queries_do_not_fail() {
+    let corpus = Corpus::new();
+    let mut index = corpus.open();
+    corpus.add(&mut index, &IndexOptions::default());
+    for query in [
+        "",
+        "   ",
+        "\"unclosed",
+        "title:",
+        "a AND",
+        "((",
+        "license -apache",
+    ] {
+        index.search(query, 5).unwrap();
+    }
+    assert!(index.search("license", 0).unwrap().is_empty());
+    assert_eq!(index.search("license", 3).unwrap().len(), 3);
+}
