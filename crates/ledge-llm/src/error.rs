@@ -39,6 +39,26 @@ pub enum Error {
         /// The existing model folder.
         path: PathBuf,
     },
+    /// A tokenizer could not be loaded or failed on some input.
+    #[error("tokenizer: {0}")]
+    Tokenizer(String),
+    /// A chat template could not be read or rendered.
+    #[error("chat template: {0}")]
+    ChatTemplate(String),
+    /// The prompt does not fit in the model's context window.
+    #[error(
+        "the prompt is {tokens} tokens long, but the model's context holds {context} \
+         (including room for at least one new token)"
+    )]
+    PromptTooLong {
+        /// Tokens in the prompt.
+        tokens: usize,
+        /// The model's context length.
+        context: usize,
+    },
+    /// A generation setting is out of range.
+    #[error("invalid generation setting: {0}")]
+    InvalidSetting(String),
     /// An array did not have the data type or shape the runtime asked for.
     #[error("unexpected MLX array: {0}")]
     ArrayAccess(#[from] mlx_rs::error::AsSliceError),

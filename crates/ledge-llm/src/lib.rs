@@ -10,11 +10,16 @@
 //! and the BERT-style embedder, tokenization and chat templates, the KV cache, sampling, and
 //! token streaming with cancellation.
 
+pub mod chat;
+pub mod embed;
 mod error;
 pub mod gguf;
 pub mod import;
 mod model_files;
 mod runtime;
+pub mod sampling;
+pub mod text_stream;
+pub mod tokenizer;
 
 pub use error::{Error, Result};
 pub use model_files::{FoundModel, ModelFormat, discover_models};

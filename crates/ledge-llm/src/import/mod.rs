@@ -3,13 +3,15 @@
 //! `import_gguf` turns a GGUF file (what llama.cpp, LM Studio and Ollama keep) into a Hugging
 //! Face style model folder that MLX loads: `model.safetensors` with every tensor dequantized
 //! and put back into the Hugging Face layout ([`layout`]), `config.json`,
-//! `generation_config.json`, and `ledge-import.json` recording where it came from.
+//! `generation_config.json`, `tokenizer.json` and `tokenizer_config.json` rebuilt from the
+//! tokenizer metadata ([`tokenizer`]), and `ledge-import.json` recording where it came from.
 //!
 //! An import is all or nothing: the folder is written under a hidden `.NAME.partial-PID`
 //! name beside its destination and renamed into place only when complete; any error removes
 //! it. The source file is only read.
 
 pub mod layout;
+pub mod tokenizer;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -22,6 +24,7 @@ use serde_json::json;
 use crate::gguf::GgufFile;
 use crate::{Error, Result};
 use layout::{Architecture, Transform};
+pub use tokenizer::{GgufTokenizer, tokenizer_from_gguf};
 
 /// The floating-point type the imported weights are stored in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -66,6 +69,8 @@ pub fn import_gguf(
     let architecture = Architecture::of(&file)?;
     let config = layout::hf_config(&file, architecture)?;
     let (heads, kv_heads) = layout::head_counts(&file, architecture)?;
+    // Built before any tensor is converted, so broken tokenizer metadata fails the import early.
+    let tokenizer = GgufTokenizer::from_gguf(&file)?;
 
     let name = match &options.name {
         Some(name) => name.clone(),
@@ -156,6 +161,7 @@ pub fn import_gguf(
         &staging.path().join("generation_config.json"),
         &json!({ "bos_token_id": config["bos_token_id"], "eos_token_id": config["eos_token_id"] }),
     )?;
+    tokenizer.write_to(staging.path())?;
     let source_len = fs::metadata(source).map_err(io(source))?.len();
     write_json(
         &staging.path().join("ledge-import.json"),

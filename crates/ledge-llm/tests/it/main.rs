@@ -2,7 +2,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test crate: a panic is a failure report
 
+mod embed;
 mod gguf;
 mod import;
 mod mlx_ops;
 mod runtime;
+mod tokenizer;
