@@ -15,10 +15,18 @@ LEDGE = $(CARGO) run --quiet --release --locked -p ledge-cli --bin ledge --
 build: setup
 	$(CARGO) build --release --locked -p ledge-cli
 
-# Runs the product: the `ledge` command (the desktop app arrives with the desktop-app work).
+# The chat model `make run` installs into the data folder on first use (from models/).
+DEMO_GGUF = $(CURDIR)/models/smollm2-135m-instruct/SmolLM2-135M-Instruct.Q4_1.gguf
+DEMO_MODEL = smollm2-135m-instruct
+
+# Runs the product: the `ledge` command (the desktop app arrives with the desktop-app work):
+# help, the health report, then a first answer from the small chat model, imported into the
+# data folder once.
 run: build
 	$(LEDGE) --help
 	$(LEDGE) doctor
+	$(LEDGE) models list | grep -q '^$(DEMO_MODEL) ' || $(LEDGE) models import $(DEMO_GGUF) --name $(DEMO_MODEL)
+	$(LEDGE) generate --model $(DEMO_MODEL) --chat --max-tokens 64 "In one sentence: why run an AI assistant on your own computer?"
 
 lint: setup
 	$(CARGO) fmt --all -- --check

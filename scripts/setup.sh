@@ -39,8 +39,8 @@ SYSTEM_PACKAGES=(
   libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev libssl-dev file
   # desktop tests: virtual display, key presses, WebDriver for the real webview
   xvfb xdotool webkit2gtk-driver
-  # reference PDF text extractor for the index tests
-  poppler-utils
+  # reference PDF text extractor for the index tests, and real PDF manuals to test it on
+  poppler-utils texlive-latex-base-doc
 )
 
 say() { printf '\033[1;34m==>\033[0m %s\n' "$*"; }

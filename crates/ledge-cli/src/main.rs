@@ -1,12 +1,14 @@
 //! `ledge`: Ledge from a terminal.
 //!
 //! A thin shell: it parses arguments, looks up the environment (`LEDGE_HOME`,
-//! `LEDGE_MODEL_PATH`, `LEDGE_LOG`) and the platform folders, calls the core crates, and
+//! `LEDGE_MODEL_PATH`, `LEDGE_MODEL`, `LEDGE_LOG`) and the platform folders, calls the core crates, and
 //! prints. Logic belongs in the crates, not here.
 
 mod doctor;
 mod environment;
+mod generate;
 mod index;
+mod models;
 mod search;
 
 use std::process::ExitCode;
@@ -33,6 +35,10 @@ enum Command {
     Index(index::Args),
     /// Search the indexed files: ranked passages with file, lines and a snippet.
     Search(search::Args),
+    /// Import and list the local models Ledge runs.
+    Models(models::Args),
+    /// Stream a completion from a local model (a plain continuation, or --chat).
+    Generate(generate::Args),
 }
 
 fn main() -> ExitCode {
@@ -42,6 +48,8 @@ fn main() -> ExitCode {
         Command::Doctor(args) => doctor::run(&args),
         Command::Index(args) => index::run(&args),
         Command::Search(args) => search::run(&args),
+        Command::Models(args) => models::run(&args),
+        Command::Generate(args) => generate::run(&args),
     };
     match outcome {
         Ok(code) => code,

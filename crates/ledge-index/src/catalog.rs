@@ -19,7 +19,10 @@ use crate::discover::{IndexOptions, Problem};
 use crate::{Error, Result};
 
 /// The migrations, in order; `user_version` is the number applied.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_catalog.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_catalog.sql"),
+    include_str!("migrations/0002_documents.sql"),
+];
 
 /// A folder the user chose.
 #[derive(Debug, Clone)]
@@ -362,7 +365,7 @@ impl Catalog {
         self.conn
             .prepare_cached(
                 "INSERT INTO chunks (file_id, ordinal, byte_start, byte_end, line_start, line_end,
-                 heading, text) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                 page, heading, text) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             )?
             .execute(params![
                 file_id,
@@ -371,6 +374,7 @@ impl Catalog {
                 chunk.byte_end as i64,
                 chunk.line_start,
                 chunk.line_end,
+                chunk.page,
                 chunk.heading,
                 text
             ])?;
@@ -528,6 +532,42 @@ mod tests {
     }
 
     #[test]
+    fn documents_an_older_version_skipped_as_unsupported_are_read_again() {
+        let temp = tempfile::tempdir().unwrap();
+        let path = temp.path().join("catalog.sqlite3");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(MIGRATIONS[0]).unwrap();
+            conn.pragma_update(None, "user_version", 1).unwrap();
+            conn.execute_batch(
+                "INSERT INTO folders (id, path, max_file_bytes, added_at) VALUES (1, '/d', 9, 0);
+                 INSERT INTO files (folder_id, path, size, mtime_ns, status, error, indexed_at)
+                 VALUES (1, '/d/a.pdf', 5, 7, 'skipped', 'unsupported type .pdf', 0),
+                        (1, '/d/b.rtf', 5, 7, 'skipped', 'unsupported type .rtf', 0),
+                        (1, '/d/c.png', 5, 7, 'skipped', 'unsupported type .png', 0);",
+            )
+            .unwrap();
+        }
+        let catalog = Catalog::open(&path).unwrap();
+        let mtimes: Vec<(String, i64)> = catalog
+            .conn
+            .prepare("SELECT path, mtime_ns FROM files ORDER BY path")
+            .unwrap()
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(
+            mtimes,
+            [
+                ("/d/a.pdf".to_owned(), -1),
+                ("/d/b.rtf".to_owned(), -1),
+                ("/d/c.png".to_owned(), 7)
+            ]
+        );
+    }
+
+    #[test]
     fn deleting_a_folder_cascades_to_files_and_chunks() {
         let catalog = Catalog::open_in_memory().unwrap();
         let folder = catalog
@@ -551,8 +591,10 @@ mod tests {
             line_start: 1,
             line_end: 1,
             heading: String::new(),
+            page: Some(3),
         };
         let id = catalog.insert_chunk(file, 0, &chunk, "hello").unwrap();
+        assert_eq!(catalog.hit(id).unwrap().unwrap().page, Some(3));
         assert_eq!(catalog.chunk_doc(id).unwrap().unwrap().folder_id, folder);
         assert_eq!(catalog.folder_counts(folder).unwrap().chunks, 1);
         catalog.delete_folder(folder).unwrap();

@@ -10,6 +10,12 @@
 //!
 //! Every chunk keeps its byte range in the text (`text[byte_start..byte_end]` is the chunk),
 //! its 1-based inclusive line range, and its heading path (`Install > From source`).
+//!
+//! Paged text (PDF) is chunked page by page ([`chunk_pages`]): a chunk never spans two pages
+//! and records its page number; its offsets and lines still point into the whole text.
+//! Documents converted to Markdown-like text (DOCX, EPUB) are cut like Markdown.
+
+use std::ops::Range;
 
 use crate::Kind;
 
@@ -44,6 +50,8 @@ pub struct Chunk {
     pub line_end: u32,
     /// The headings above the chunk, outermost first, joined with ` > ` (empty when none).
     pub heading: String,
+    /// The page the chunk is on, 1-based, for paged formats (PDF).
+    pub page: Option<u32>,
 }
 
 impl Chunk {
@@ -269,6 +277,7 @@ impl Packer<'_> {
             line_start: line_number(first),
             line_end: line_number(last),
             heading,
+            page: None,
         });
     }
 
@@ -333,6 +342,7 @@ impl Packer<'_> {
                 line_start: line_number(index),
                 line_end: line_number(index),
                 heading: heading.to_owned(),
+                page: None,
             });
             from = to;
         }
@@ -347,7 +357,7 @@ fn line_number(index: usize) -> u32 {
 pub fn chunk(text: &str, kind: Kind, config: ChunkConfig) -> Vec<Chunk> {
     let lines = lines(text);
     let blocks = match kind {
-        Kind::Markdown | Kind::Html => markdown_blocks(text, &lines),
+        Kind::Markdown | Kind::Html | Kind::Docx | Kind::Epub => markdown_blocks(text, &lines),
         _ => paragraph_blocks(text, &lines),
     };
     let mut packer = Packer {
@@ -391,6 +401,40 @@ pub fn chunk(text: &str, kind: Kind, config: ChunkConfig) -> Vec<Chunk> {
     }
     packer.flush();
     packer.chunks
+}
+
+/// Cuts paged text into chunks page by page: `pages[i]` is the byte range of page `i + 1` in
+/// `text`. Without pages this is [`chunk()`].
+pub(crate) fn chunk_pages(
+    text: &str,
+    kind: Kind,
+    pages: &[Range<usize>],
+    config: ChunkConfig,
+) -> Vec<Chunk> {
+    if pages.is_empty() {
+        return chunk(text, kind, config);
+    }
+    let mut chunks = Vec::new();
+    let mut counted = 0;
+    let mut lines_before = 0u32;
+    for (index, range) in pages.iter().enumerate() {
+        let Some(page_text) = text.get(range.clone()) else {
+            continue;
+        };
+        let skipped = text.get(counted..range.start).unwrap_or_default();
+        lines_before = lines_before.saturating_add(skipped.matches('\n').count() as u32);
+        counted = range.start;
+        let page = u32::try_from(index + 1).ok();
+        for mut piece in chunk(page_text, kind, config) {
+            piece.byte_start += range.start;
+            piece.byte_end += range.start;
+            piece.line_start = piece.line_start.saturating_add(lines_before);
+            piece.line_end = piece.line_end.saturating_add(lines_before);
+            piece.page = page;
+            chunks.push(piece);
+        }
+    }
+    chunks
 }
 
 fn heading_path(headings: &[(usize, String)]) -> String {
@@ -451,5 +495,24 @@ mod tests {
         assert_eq!(chunks[0].text(text), "one\r\ntwo\r\n\r\nthree");
         assert_eq!((chunks[0].line_start, chunks[0].line_end), (1, 4));
         assert!(chunk("", Kind::Plain, ChunkConfig::default()).is_empty());
+    }
+
+    #[test]
+    fn pages_are_chunked_apart_and_keep_offsets_and_lines() {
+        let text = "one\ntwo\n\nthree\n\nfour five";
+        let pages = [0..7, 9..14, 16..25];
+        let chunks = chunk_pages(text, Kind::Pdf, &pages, ChunkConfig::default());
+        let summary: Vec<_> = chunks
+            .iter()
+            .map(|c| (c.text(text), c.line_start, c.line_end, c.page))
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                ("one\ntwo", 1, 2, Some(1)),
+                ("three", 4, 4, Some(2)),
+                ("four five", 6, 6, Some(3)),
+            ]
+        );
     }
 }

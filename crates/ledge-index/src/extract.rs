@@ -4,7 +4,13 @@
 //! none (`README`, `/usr/share/common-licenses/GPL-3`) are read and kept when their bytes are
 //! text. Binary files (a NUL byte, or mostly invalid UTF-8), empty files and files over the
 //! size cap are skipped with a [`SkipReason`]; known binary formats (images, archives, and
-//! formats this version cannot read yet: PDF, DOCX, EPUB, RTF) are skipped without being read.
+//! formats this version cannot read yet: legacy Office, OpenDocument) are skipped without
+//! being read.
+//!
+//! Documents: PDF (text per page, see `pdf`), DOCX and EPUB (zip packages of XML, see
+//! `office`) and RTF (see `rtf`). A file with an unknown extension that starts like a PDF or
+//! an RTF document is read as one. A document that cannot be read (malformed, encrypted, a
+//! decompression bomb, too slow) is skipped with its reason, and indexing goes on.
 //!
 //! User files are opened read-only, and read at most `cap + 1` bytes however large they are.
 //!
@@ -12,11 +18,12 @@
 //! extracted text *is* the file, so chunk byte offsets and line numbers point into the file.
 //! HTML is converted to text (headings kept as Markdown `#` lines), and a few invalid UTF-8
 //! bytes are replaced by U+FFFD: there line numbers still hold for plain text but offsets refer
-//! to the extracted text.
+//! to the extracted text. For documents, offsets and lines always refer to the extracted text.
 
 use std::fmt;
 use std::fs::File;
 use std::io::{self, Read};
+use std::ops::Range;
 use std::path::Path;
 
 use serde::Serialize;
@@ -36,6 +43,14 @@ pub enum Kind {
     Html,
     /// Structured data read as text: CSV, JSON, YAML, TOML, XML.
     Data,
+    /// PDF: text per page; chunks never span pages and carry their page number.
+    Pdf,
+    /// Word (DOCX): paragraphs, headings as `#` lines.
+    Docx,
+    /// EPUB: chapters in reading order, converted like HTML.
+    Epub,
+    /// Rich Text Format, as plain text.
+    Rtf,
 }
 
 impl Kind {
@@ -47,6 +62,10 @@ impl Kind {
             Kind::Code => "code",
             Kind::Html => "html",
             Kind::Data => "data",
+            Kind::Pdf => "pdf",
+            Kind::Docx => "docx",
+            Kind::Epub => "epub",
+            Kind::Rtf => "rtf",
         }
     }
 }
@@ -69,11 +88,35 @@ pub enum SkipReason {
     Binary,
     /// The file is mostly not valid UTF-8.
     NotText,
-    /// A format this version does not read (images, archives, PDF, office documents).
+    /// A format this version does not read (images, archives, legacy office documents).
     Unsupported {
         /// The extension, lower-case.
         extension: String,
     },
+    /// A document that needs a password to be read.
+    Encrypted,
+    /// A document that is damaged or not what its name says (truncated, garbage, a parser
+    /// failure).
+    Malformed {
+        /// The format it was read as (`PDF`, `DOCX`, ...).
+        format: String,
+        /// What went wrong.
+        detail: String,
+    },
+    /// A zip package (DOCX, EPUB) with too many entries or that unpacks to too much, or a PDF
+    /// with a compressed stream that inflates past the limit: a decompression bomb, or at least
+    /// not a document worth the memory.
+    UnpackLimit {
+        /// Which limit, and the numbers.
+        detail: String,
+    },
+    /// Extraction took longer than the limit for one document.
+    TimedOut {
+        /// The limit in seconds.
+        seconds: u64,
+    },
+    /// A document with no text to extract (a scanned PDF holds only images).
+    NoText,
 }
 
 impl fmt::Display for SkipReason {
@@ -86,6 +129,13 @@ impl fmt::Display for SkipReason {
             SkipReason::Binary => write!(f, "binary"),
             SkipReason::NotText => write!(f, "not text (invalid UTF-8)"),
             SkipReason::Unsupported { extension } => write!(f, "unsupported type .{extension}"),
+            SkipReason::Encrypted => write!(f, "encrypted (needs a password)"),
+            SkipReason::Malformed { format, detail } => write!(f, "malformed {format}: {detail}"),
+            SkipReason::UnpackLimit { detail } => write!(f, "refused ({detail})"),
+            SkipReason::TimedOut { seconds } => {
+                write!(f, "extraction took longer than {seconds} s")
+            }
+            SkipReason::NoText => write!(f, "no text (scanned images?)"),
         }
     }
 }
@@ -99,6 +149,11 @@ impl SkipReason {
             SkipReason::Binary => "binary",
             SkipReason::NotText => "not_text",
             SkipReason::Unsupported { .. } => "unsupported",
+            SkipReason::Encrypted => "encrypted",
+            SkipReason::Malformed { .. } => "malformed",
+            SkipReason::UnpackLimit { .. } => "unpack_limit",
+            SkipReason::TimedOut { .. } => "timed_out",
+            SkipReason::NoText => "no_text",
         }
     }
 }
@@ -199,11 +254,7 @@ const UNSUPPORTED: &[&str] = &[
     "otf",
     "woff",
     "woff2",
-    "pdf",
-    "docx",
     "doc",
-    "epub",
-    "rtf",
     "odt",
     "xlsx",
     "xls",
@@ -241,10 +292,33 @@ pub(crate) fn classify(path: &Path) -> Classified {
         Classified::Known(Kind::Data)
     } else if is(CODE) {
         Classified::Known(Kind::Code)
+    } else if let Some(kind) = document_kind(&extension) {
+        Classified::Known(kind)
     } else if is(UNSUPPORTED) {
         Classified::Unsupported(extension)
     } else {
         Classified::Sniff
+    }
+}
+
+fn document_kind(extension: &str) -> Option<Kind> {
+    match extension {
+        "pdf" => Some(Kind::Pdf),
+        "docx" | "docm" => Some(Kind::Docx),
+        "epub" => Some(Kind::Epub),
+        "rtf" => Some(Kind::Rtf),
+        _ => None,
+    }
+}
+
+/// A document format recognised by its first bytes, for files whose name says nothing.
+fn sniff_document(bytes: &[u8]) -> Option<Kind> {
+    if bytes.starts_with(b"%PDF-") {
+        Some(Kind::Pdf)
+    } else if bytes.starts_with(b"{\\rtf") {
+        Some(Kind::Rtf)
+    } else {
+        None
     }
 }
 
@@ -265,8 +339,86 @@ pub(crate) fn read_capped(path: &Path, limit: u64) -> io::Result<Result<Vec<u8>,
     Ok(Ok(bytes))
 }
 
+/// A file's text, ready for chunking.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Extracted {
+    /// What kind of text it is.
+    pub kind: Kind,
+    /// The text.
+    pub text: String,
+    /// For paged formats, the byte range of each page in `text` (page `i + 1` at `i`);
+    /// empty otherwise.
+    pub pages: Vec<Range<usize>>,
+}
+
 /// Turns a file's bytes into text of the given kind (`None`: sniff), or says why not.
-pub(crate) fn extract(kind: Option<Kind>, bytes: &[u8]) -> Result<(Kind, String), SkipReason> {
+///
+/// `max_file_bytes` is the folder's size cap; zip packages may unpack to a few times that.
+pub(crate) fn extract(
+    kind: Option<Kind>,
+    bytes: &[u8],
+    max_file_bytes: u64,
+) -> Result<Extracted, SkipReason> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(SkipReason::Empty);
+    }
+    let kind = kind.or_else(|| sniff_document(bytes));
+    let document = |kind: Kind, text: String| {
+        if text.trim().is_empty() {
+            Err(SkipReason::NoText)
+        } else {
+            Ok(Extracted {
+                kind,
+                text,
+                pages: Vec::new(),
+            })
+        }
+    };
+    match kind {
+        Some(Kind::Pdf) => return paged(crate::pdf::pages(bytes.to_vec())?),
+        Some(Kind::Docx) => {
+            let budget = crate::office::unpacked_budget(max_file_bytes);
+            return document(Kind::Docx, crate::office::docx(bytes, budget)?);
+        }
+        Some(Kind::Epub) => {
+            let budget = crate::office::unpacked_budget(max_file_bytes);
+            return document(Kind::Epub, crate::office::epub(bytes, budget)?);
+        }
+        Some(Kind::Rtf) => return document(Kind::Rtf, crate::rtf::extract(bytes)?),
+        _ => {}
+    }
+    let (kind, text) = extract_text(kind, bytes)?;
+    Ok(Extracted {
+        kind,
+        text,
+        pages: Vec::new(),
+    })
+}
+
+/// Pages joined by blank lines, with the range of each.
+fn paged(pages: Vec<String>) -> Result<Extracted, SkipReason> {
+    if pages.iter().all(|p| p.trim().is_empty()) {
+        return Err(SkipReason::NoText);
+    }
+    let mut text = String::with_capacity(pages.iter().map(|p| p.len() + 2).sum());
+    let mut ranges = Vec::with_capacity(pages.len());
+    for (i, page) in pages.iter().enumerate() {
+        if i > 0 {
+            text.push_str("\n\n");
+        }
+        let start = text.len();
+        text.push_str(page);
+        ranges.push(start..text.len());
+    }
+    Ok(Extracted {
+        kind: Kind::Pdf,
+        text,
+        pages: ranges,
+    })
+}
+
+/// Text formats: plain text, Markdown, code, data, HTML.
+fn extract_text(kind: Option<Kind>, bytes: &[u8]) -> Result<(Kind, String), SkipReason> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(SkipReason::Empty);
     }
@@ -304,7 +456,7 @@ fn decode(bytes: &[u8]) -> Result<String, SkipReason> {
 }
 
 /// HTML to plain text with headings as `#` lines, links without footnotes, no wrapping.
-fn html_to_text(html: &str) -> String {
+pub(crate) fn html_to_text(html: &str) -> String {
     let converted = html2text::config::plain_no_decorate()
         .no_table_borders()
         .allow_width_overflow()
@@ -366,15 +518,18 @@ mod tests {
 
     #[test]
     fn binary_empty_and_mostly_invalid_bytes_are_refused() {
-        assert_eq!(extract(None, b""), Err(SkipReason::Empty));
-        assert_eq!(extract(None, b" \n\t\n"), Err(SkipReason::Empty));
-        assert_eq!(extract(None, b"ELF\0\x01\x02"), Err(SkipReason::Binary));
+        assert_eq!(extract_text(None, b""), Err(SkipReason::Empty));
+        assert_eq!(extract_text(None, b" \n\t\n"), Err(SkipReason::Empty));
+        assert_eq!(
+            extract_text(None, b"ELF\0\x01\x02"),
+            Err(SkipReason::Binary)
+        );
         let latin1: Vec<u8> = (0..200).map(|i| 0xC0 + (i % 30) as u8).collect();
-        assert_eq!(extract(None, &latin1), Err(SkipReason::NotText));
+        assert_eq!(extract_text(None, &latin1), Err(SkipReason::NotText));
         let mut mostly_fine = b"caf".to_vec();
         mostly_fine.push(0xE9); // Latin-1 e-acute in otherwise ASCII text
         mostly_fine.extend(std::iter::repeat_n(b'x', 200));
-        let (kind, text) = extract(None, &mostly_fine).unwrap();
+        let (kind, text) = extract_text(None, &mostly_fine).unwrap();
         assert_eq!(kind, Kind::Plain);
         assert!(text.starts_with("caf\u{FFFD}x"));
     }
@@ -384,7 +539,7 @@ mod tests {
         let html = "<html><head><title>T</title><style>p{}</style></head><body>\
             <h1>Users and groups</h1><p>The <b>root</b> user, see <a href=\"x\">this</a>.</p>\
             <h2>Static ids</h2><ul><li>one</li></ul></body></html>";
-        let (kind, text) = extract(Some(Kind::Html), html.as_bytes()).unwrap();
+        let (kind, text) = extract_text(Some(Kind::Html), html.as_bytes()).unwrap();
         assert_eq!(kind, Kind::Html);
         assert!(text.contains("# Users and groups"), "{text}");
         assert!(text.contains("## Static ids"), "{text}");

@@ -6,11 +6,15 @@
 //!   `.gitignore`/`.ignore`, skipping hidden files by default and never entering secrets
 //!   ([`DENY_LIST`]: `.ssh`, `.gnupg`, cloud credentials, keychains, password stores, `.env*`,
 //!   private keys, browser profiles), plus the user's exclude globs;
-//! * extraction ([`Kind`]): plain text, Markdown, code, HTML, CSV/JSON and other text formats,
+//! * extraction ([`Kind`]): plain text, Markdown, code, HTML, CSV/JSON and other text formats;
+//!   PDF (text per page, so hits cite a page), DOCX and EPUB (headings kept as structure), RTF;
 //!   with the reason recorded for every file skipped ([`SkipReason`]: binary, empty, too large,
-//!   unsupported);
+//!   unsupported, encrypted, malformed, zip bomb, too slow). Third-party parsers of binary
+//!   formats run on their own thread with a time limit and a caught panic, so a hostile file
+//!   costs only itself;
 //! * chunking ([`chunk()`]) along headings, paragraphs and code blocks, keeping byte offsets,
-//!   line ranges and the heading path of every chunk for citations;
+//!   line ranges, the heading path and (PDF) the page of every chunk for citations; a chunk
+//!   never spans two pages;
 //! * storage: a SQLite catalog (numbered migrations, WAL) of folders, files, chunks and room
 //!   for embeddings, and a tantivy index of chunks (BM25, English stemming, phrases), kept
 //!   consistent across crashes by the protocol described in [`Index`]'s module;
@@ -18,8 +22,8 @@
 //!   renames move records without re-extracting; progress is reported through a callback
 //!   ([`Progress`]) and runs are cancelled with a [`CancelToken`].
 //!
-//! Not yet here: PDF, DOCX, EPUB and RTF extraction, embeddings, the file watcher, pause and
-//! resume. Work is blocking; an async caller runs it on a blocking thread ([`Index`] is `Send`).
+//! Not yet here: embeddings, the file watcher, pause and resume, OCR of scanned PDFs. Work is
+//! blocking; an async caller runs it on a blocking thread ([`Index`] is `Send`).
 //!
 //! The user's files are only ever opened read-only; the index writes nothing outside the
 //! folder given to [`Index::open`].
@@ -42,6 +46,7 @@
 //! # }
 //! ```
 
+mod bounded;
 mod catalog;
 mod chunk;
 mod discover;
@@ -49,7 +54,10 @@ mod error;
 mod extract;
 mod fulltext;
 mod index;
+mod office;
+mod pdf;
 mod progress;
+mod rtf;
 mod scan;
 
 pub use chunk::{Chunk, ChunkConfig, chunk};

@@ -22,9 +22,9 @@ use std::time::Instant;
 use tantivy::IndexWriter;
 
 use crate::catalog::{Catalog, ChunkDoc, FileRecord, FileRow, FileStatus, FolderRow};
-use crate::chunk::{ChunkConfig, chunk};
+use crate::chunk::{ChunkConfig, chunk_pages};
 use crate::discover::{Discovered, FoundFile, Problem};
-use crate::extract::{Classified, SkipReason, classify, extract, read_capped};
+use crate::extract::{Classified, Extracted, SkipReason, classify, extract, read_capped};
 use crate::fulltext::FullText;
 use crate::progress::{CancelToken, IndexReport, Progress, SkippedFile};
 use crate::{Error, Result};
@@ -297,14 +297,15 @@ impl Scanner<'_> {
             return Ok(0);
         }
 
-        let (kind, text) = match extract(kind, &bytes) {
+        let extracted = match extract(kind, &bytes, self.folder.options.max_file_bytes) {
             Ok(extracted) => extracted,
             Err(reason) => {
                 self.skip(batch, file, known, Some(&hash), reason)?;
                 return Ok(0);
             }
         };
-        let chunks = chunk(&text, kind, self.chunking);
+        let Extracted { kind, text, pages } = extracted;
+        let chunks = chunk_pages(&text, kind, &pages, self.chunking);
         batch.begin()?;
         let file_id = batch.catalog.upsert_file(&FileRecord {
             folder_id: self.folder.id,

@@ -13,8 +13,10 @@
 pub mod chat;
 pub mod embed;
 mod error;
+pub mod generate;
 pub mod gguf;
 pub mod import;
+pub mod model;
 mod model_files;
 mod runtime;
 pub mod sampling;

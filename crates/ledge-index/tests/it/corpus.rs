@@ -55,6 +55,36 @@ impl Corpus {
         }
     }
 
+    /// An empty `docs/`, for tests that bring their own documents.
+    pub fn empty() -> Corpus {
+        let temp = tempfile::tempdir().unwrap();
+        let docs = temp.path().join("docs");
+        fs::create_dir_all(&docs).unwrap();
+        let docs = docs.canonicalize().unwrap();
+        Corpus {
+            index_dir: temp.path().join("index"),
+            _temp: temp,
+            docs,
+        }
+    }
+
+    /// The stored chunks of one file, in order: (page, heading, text).
+    pub fn chunks_of(&self, relative: &str) -> Vec<(Option<u32>, String, String)> {
+        let conn = rusqlite::Connection::open(self.index_dir.join("catalog.sqlite3")).unwrap();
+        let mut statement = conn
+            .prepare(
+                "SELECT c.page, c.heading, c.text FROM chunks c JOIN files f ON f.id = c.file_id
+                 WHERE f.path = ?1 ORDER BY c.ordinal",
+            )
+            .unwrap();
+        let path = self.path(relative).to_str().unwrap().to_owned();
+        statement
+            .query_map([path], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    }
+
     pub fn open(&self) -> Index {
         Index::open(&self.index_dir).unwrap()
     }

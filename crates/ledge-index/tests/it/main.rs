@@ -7,5 +7,7 @@ mod chunking;
 mod corpus;
 mod crash;
 mod discovery;
+mod documents;
 mod incremental;
+mod pdf;
 mod search;

@@ -10,6 +10,7 @@
 //! name beside its destination and renamed into place only when complete; any error removes
 //! it. The source file is only read.
 
+mod folder;
 pub mod layout;
 pub mod tokenizer;
 
@@ -23,6 +24,7 @@ use serde_json::json;
 
 use crate::gguf::GgufFile;
 use crate::{Error, Result};
+pub use folder::{FolderProgress, import_folder};
 use layout::{Architecture, Transform};
 pub use tokenizer::{GgufTokenizer, tokenizer_from_gguf};
 

@@ -3,8 +3,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test crate: a panic is a failure report
 
 mod embed;
+mod generate;
 mod gguf;
 mod import;
 mod mlx_ops;
+mod model;
 mod runtime;
 mod tokenizer;

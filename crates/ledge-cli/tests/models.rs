@@ -1,0 +1,260 @@
+//! `ledge models import|list` and `ledge generate` as a person runs them: a temporary
+//! `LEDGE_HOME`, the real SmolLM2 GGUF from `models/`, real MLX.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test crate: a panic is a failure report
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use ledge_llm::generate::{CancelToken, GenerationParams, Generator};
+use serde_json::Value;
+
+fn repo_models() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../models")
+        .canonicalize()
+        .unwrap()
+}
+
+fn smollm_gguf() -> PathBuf {
+    let path = repo_models().join("smollm2-135m-instruct/SmolLM2-135M-Instruct.Q4_1.gguf");
+    assert!(
+        path.is_file(),
+        "{} missing: run `scripts/setup.sh models`",
+        path.display()
+    );
+    path
+}
+
+fn ledge(home: &Path, model_path: Option<&Path>, args: &[&str]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_ledge"));
+    command
+        .args(args)
+        .env("LEDGE_HOME", home)
+        .env_remove("LEDGE_MODEL")
+        .env_remove("LEDGE_LOG");
+    match model_path {
+        Some(path) => command.env("LEDGE_MODEL_PATH", path),
+        None => command.env_remove("LEDGE_MODEL_PATH"),
+    };
+    command.output().expect("run ledge")
+}
+
+fn succeeded(output: &Output) -> String {
+    assert!(
+        output.status.success(),
+        "ledge failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn import_list_and_generate_with_a_real_model() {
+    let temp = tempfile::tempdir().unwrap();
+    let home = temp.path().join("home");
+
+    let none = ledge(&home, None, &["generate", "Hello"]);
+    assert!(!none.status.success());
+    assert!(
+        stderr(&none).contains("ledge models import"),
+        "{}",
+        stderr(&none)
+    );
+
+    let gguf = smollm_gguf();
+    let imported = succeeded(&ledge(
+        &home,
+        None,
+        &[
+            "models",
+            "import",
+            gguf.to_str().unwrap(),
+            "--name",
+            "smollm2",
+            "--dtype",
+            "f32",
+        ],
+    ));
+    let folder = home.join("models/smollm2");
+    assert!(imported.contains(folder.to_str().unwrap()), "{imported}");
+    for file in [
+        "config.json",
+        "model.safetensors",
+        "tokenizer.json",
+        "tokenizer_config.json",
+    ] {
+        assert!(folder.join(file).is_file(), "{file} missing");
+    }
+
+    // The repository's models folder adds the GGUF files and the embedding model to the list;
+    // only the imported folder is a language model ready to run.
+    let listed: Value = serde_json::from_str(&succeeded(&ledge(
+        &home,
+        Some(&repo_models()),
+        &["models", "list", "--json"],
+    )))
+    .unwrap();
+    let entries = listed.as_array().unwrap();
+    let smollm = entries.iter().find(|m| m["name"] == "smollm2").unwrap();
+    assert_eq!(smollm["format"], "safetensors");
+    assert_eq!(smollm["architecture"], "llama");
+    assert!(smollm["problem"].is_null(), "{smollm}");
+    let gguf_entry = entries
+        .iter()
+        .find(|m| m["format"] == "gguf" && m["path"] == gguf.to_str().unwrap())
+        .unwrap();
+    assert!(gguf_entry["problem"].as_str().unwrap().contains("import"));
+
+    // Greedy generation from the command line prints what the library generates.
+    let prompt = "The capital of France is";
+    let printed = succeeded(&ledge(
+        &home,
+        Some(&repo_models()),
+        &["generate", "--max-tokens", "12", "-q", prompt],
+    ));
+    let mut generator = Generator::load(&folder).unwrap();
+    let ids = generator.tokenizer().encode(prompt, true).unwrap();
+    let expected = generator
+        .generate(
+            &ids,
+            &GenerationParams {
+                max_tokens: 12,
+                ..GenerationParams::default()
+            },
+            &CancelToken::new(),
+            &mut |_| {},
+        )
+        .unwrap();
+    assert_eq!(printed.trim_end_matches('\n'), expected.text);
+    assert!(!expected.text.trim().is_empty());
+
+    // A chat with a seed is repeatable, and the figures go to stderr.
+    let chat = |seed: &str| {
+        ledge(
+            &home,
+            None,
+            &[
+                "generate",
+                "--model",
+                "smollm2",
+                "--chat",
+                "--system",
+                "Be brief.",
+                "--temperature",
+                "0.8",
+                "--top-p",
+                "0.9",
+                "--seed",
+                seed,
+                "--max-tokens",
+                "16",
+                "Name a fruit.",
+            ],
+        )
+    };
+    let first = chat("5");
+    let text = succeeded(&first);
+    assert!(!text.trim().is_empty());
+    assert_eq!(text, succeeded(&chat("5")));
+    assert!(stderr(&first).contains("tok/s"), "{}", stderr(&first));
+
+    // Bad settings are refused before any work.
+    let bad = ledge(&home, None, &["generate", "--top-p", "2", "Hi"]);
+    assert!(!bad.status.success());
+    assert!(stderr(&bad).contains("top-p"), "{}", stderr(&bad));
+}
+
+#[test]
+fn a_broken_model_folder_is_refused_and_leaves_nothing_behind() {
+    let temp = tempfile::tempdir().unwrap();
+    let home = temp.path().join("home");
+    let gguf = smollm_gguf();
+    succeeded(&ledge(
+        &home,
+        None,
+        &["models", "import", gguf.to_str().unwrap(), "--name", "good"],
+    ));
+    let good = home.join("models/good");
+
+    // A copy of a working folder imports under a new name.
+    succeeded(&ledge(
+        &home,
+        None,
+        &["models", "import", good.to_str().unwrap(), "--name", "copy"],
+    ));
+    assert!(home.join("models/copy/model.safetensors").is_file());
+
+    // The same folder with its weights cut short is refused, naming the file in the source.
+    let broken = temp.path().join("broken");
+    fs::create_dir(&broken).unwrap();
+    for entry in fs::read_dir(&good).unwrap() {
+        let entry = entry.unwrap();
+        fs::copy(entry.path(), broken.join(entry.file_name())).unwrap();
+    }
+    let weights = broken.join("model.safetensors");
+    let length = fs::metadata(&weights).unwrap().len();
+    fs::File::options()
+        .write(true)
+        .open(&weights)
+        .unwrap()
+        .set_len(length / 2)
+        .unwrap();
+    let refused = ledge(
+        &home,
+        None,
+        &[
+            "models",
+            "import",
+            broken.to_str().unwrap(),
+            "--name",
+            "broken",
+        ],
+    );
+    assert!(!refused.status.success());
+    let message = stderr(&refused);
+    assert!(message.contains(weights.to_str().unwrap()), "{message}");
+
+    // An unknown architecture is named too.
+    let config = broken.join("config.json");
+    let mut value: Value = serde_json::from_str(&fs::read_to_string(&config).unwrap()).unwrap();
+    value["model_type"] = "mamba".into();
+    fs::write(&config, value.to_string()).unwrap();
+    let refused = ledge(
+        &home,
+        None,
+        &[
+            "models",
+            "import",
+            broken.to_str().unwrap(),
+            "--name",
+            "broken",
+        ],
+    );
+    assert!(!refused.status.success());
+    assert!(stderr(&refused).contains("mamba"), "{}", stderr(&refused));
+
+    // Nothing half-written stays in the models folder, and an existing name is kept.
+    let mut names: Vec<String> = fs::read_dir(home.join("models"))
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["copy", "good"]);
+    let again = ledge(
+        &home,
+        None,
+        &["models", "import", good.to_str().unwrap(), "--name", "copy"],
+    );
+    assert!(!again.status.success());
+    assert!(
+        stderr(&again).contains("already installed"),
+        "{}",
+        stderr(&again)
+    );
+}
