@@ -4,7 +4,7 @@
 //! not change a vector, truncation at `max_tokens`, unit length, and typed errors naming the
 //! broken file.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::{Mutex, OnceLock};
 use std::time::Instant;
@@ -13,9 +13,7 @@ use ledge_llm::embed::Embedder;
 use ledge_llm::{Error, Runtime};
 use serde_json::Value;
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use crate::support::repo;
 
 fn model_dir() -> PathBuf {
     let dir = repo().join("models/all-MiniLM-L6-v2");

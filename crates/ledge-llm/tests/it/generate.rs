@@ -18,9 +18,7 @@ use ledge_llm::import::{ImportOptions, WeightDtype, import_gguf};
 use ledge_llm::sampling::SamplingParams;
 use serde_json::{Value, json};
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
+use crate::support::repo;
 
 /// SmolLM2-135M-Instruct imported once for all tests of this module (f32: the reference
 /// and Ledge then compute in the same type).

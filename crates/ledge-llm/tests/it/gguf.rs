@@ -2,7 +2,7 @@
 //! real test models: every tensor, every storage type, bit for bit.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
 use ledge_llm::Error;
@@ -10,19 +10,7 @@ use ledge_llm::gguf::GgufFile;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn model(relative: &str) -> PathBuf {
-    let path = repo().join("models").join(relative);
-    assert!(
-        path.is_file(),
-        "{} missing: run `scripts/setup.sh models`",
-        path.display()
-    );
-    path
-}
+use crate::support::{model, repo};
 
 /// Starts the reference dequantization in the background; `reference_digests` collects it.
 fn start_reference(path: &Path) -> Child {

@@ -4,26 +4,14 @@
 //! wrongly: with Gemma's norm weights left as llama.cpp stores them, the same prompts give
 //! `~`, `!` and `denominated`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use ledge_llm::Error;
 use ledge_llm::import::{ImportOptions, WeightDtype, import_gguf};
 use serde_json::Value;
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn model(relative: &str) -> PathBuf {
-    let path = repo().join("models").join(relative);
-    assert!(
-        path.is_file(),
-        "{} missing: run `scripts/setup.sh models`",
-        path.display()
-    );
-    path
-}
+use crate::support::{model, repo};
 
 /// Each prompt is vocabulary pieces separated by spaces; returns mlx-lm's JSON answer.
 fn mlx_lm_next_tokens(folder: &Path, gguf: &Path, prompts: &[&str]) -> Value {

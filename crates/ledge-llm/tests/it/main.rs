@@ -9,4 +9,5 @@ mod import;
 mod mlx_ops;
 mod model;
 mod runtime;
+mod support;
 mod tokenizer;

@@ -26,24 +26,13 @@ use ledge_llm::model::{ComputeDtype, KvCache, LanguageModel};
 use mlx_rs::Array;
 use serde_json::{Value, json};
 
+use crate::support::{python, repo};
+
 /// Largest absolute logit difference accepted against mlx-lm (see the module doc).
 const TOLERANCE: f32 = 1e-4;
 
 const PROMPT: [u32; 12] = [1, 17, 200, 42, 42, 9, 255, 3, 128, 64, 77, 5];
 const DECODE: [u32; 6] = [11, 250, 0, 99, 42, 7];
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn python() -> PathBuf {
-    let python = repo().join(".deps/venv-ref/bin/python");
-    assert!(
-        python.is_file(),
-        "reference Python missing: run `scripts/setup.sh reference`"
-    );
-    python
-}
 
 fn ids(tokens: &[u32]) -> String {
     tokens

@@ -17,28 +17,7 @@ use ledge_llm::tokenizer::ModelTokenizer;
 use serde_json::Value;
 use tokenizers::Tokenizer;
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn python() -> PathBuf {
-    let python = repo().join(".deps/venv-ref/bin/python");
-    assert!(
-        python.is_file(),
-        "reference Python missing: run `scripts/setup.sh reference`"
-    );
-    python
-}
-
-fn model(relative: &str) -> PathBuf {
-    let path = repo().join("models").join(relative);
-    assert!(
-        path.is_file(),
-        "{} missing: run `scripts/setup.sh models`",
-        path.display()
-    );
-    path
-}
+use crate::support::{model, python, repo};
 
 const SMOLLM: &str = "smollm2-135m-instruct/SmolLM2-135M-Instruct.Q4_1.gguf";
 const GEMMA: &str = "gemma-3-270m/gemma-3-270m-q4_k_m.gguf";
