@@ -15,18 +15,25 @@ LEDGE = $(CARGO) run --quiet --release --locked -p ledge-cli --bin ledge --
 build: setup
 	$(CARGO) build --release --locked -p ledge-cli
 
-# The chat model `make run` installs into the data folder on first use (from models/).
+# The models `make run` installs into the data folder on first use (from models/): a small chat
+# model and the embedding model for search by meaning.
 DEMO_GGUF = $(CURDIR)/models/smollm2-135m-instruct/SmolLM2-135M-Instruct.Q4_1.gguf
 DEMO_MODEL = smollm2-135m-instruct
+DEMO_EMBEDDER = $(CURDIR)/models/all-MiniLM-L6-v2
+# Documents every Debian system has, to ask about: the licence texts.
+DEMO_DOCS = /usr/share/common-licenses
 
 # Runs the product: the `ledge` command (the desktop app arrives with the desktop-app work):
-# help, the health report, then a first answer from the small chat model, imported into the
-# data folder once.
+# help, the health report, the models imported into the data folder once, a folder indexed
+# (only what changed is read again on later runs), then a question answered from it, with
+# its sources.
 run: build
 	$(LEDGE) --help
 	$(LEDGE) doctor
-	$(LEDGE) models list | grep -q '^$(DEMO_MODEL) ' || $(LEDGE) models import $(DEMO_GGUF) --name $(DEMO_MODEL)
-	$(LEDGE) generate --model $(DEMO_MODEL) --chat --max-tokens 64 "In one sentence: why run an AI assistant on your own computer?"
+	LEDGE_MODEL_PATH= $(LEDGE) models list | grep -q '^$(DEMO_MODEL) ' || $(LEDGE) models import $(DEMO_GGUF) --name $(DEMO_MODEL)
+	LEDGE_MODEL_PATH= $(LEDGE) models list | grep -q '^all-MiniLM-L6-v2 ' || $(LEDGE) models import $(DEMO_EMBEDDER)
+	LEDGE_MODEL_PATH= $(LEDGE) index add $(DEMO_DOCS)
+	LEDGE_MODEL_PATH= $(LEDGE) ask --model $(DEMO_MODEL) --max-tokens 96 "Under the Apache License, when do the patent licenses granted to me terminate?"
 
 lint: setup
 	$(CARGO) fmt --all -- --check

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
+use ledge_core::embedding::EmbeddingModel;
 use ledge_index::{CancelToken, Index, IndexOptions, IndexReport, Progress};
 
 use crate::environment;
@@ -35,6 +36,9 @@ enum Command {
         /// Skip files larger than this many MiB.
         #[arg(long, value_name = "MIB", default_value_t = 32)]
         max_file_mib: u64,
+        /// Do not compute vectors for search by meaning (even if an embedding model is installed).
+        #[arg(long)]
+        no_vectors: bool,
         /// Print the report as JSON.
         #[arg(long)]
         json: bool,
@@ -43,6 +47,9 @@ enum Command {
     Refresh {
         /// One indexed folder; all of them when left out.
         folder: Option<PathBuf>,
+        /// Do not compute vectors for search by meaning.
+        #[arg(long)]
+        no_vectors: bool,
         /// Print the reports as JSON.
         #[arg(long)]
         json: bool,
@@ -85,6 +92,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
             follow_links,
             exclude,
             max_file_mib,
+            no_vectors,
             json,
         } => {
             let options = IndexOptions {
@@ -97,13 +105,23 @@ pub fn run(args: &Args) -> Result<ExitCode> {
                 index.add_folder(folder, &options, progress, cancel)
             })?;
             print_reports(&[report], *json)?;
+            if !no_vectors {
+                embed_new_chunks(&mut index, *json)?;
+            }
         }
-        Command::Refresh { folder, json } => {
+        Command::Refresh {
+            folder,
+            no_vectors,
+            json,
+        } => {
             let reports = with_progress(|progress, cancel| match folder {
                 Some(folder) => index.refresh(folder, progress, cancel).map(|r| vec![r]),
                 None => index.refresh_all(progress, cancel),
             })?;
             print_reports(&reports, *json)?;
+            if !no_vectors {
+                embed_new_chunks(&mut index, *json)?;
+            }
         }
         Command::List { json } => {
             let folders = index.folders()?;
@@ -153,6 +171,55 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Gives every chunk without a vector its vector, when an embedding model is installed, so
+/// that questions find passages by meaning and not only by words.
+fn embed_new_chunks(index: &mut Index, quiet: bool) -> Result<()> {
+    let data_dir = environment::data_dir()?;
+    let registry = ledge_core::registry(&data_dir, environment::extra_model_dirs());
+    let Some(entry) = registry.embedding_model(None)? else {
+        return Ok(());
+    };
+    let (embedded, total) = index.embedding_status(&entry.name)?;
+    if embedded >= total {
+        return Ok(());
+    }
+    ledge_llm::Runtime::init().context("cannot start MLX")?;
+    let mut model = EmbeddingModel::load(&entry.path)
+        .with_context(|| format!("cannot load the embedding model {}", entry.name))?;
+    let bar = ProgressBar::new(total);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} [{bar:30}] {pos}/{len} passages embedded ({eta} left)",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    if quiet {
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
+    bar.enable_steady_tick(Duration::from_millis(120));
+    let report = index.embed_pending(
+        &mut model,
+        32,
+        &mut |progress| {
+            bar.set_length(progress.total);
+            bar.set_position(progress.done);
+        },
+        &CancelToken::new(),
+    );
+    bar.finish_and_clear();
+    let report = report?;
+    if !quiet {
+        eprintln!(
+            "{} passages embedded with {} in {:.1} s",
+            report.embedded,
+            entry.name,
+            report.elapsed_ms as f64 / 1000.0
+        );
+    }
+    Ok(())
 }
 
 /// Runs `work` with a progress bar on stderr (drawn only when stderr is a terminal).

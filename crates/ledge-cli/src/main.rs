@@ -4,12 +4,14 @@
 //! `LEDGE_MODEL_PATH`, `LEDGE_MODEL`, `LEDGE_LOG`) and the platform folders, calls the core crates, and
 //! prints. Logic belongs in the crates, not here.
 
+mod ask;
 mod doctor;
 mod environment;
 mod generate;
 mod index;
 mod models;
 mod search;
+mod serve;
 
 use std::process::ExitCode;
 
@@ -39,6 +41,12 @@ enum Command {
     Models(models::Args),
     /// Stream a completion from a local model (a plain continuation, or --chat).
     Generate(generate::Args),
+    /// Ask a question: an answer from your indexed files (or --file), with its sources.
+    Ask(ask::AskArgs),
+    /// Talk with Ledge: one question per line, answers from your files, follow-ups keep context.
+    Chat(ask::ChatArgs),
+    /// Serve the local OpenAI-compatible API on 127.0.0.1 (bearer token in the data folder).
+    Serve(serve::Args),
 }
 
 fn main() -> ExitCode {
@@ -50,6 +58,9 @@ fn main() -> ExitCode {
         Command::Search(args) => search::run(&args),
         Command::Models(args) => models::run(&args),
         Command::Generate(args) => generate::run(&args),
+        Command::Ask(args) => ask::run_ask(&args),
+        Command::Chat(args) => ask::run_chat(&args),
+        Command::Serve(args) => serve::run(&args),
     };
     match outcome {
         Ok(code) => code,

@@ -5,10 +5,9 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
+use ledge_core::DEFAULT_MODEL_SETTING;
+use ledge_core::registry::{ModelRegistry, ModelRole};
 use ledge_llm::import::{ImportOptions, WeightDtype, import_folder, import_gguf};
-use ledge_llm::model::ModelConfig;
-use ledge_llm::{FoundModel, ModelFormat, discover_models};
-use serde::Serialize;
 
 use crate::environment;
 
@@ -38,6 +37,14 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Show or set the chat model used when none is named.
+    Default {
+        /// An installed chat model; without it, the current default is shown.
+        name: Option<String>,
+        /// Forget the default.
+        #[arg(long, conflicts_with = "name")]
+        clear: bool,
+    },
 }
 
 fn parse_dtype(text: &str) -> Result<WeightDtype, String> {
@@ -57,6 +64,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
             dtype,
         } => import(source, name.as_deref(), *dtype),
         Command::List { json } => list(*json),
+        Command::Default { name, clear } => set_default(name.as_deref(), *clear),
     }
 }
 
@@ -105,100 +113,29 @@ fn style(template: &str) -> ProgressStyle {
     ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_bar())
 }
 
-#[derive(Debug, Serialize)]
-struct Listed {
-    name: String,
-    path: PathBuf,
-    format: &'static str,
-    bytes: u64,
-    architecture: Option<String>,
-    /// Why it cannot be run as it is.
-    problem: Option<String>,
+fn registry() -> Result<ModelRegistry> {
+    let data_dir = environment::data_dir().context("cannot use the data folder")?;
+    Ok(ledge_core::registry(
+        &data_dir,
+        environment::extra_model_dirs(),
+    ))
 }
 
-/// Every model folder and GGUF file in the places Ledge looks, in order.
-pub fn all_models() -> Result<Vec<FoundModel>> {
-    let mut dirs = vec![models_dir()?];
-    dirs.extend(environment::extra_model_dirs());
-    let mut found = Vec::new();
-    for dir in dirs {
-        found.extend(
-            discover_models(&dir).with_context(|| format!("cannot list {}", dir.display()))?,
-        );
-    }
-    Ok(found)
-}
-
-/// The model folder `name` designates: a path, or the name of a model folder Ledge knows.
-/// Without a name: `$LEDGE_MODEL` if set, else the only runnable model folder found.
+/// The chat model folder `name` designates: a folder, or the name of a model Ledge knows.
+/// Without a name: `$LEDGE_MODEL`, else the default model, else the only chat model.
 pub fn resolve(name: Option<&str>) -> Result<PathBuf> {
     let from_env = std::env::var("LEDGE_MODEL").ok();
     let name = name.or(from_env.as_deref());
-    if let Some(name) = name {
-        let path = Path::new(name);
-        if path.is_dir() {
-            return Ok(path.to_path_buf());
-        }
-    }
-    // Language models only: an embedding model folder (BERT) is not something to generate with.
-    let runnable: Vec<FoundModel> = all_models()?
-        .into_iter()
-        .filter(|model| {
-            model.format == ModelFormat::SafetensorsFolder
-                && model.problem.is_none()
-                && ModelConfig::read(&model.path).is_ok()
-        })
-        .collect();
-    let names = || {
-        runnable
-            .iter()
-            .map(FoundModel::name)
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    match name {
-        Some(name) => runnable
-            .iter()
-            .find(|model| model.name() == name)
-            .map(|model| model.path.clone())
-            .with_context(|| format!("no model named `{name}`; installed: {}", names())),
-        None => match runnable.as_slice() {
-            [only] => Ok(only.path.clone()),
-            [] => {
-                bail!("no model installed: import one with `ledge models import FILE.gguf|FOLDER`")
-            }
-            _ => bail!(
-                "several models installed ({}): choose one with --model",
-                names()
-            ),
-        },
-    }
+    let data_dir = environment::data_dir().context("cannot use the data folder")?;
+    let store = ledge_core::open_store(&data_dir)?;
+    let entry = ledge_core::choose_chat_model(&registry()?, &store, name)?;
+    Ok(entry.path)
 }
 
 fn list(json: bool) -> Result<ExitCode> {
-    let listed: Vec<Listed> = all_models()?
-        .into_iter()
-        .map(|model| {
-            let architecture = architecture_of(&model);
-            let problem = match model.format {
-                ModelFormat::Gguf if model.problem.is_none() => {
-                    Some("GGUF: run `ledge models import` on it to use it".to_owned())
-                }
-                _ => model.problem.clone(),
-            };
-            Listed {
-                name: model.name(),
-                format: match model.format {
-                    ModelFormat::Gguf => "gguf",
-                    ModelFormat::SafetensorsFolder => "safetensors",
-                },
-                path: model.path,
-                bytes: model.bytes,
-                architecture,
-                problem,
-            }
-        })
-        .collect();
+    let listed = registry()?.list()?;
+    let data_dir = environment::data_dir().context("cannot use the data folder")?;
+    let default = ledge_core::open_store(&data_dir)?.setting(DEFAULT_MODEL_SETTING)?;
     if json {
         println!("{}", serde_json::to_string_pretty(&listed)?);
         return Ok(ExitCode::SUCCESS);
@@ -207,9 +144,18 @@ fn list(json: bool) -> Result<ExitCode> {
         println!("no models: import one with `ledge models import FILE.gguf|FOLDER`");
     }
     for model in &listed {
+        let role = match model.role {
+            Some(ModelRole::Chat) if default.as_deref() == Some(model.name.as_str()) => {
+                "chat (default)"
+            }
+            Some(ModelRole::Chat) => "chat",
+            Some(ModelRole::Embedding) => "embedding",
+            None => "-",
+        };
         println!(
-            "{:<32} {:<12} {:>9}  {}",
+            "{:<32} {:<14} {:<12} {:>9}  {}",
             model.name,
+            role,
             model.architecture.as_deref().unwrap_or("-"),
             human_bytes(model.bytes),
             model.problem.as_deref().unwrap_or("ready"),
@@ -218,17 +164,28 @@ fn list(json: bool) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// `model_type` from a folder's config.json.
-fn architecture_of(model: &FoundModel) -> Option<String> {
-    if model.format != ModelFormat::SafetensorsFolder {
-        return None;
+/// Shows, sets or clears the default chat model.
+fn set_default(name: Option<&str>, clear: bool) -> Result<ExitCode> {
+    let data_dir = environment::data_dir().context("cannot use the data folder")?;
+    let store = ledge_core::open_store(&data_dir)?;
+    if clear {
+        store.set_setting(DEFAULT_MODEL_SETTING, None)?;
+        println!("no default chat model: the only one installed is used");
+        return Ok(ExitCode::SUCCESS);
     }
-    let text = std::fs::read_to_string(model.path.join("config.json")).ok()?;
-    let config: serde_json::Value = serde_json::from_str(&text).ok()?;
-    config
-        .get("model_type")
-        .and_then(|value| value.as_str())
-        .map(str::to_owned)
+    match name {
+        None => match store.setting(DEFAULT_MODEL_SETTING)? {
+            Some(name) => println!("{name}"),
+            None => println!("no default chat model set"),
+        },
+        Some(name) => {
+            // Only a model that is installed and can chat may become the default.
+            let entry = registry()?.chat_model(Some(name), None)?;
+            store.set_setting(DEFAULT_MODEL_SETTING, Some(&entry.name))?;
+            println!("default chat model: {}", entry.name);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn human_bytes(bytes: u64) -> String {

@@ -14,6 +14,8 @@ fn ledge(home: &Path, args: &[&str]) -> Output {
         .args(args)
         .env("LEDGE_HOME", home)
         .env_remove("LEDGE_LOG")
+        // No embedding model: these tests are about words, files and the catalog.
+        .env_remove("LEDGE_MODEL_PATH")
         .output()
         .expect("run ledge")
 }

@@ -1,16 +1,43 @@
 //! The Ledge assistant, independent of any window or terminal.
 //!
-//! Today it owns Ledge's data folder ([`DataDir`]): where every piece of state lives and
-//! how it is created. It will own, as the assistant work lands: hybrid retrieval over
-//! `ledge-index`, prompt assembly within the model's budget, streamed answers with citations
-//! from `ledge-llm`, conversations and settings in SQLite, and the model registry.
+//! It owns Ledge's data folder ([`DataDir`]), the model registry ([`registry`]), hybrid
+//! retrieval over `ledge-index` ([`retrieve`]), prompt assembly within the model's budget
+//! ([`prompt`]), streamed answers with citations from `ledge-llm` ([`assistant`]), and the
+//! conversations and settings in its own SQLite database ([`store`]).
+//!
+//! ```text
+//! question ─> retrieve (BM25 + vectors, fused, spread over files) or pinned files
+//!          ─> prompt (system rules, earlier turns, <source> blocks, question; fitted)
+//!          ─> Generator (prefix cache reused) ─> AnswerEvent::{Sources, Text.., Done}
+//!          ─> citations [n] resolved ─> turn saved
+//! ```
 //!
 //! **Invariant:** the core reads no environment variables and no platform folders itself. The
 //! shells (`ledge-cli`, `src-tauri`) look those up and hand the core explicit paths, so every
 //! behaviour here is testable with temporary folders.
 
+pub mod assistant;
+pub mod citation;
 mod data_dir;
+pub mod embedding;
 mod error;
+mod open;
+mod pinned;
+pub mod prompt;
+pub mod registry;
+pub mod retrieve;
+pub mod store;
 
+pub use assistant::{
+    Answer, AnswerEvent, AnswerStats, AskRequest, Assistant, AssistantSettings, ask_stream,
+};
+pub use citation::Source;
 pub use data_dir::{DataDir, DataDirSource};
 pub use error::{Error, Result};
+pub use open::{EmbedderChoice, LoadStep, OpenOptions, choose_chat_model, open_store, registry};
+
+/// The assistant's database file in the data folder.
+pub const STORE_FILE: &str = "assistant.sqlite3";
+
+/// The setting naming the default chat model.
+pub const DEFAULT_MODEL_SETTING: &str = "default_chat_model";

@@ -18,10 +18,14 @@ use crate::chunk::Chunk;
 use crate::discover::{IndexOptions, Problem};
 use crate::{Error, Result};
 
+mod records;
+mod vectors;
+
 /// The migrations, in order; `user_version` is the number applied.
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_catalog.sql"),
     include_str!("migrations/0002_documents.sql"),
+    include_str!("migrations/0003_embeddings.sql"),
 ];
 
 /// A folder the user chose.

@@ -17,6 +17,8 @@
 
 use std::ops::Range;
 
+use serde::Serialize;
+
 use crate::Kind;
 
 /// Chunk sizes in bytes of text.
@@ -38,7 +40,7 @@ impl Default for ChunkConfig {
 }
 
 /// One passage of a file's text.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Chunk {
     /// Start of the chunk in the text, in bytes.
     pub byte_start: usize,

@@ -23,6 +23,10 @@ use serde::Serialize;
 
 use crate::{CancelToken, Error, Result};
 
+mod paths;
+
+pub(crate) use paths::discover_paths;
+
 /// Files larger than this are skipped unless the options say otherwise (32 MiB).
 pub const DEFAULT_MAX_FILE_BYTES: u64 = 32 * 1024 * 1024;
 
@@ -200,11 +204,25 @@ pub(crate) fn discover(
     skip: &[PathBuf],
     cancel: &CancelToken,
 ) -> Result<Discovered> {
+    walk(root, root, options, skip, None, cancel)
+}
+
+/// Walks `start`, a folder at or under the indexed folder `root`, as [`discover`] walks
+/// `root`; `above` holds the ignore rules of the folders between `root` and `start`, which a
+/// walk beginning at `start` would not read.
+fn walk(
+    root: &Path,
+    start: &Path,
+    options: &IndexOptions,
+    skip: &[PathBuf],
+    above: Option<Arc<paths::IgnoreRules>>,
+    cancel: &CancelToken,
+) -> Result<Discovered> {
     let deny = Arc::new(deny_matcher(DENY_LIST)?);
     let exclude = Arc::new(exclude_matcher(&options.exclude)?);
     let denied = Arc::new(AtomicU64::new(0));
     let mut found = Discovered::default();
-    if deny.is_match(root) {
+    if deny.is_match(start) {
         found.denied += 1;
         return Ok(found);
     }
@@ -222,13 +240,20 @@ pub(crate) fn discover(
             if skip.iter().any(|s| path.starts_with(s)) {
                 return false;
             }
+            let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+            if above
+                .as_ref()
+                .is_some_and(|rules| rules.ignores(path, is_dir))
+            {
+                return false;
+            }
             match path.strip_prefix(&root) {
                 Ok(relative) if !relative.as_os_str().is_empty() => !exclude.is_match(relative),
                 _ => true,
             }
         }
     };
-    let walk = ignore::WalkBuilder::new(root)
+    let walker = ignore::WalkBuilder::new(start)
         .hidden(!options.include_hidden)
         .follow_links(options.follow_links)
         .require_git(false)
@@ -237,7 +262,8 @@ pub(crate) fn discover(
         .filter_entry(filter)
         .build();
 
-    for entry in walk {
+    for entry in walker {
+        cancel.wait_while_paused();
         if cancel.is_cancelled() {
             return Err(Error::Cancelled);
         }

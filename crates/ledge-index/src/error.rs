@@ -6,6 +6,8 @@
 
 use std::path::PathBuf;
 
+use crate::extract::SkipReason;
+
 /// What can stop an index operation.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -81,6 +83,47 @@ pub enum Error {
     /// The full-text index failed (corrupt, full disk).
     #[error("full-text index: {0}")]
     FullText(#[from] tantivy::TantivyError),
+    /// A single file asked for with [`read_document`](crate::read_document) was not read,
+    /// for the same reason a scan would skip it (binary, encrypted, too large, ...).
+    #[error("{path} was not read: {reason}")]
+    Skipped {
+        /// The file.
+        path: PathBuf,
+        /// Why it was not read.
+        reason: SkipReason,
+    },
+    /// The file lies under the secrets deny-list ([`DENY_LIST`](crate::DENY_LIST)); Ledge
+    /// never reads it.
+    #[error("{path} is covered by the secrets deny-list")]
+    Denied {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The file watcher could not be set up or watch a folder (e.g. the system's limit on
+    /// watches is reached).
+    #[error("file watcher: {message}")]
+    Watch {
+        /// What the watcher said.
+        message: String,
+    },
+    /// The embedder failed; the batch it was given was not stored, and what was stored before
+    /// is consistent.
+    #[error("embedder failed: {message}")]
+    Embedder {
+        /// What the embedder said.
+        message: String,
+    },
+    /// A vector does not have the length the model's stored vectors have (a query vector of
+    /// another model, or an embedder that changed its output size under the same model id).
+    #[error("model {model}: vectors have {expected} dimensions, got {found}")]
+    DimensionMismatch {
+        /// The model id.
+        model: String,
+        /// The dimensions stored (or declared by the embedder).
+        expected: usize,
+        /// The dimensions found.
+        found: usize,
+    },
 }
 
 /// `Result` with this crate's [`Error`].

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use tantivy::collector::TopDocs;
 use tantivy::directory::error::LockError;
-use tantivy::query::{Query, QueryParser};
+use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query, QueryParser, TermSetQuery};
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, Schema, TextFieldIndexing, TextOptions, Value,
 };
@@ -188,6 +188,19 @@ impl FullText {
             tracing::debug!(?errors, "query parsed leniently");
         }
         query
+    }
+
+    /// `query` restricted to the documents of these files. The filter is a term set on the
+    /// file id scored 0, so the scores stay the BM25 scores of `query` alone.
+    pub fn restrict_to_files(&self, query: Box<dyn Query>, file_ids: &[i64]) -> Box<dyn Query> {
+        let terms = file_ids
+            .iter()
+            .map(|&id| Term::from_field_u64(self.fields.file_id, id_u64(id)));
+        let filter = ConstScoreQuery::new(Box::new(TermSetQuery::new(terms)), 0.0);
+        Box::new(BooleanQuery::new(vec![
+            (Occur::Must, query),
+            (Occur::Must, Box::new(filter)),
+        ]))
     }
 
     /// The best `limit` (chunk id, score) pairs for `query`.

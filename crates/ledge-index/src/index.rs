@@ -33,16 +33,24 @@
 use std::fs;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use serde::Serialize;
 
 use crate::catalog::{Catalog, FolderRow};
 use crate::chunk::ChunkConfig;
 use crate::discover::{IndexOptions, Problem, discover, validate_excludes};
+use crate::embed::VectorCache;
 use crate::fulltext::FullText;
 use crate::progress::{CancelToken, IndexReport, Progress, Repair};
 use crate::scan::{Batch, CrashPoint, scan};
 use crate::{Error, Result};
+
+mod paths;
+mod records;
+mod vectors;
+
+pub use records::ChunkRecord;
 
 const CATALOG_FILE: &str = "catalog.sqlite3";
 const FULLTEXT_DIR: &str = "fulltext";
@@ -59,6 +67,8 @@ pub struct Index {
     never_index: Vec<PathBuf>,
     crash: CrashPoint,
     last_repair: Option<Repair>,
+    /// One model's vectors, for vector search (see the `embed` module).
+    vectors: Mutex<Option<VectorCache>>,
 }
 
 /// One ranked search result: a chunk and where it comes from.
@@ -166,6 +176,7 @@ impl Index {
             never_index: vec![dir.to_path_buf()],
             crash: CrashPoint::Never,
             last_repair: None,
+            vectors: Mutex::new(None),
         };
         match index.repair_if_dirty() {
             Ok(_) | Err(Error::Busy { .. }) => {}
@@ -177,6 +188,12 @@ impl Index {
     /// Never index anything under `path` (Ledge's own data folder), whatever the options.
     pub fn never_index(&mut self, path: &Path) {
         self.never_index.push(path.to_path_buf());
+    }
+
+    /// The folders never indexed (the index's own folder, and those given to
+    /// [`never_index`](Self::never_index)).
+    pub fn never_indexed(&self) -> &[PathBuf] {
+        &self.never_index
     }
 
     /// Sets the chunk sizes for files indexed from now on.
@@ -344,12 +361,28 @@ impl Index {
     /// The best `limit` chunks for `query` (words, `"quoted phrases"`, `+required`,
     /// `-excluded`), best first.
     pub fn search(&self, query: &str, limit: usize) -> Result<Vec<SearchHit>> {
+        self.search_filtered(query, None, limit)
+    }
+
+    /// BM25 search, restricted to the documents of `file_ids` when given.
+    fn search_filtered(
+        &self,
+        query: &str,
+        file_ids: Option<&[i64]>,
+        limit: usize,
+    ) -> Result<Vec<SearchHit>> {
         if query.trim().is_empty() || limit == 0 {
             return Ok(Vec::new());
         }
         let parsed = self.fulltext.parse(query);
         // A few extra, in case some documents belong to chunks just deleted.
-        let found = self.fulltext.search(parsed.as_ref(), limit + 8)?;
+        let found = match file_ids {
+            Some(ids) => {
+                let restricted = self.fulltext.restrict_to_files(parsed.box_clone(), ids);
+                self.fulltext.search(restricted.as_ref(), limit + 8)?
+            }
+            None => self.fulltext.search(parsed.as_ref(), limit + 8)?,
+        };
         let snippets = self.fulltext.snippets(parsed.as_ref(), SNIPPET_CHARS)?;
         let mut hits = Vec::with_capacity(limit);
         for (chunk_id, score) in found {
@@ -463,6 +496,7 @@ impl Index {
             &mut batch,
             folder,
             discovered,
+            None,
             self.chunking,
             recheck_skipped,
             progress,

@@ -15,14 +15,22 @@
 //! * chunking ([`chunk()`]) along headings, paragraphs and code blocks, keeping byte offsets,
 //!   line ranges, the heading path and (PDF) the page of every chunk for citations; a chunk
 //!   never spans two pages;
-//! * storage: a SQLite catalog (numbered migrations, WAL) of folders, files, chunks and room
-//!   for embeddings, and a tantivy index of chunks (BM25, English stemming, phrases), kept
+//! * storage: a SQLite catalog (numbered migrations, WAL) of folders, files, chunks and their
+//!   embeddings, and a tantivy index of chunks (BM25, English stemming, phrases), kept
 //!   consistent across crashes by the protocol described in [`Index`]'s module;
+//! * reading back: chunks by id or by file ([`ChunkRecord`]), BM25 search over everything or
+//!   restricted to some files, and one file read and chunked without an index
+//!   ([`read_document`], for "Ask about this file");
+//! * embeddings: the caller's [`ChunkEmbedder`] (the model runtime lives in another crate)
+//!   fills vectors per chunk and model in committed batches ([`Index::embed_pending`]), and
+//!   [`Index::vector_search`] ranks chunks by cosine similarity over an in-memory matrix;
 //! * incremental scans: only new, changed (by content hash) and deleted files are touched, and
 //!   renames move records without re-extracting; progress is reported through a callback
-//!   ([`Progress`]) and runs are cancelled with a [`CancelToken`].
+//!   ([`Progress`]) and runs are paused, resumed or cancelled with a [`CancelToken`];
+//! * freshness: a [`Watcher`] (the `notify` crate) reports debounced batches of changed
+//!   paths, and [`Index::refresh_paths`] re-indexes just those, with the rules of a full scan.
 //!
-//! Not yet here: embeddings, the file watcher, pause and resume, OCR of scanned PDFs. Work is
+//! Not yet here: OCR of scanned PDFs. Work is
 //! blocking; an async caller runs it on a blocking thread ([`Index`] is `Send`).
 //!
 //! The user's files are only ever opened read-only; the index writes nothing outside the
@@ -50,6 +58,8 @@ mod bounded;
 mod catalog;
 mod chunk;
 mod discover;
+mod document;
+mod embed;
 mod error;
 mod extract;
 mod fulltext;
@@ -59,12 +69,16 @@ mod pdf;
 mod progress;
 mod rtf;
 mod scan;
+mod watch;
 
 pub use chunk::{Chunk, ChunkConfig, chunk};
 pub use discover::{DEFAULT_MAX_FILE_BYTES, DENY_LIST, IndexOptions, Problem, is_denied};
+pub use document::{Document, read_document};
+pub use embed::{ChunkEmbedder, EmbedProgress, EmbedReport};
 pub use error::{Error, Result};
 pub use extract::{Kind, SkipReason};
-pub use index::{FolderInfo, Index, IndexStatus, SearchHit};
+pub use index::{ChunkRecord, FolderInfo, Index, IndexStatus, SearchHit};
 pub use progress::{CancelToken, IndexReport, Progress, Repair, SkippedFile};
 #[doc(hidden)]
 pub use scan::CrashPoint;
+pub use watch::{DEFAULT_DEBOUNCE, WatchBatch, Watcher};

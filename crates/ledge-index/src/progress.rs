@@ -4,15 +4,28 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Condvar, Mutex, MutexGuard};
 
 use serde::Serialize;
 
 use crate::discover::Problem;
 use crate::extract::SkipReason;
 
-/// Cancels a running operation from another thread; clones share the flag.
+/// Cancels, pauses and resumes a running operation from another thread; clones share the
+/// state.
+///
+/// A paused run stops at its next check (between files of a scan, between batches of
+/// embedding) after committing what it has done, so it holds no SQLite write transaction
+/// while it waits; [`resume`](Self::resume) or [`cancel`](Self::cancel) wakes it.
 #[derive(Debug, Clone, Default)]
-pub struct CancelToken(Arc<AtomicBool>);
+pub struct CancelToken(Arc<Control>);
+
+#[derive(Debug, Default)]
+struct Control {
+    cancelled: AtomicBool,
+    paused: Mutex<bool>,
+    wake: Condvar,
+}
 
 impl CancelToken {
     /// A token not yet cancelled.
@@ -21,14 +34,54 @@ impl CancelToken {
     }
 
     /// Asks the operation to stop; it commits what it has done and returns
-    /// [`Error::Cancelled`](crate::Error::Cancelled).
+    /// [`Error::Cancelled`](crate::Error::Cancelled). Wakes a paused operation.
     pub fn cancel(&self) {
-        self.0.store(true, Ordering::Relaxed);
+        self.0.cancelled.store(true, Ordering::Relaxed);
+        let _paused = self.lock();
+        self.0.wake.notify_all();
     }
 
     /// Whether [`cancel`](Self::cancel) was called.
     pub fn is_cancelled(&self) -> bool {
-        self.0.load(Ordering::Relaxed)
+        self.0.cancelled.load(Ordering::Relaxed)
+    }
+
+    /// Asks the operation to wait at its next check until [`resume`](Self::resume).
+    pub fn pause(&self) {
+        *self.lock() = true;
+    }
+
+    /// Lets a paused operation go on.
+    pub fn resume(&self) {
+        *self.lock() = false;
+        self.0.wake.notify_all();
+    }
+
+    /// Whether the token is paused.
+    pub fn is_paused(&self) -> bool {
+        *self.lock()
+    }
+
+    /// Blocks while paused and not cancelled; returns whether it waited.
+    pub(crate) fn wait_while_paused(&self) -> bool {
+        let mut paused = self.lock();
+        let mut waited = false;
+        while *paused && !self.is_cancelled() {
+            waited = true;
+            paused = self
+                .0
+                .wake
+                .wait(paused)
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+        }
+        waited
+    }
+
+    fn lock(&self) -> MutexGuard<'_, bool> {
+        self.0
+            .paused
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 

@@ -117,17 +117,26 @@ impl<'a> Batch<'a> {
 
 /// Runs one scan of `folder` with what `discovered` found. `recheck_skipped`: look again at
 /// skipped files even when unchanged (the folder's options changed, e.g. its size cap).
+///
+/// `scope`, when given, limits the scan to these paths (files, or folders and everything
+/// under them): `discovered` holds what the walk found there, recorded files elsewhere are
+/// left alone, and the folder's problems and scan time are not replaced.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn scan(
     batch: &mut Batch<'_>,
     folder: &FolderRow,
     discovered: Discovered,
+    scope: Option<&[PathBuf]>,
     chunking: ChunkConfig,
     recheck_skipped: bool,
     progress: &mut dyn FnMut(&Progress),
     cancel: &CancelToken,
 ) -> Result<IndexReport> {
     let started = Instant::now();
-    let mut known = batch.catalog.files_of(folder.id)?;
+    let mut known = match scope {
+        None => batch.catalog.files_of(folder.id)?,
+        Some(paths) => batch.catalog.files_in_scope(folder.id, paths)?,
+    };
     let found: HashSet<&str> = discovered.files.iter().map(|f| f.key.as_str()).collect();
     let unreadable: Vec<PathBuf> = discovered.problems.iter().map(|p| p.path.clone()).collect();
     let mut gone: HashMap<String, FileRow> = HashMap::new();
@@ -171,6 +180,12 @@ pub(crate) fn scan(
         gone_by_hash: &mut gone_by_hash,
     };
     for file in &discovered.files {
+        if cancel.is_paused() {
+            // Commit first: a paused run must not hold a write transaction while it waits.
+            batch.commit()?;
+            tracing::debug!("scan paused");
+            cancel.wait_while_paused();
+        }
         if cancel.is_cancelled() {
             batch.commit()?;
             return Err(Error::Cancelled);
@@ -195,11 +210,13 @@ pub(crate) fn scan(
         batch.fulltext.delete_file(&batch.writer, row.id);
         report.deleted += 1;
     }
-    batch.begin()?;
-    batch
-        .catalog
-        .replace_problems(folder.id, &discovered.problems)?;
-    batch.catalog.set_scanned(folder.id)?;
+    if scope.is_none() {
+        batch.begin()?;
+        batch
+            .catalog
+            .replace_problems(folder.id, &discovered.problems)?;
+        batch.catalog.set_scanned(folder.id)?;
+    }
     batch.commit()?;
 
     state.current = None;

@@ -23,7 +23,7 @@ const MANUALS: &[&str] = &[
     "fancyhdr/fancyhdr.pdf",
 ];
 
-fn manual(name: &str) -> std::path::PathBuf {
+pub fn manual(name: &str) -> std::path::PathBuf {
     let path = Path::new(TEXLIVE_DOC).join(name);
     assert!(
         path.is_file(),
@@ -265,7 +265,7 @@ fn broken_pdfs_are_skipped_with_a_reason_and_the_rest_is_indexed() {
 }
 
 /// A copy of `from` encrypted (RC4, 128-bit key) with these passwords, written by lopdf.
-fn encrypted_copy(from: &Path, to: &Path, user_password: &str) {
+pub fn encrypted_copy(from: &Path, to: &Path, user_password: &str) {
     use pdf_extract::{Document, EncryptionState, EncryptionVersion, Permissions};
     let mut document = Document::load(from).unwrap();
     let version = EncryptionVersion::V2 {

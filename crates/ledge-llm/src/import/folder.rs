@@ -10,6 +10,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use super::{Staging, default_name};
+use crate::embed::Embedder;
 use crate::model::LanguageModel;
 use crate::tokenizer::ModelTokenizer;
 use crate::{Error, Result};
@@ -24,7 +25,13 @@ const MODEL_FILES: &[&str] = &[
     "special_tokens_map.json",
     "chat_template.jinja",
     "chat_template.json",
+    // Sentence-transformers (embedding models).
+    "sentence_bert_config.json",
+    "modules.json",
 ];
+
+/// The pooling configuration of a sentence-transformers folder, in its own subfolder.
+const POOLING_CONFIG: &str = "1_Pooling/config.json";
 
 /// Progress of a folder import, reported after each file.
 #[derive(Debug, Clone)]
@@ -61,8 +68,15 @@ pub fn import_folder(
     let bytes_total = files.iter().map(|(_, size)| size).sum();
     let mut bytes_done = 0;
     for (file, size) in &files {
-        let file_name = file.file_name().unwrap_or_default();
-        fs::copy(file, staging.path().join(file_name)).map_err(|error| Error::Io {
+        let relative = file.strip_prefix(source).unwrap_or(file);
+        let target = staging.path().join(relative);
+        if let Some(parent) = target.parent() {
+            fs::create_dir_all(parent).map_err(|error| Error::Io {
+                path: parent.to_path_buf(),
+                source: error,
+            })?;
+        }
+        fs::copy(file, &target).map_err(|error| Error::Io {
             path: file.clone(),
             source: error,
         })?;
@@ -70,18 +84,30 @@ pub fn import_folder(
         progress(&FolderProgress {
             bytes_done,
             bytes_total,
-            file: file_name.to_string_lossy().into_owned(),
+            file: relative.to_string_lossy().into_owned(),
         });
     }
 
     // A folder that does not load is not installed: the error names the bad file, which
     // points at the source since the copy is byte for byte.
     let at_source = |error: Error| relocate(error, staging.path(), source);
-    ModelTokenizer::load(staging.path()).map_err(at_source)?;
-    LanguageModel::load(staging.path()).map_err(at_source)?;
+    if is_embedding_model(staging.path()) {
+        Embedder::load(staging.path()).map_err(at_source)?;
+    } else {
+        ModelTokenizer::load(staging.path()).map_err(at_source)?;
+        LanguageModel::load(staging.path()).map_err(at_source)?;
+    }
 
     staging.commit(&destination)?;
     Ok(destination)
+}
+
+/// Whether `dir` holds a BERT sentence-embedding model rather than a decoder.
+fn is_embedding_model(dir: &Path) -> bool {
+    fs::read_to_string(dir.join("config.json"))
+        .ok()
+        .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+        .is_some_and(|config| config.get("model_type").and_then(|t| t.as_str()) == Some("bert"))
 }
 
 /// The files of a model folder worth copying, with their sizes; checks the essentials exist.
@@ -120,6 +146,12 @@ fn files_to_copy(source: &Path) -> Result<Vec<(PathBuf, u64)>> {
             path: source.to_path_buf(),
             reason: "not a model folder: no *.safetensors weights".into(),
         });
+    }
+    let pooling = source.join(POOLING_CONFIG);
+    if let Ok(metadata) = fs::metadata(&pooling)
+        && metadata.is_file()
+    {
+        files.push((pooling, metadata.len()));
     }
     files.sort();
     Ok(files)

@@ -1,0 +1,229 @@
+//! `ledge ask`, `ledge chat` and `ledge serve` as a person runs them: the real binary, a
+//! temporary `LEDGE_HOME` with the real test models imported, Debian's licence texts indexed.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test crate: a panic is a failure report
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn command(home: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_ledge"));
+    command
+        .args(args)
+        .env("LEDGE_HOME", home)
+        .env_remove("LEDGE_LOG")
+        .env_remove("LEDGE_MODEL")
+        .env_remove("LEDGE_MODEL_PATH");
+    command
+}
+
+fn ledge(home: &Path, args: &[&str]) -> Output {
+    command(home, args).output().expect("run ledge")
+}
+
+fn ok(output: Output) -> Output {
+    assert!(
+        output.status.success(),
+        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+/// A home with SmolLM2 and all-MiniLM-L6-v2 imported, and a folder of licence texts.
+fn setup() -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let temp = tempfile::tempdir().unwrap();
+    let home = temp.path().join("home");
+    let docs = temp.path().join("docs");
+    std::fs::create_dir_all(&docs).unwrap();
+    for name in ["Apache-2.0", "BSD", "MPL-2.0"] {
+        std::fs::copy(
+            Path::new("/usr/share/common-licenses").join(name),
+            docs.join(format!("{name}.txt")),
+        )
+        .unwrap();
+    }
+    let gguf = repo().join("models/smollm2-135m-instruct/SmolLM2-135M-Instruct.Q4_1.gguf");
+    ok(ledge(
+        &home,
+        &[
+            "models",
+            "import",
+            gguf.to_str().unwrap(),
+            "--name",
+            "smollm2",
+        ],
+    ));
+    let embedder = repo().join("models/all-MiniLM-L6-v2");
+    ok(ledge(
+        &home,
+        &["models", "import", embedder.to_str().unwrap()],
+    ));
+    (temp, home, docs)
+}
+
+#[test]
+fn index_then_ask_answers_with_sources_and_follow_ups_continue() {
+    let (_temp, home, docs) = setup();
+    let listed: Value =
+        serde_json::from_slice(&ok(ledge(&home, &["models", "list", "--json"])).stdout).unwrap();
+    let roles: Vec<(&str, &str)> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["name"].as_str().unwrap(), m["role"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        roles,
+        [("all-MiniLM-L6-v2", "embedding"), ("smollm2", "chat")]
+    );
+
+    // Indexing embeds the passages because an embedding model is installed.
+    let added = ok(ledge(&home, &["index", "add", docs.to_str().unwrap()]));
+    let stderr = String::from_utf8_lossy(&added.stderr);
+    assert!(
+        stderr.contains("passages embedded with all-MiniLM-L6-v2"),
+        "{stderr}"
+    );
+
+    let asked = ok(ledge(
+        &home,
+        &[
+            "ask",
+            "--json",
+            "--max-tokens",
+            "24",
+            "When do patent licenses terminate under the Apache License?",
+        ],
+    ));
+    let answer: Value = serde_json::from_slice(&asked.stdout).unwrap();
+    assert_eq!(answer["grounded"], true);
+    assert_eq!(answer["model"], "smollm2");
+    let sources = answer["sources"].as_array().unwrap();
+    assert!(
+        sources
+            .iter()
+            .any(|s| s["path"].as_str().unwrap().ends_with("Apache-2.0.txt"))
+    );
+    let conversation = answer["conversation"].as_i64().unwrap().to_string();
+
+    // Plain output streams the text and lists the sources with their lines.
+    let follow_up = ok(ledge(
+        &home,
+        &[
+            "ask",
+            "--conversation",
+            &conversation,
+            "--max-tokens",
+            "16",
+            "What about the BSD licence?",
+        ],
+    ));
+    let printed = String::from_utf8_lossy(&follow_up.stdout);
+    assert!(printed.contains("\nSources:\n"), "{printed}");
+    assert!(printed.contains("BSD.txt (lines "), "{printed}");
+    let stderr = String::from_utf8_lossy(&follow_up.stderr);
+    assert!(
+        stderr.contains(&format!("conversation {conversation}")),
+        "{stderr}"
+    );
+
+    // Nothing in the files: said plainly, exit code 2.
+    let nothing = ledge(&home, &["ask", "quokka xylophone zeppelin recipe"]);
+    assert_eq!(nothing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&nothing.stdout).contains("could not find anything"));
+
+    // `ledge chat` reads one question per line and keeps them in one conversation.
+    let mut chat = command(&home, &["chat", "--max-tokens", "8"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    chat.stdin
+        .take()
+        .unwrap()
+        .write_all(b"What is a Larger Work?\nAnd who may create one?\n")
+        .unwrap();
+    let chatted = ok(chat.wait_with_output().unwrap());
+    let printed = String::from_utf8_lossy(&chatted.stdout);
+    assert_eq!(printed.matches("\nSources:\n").count(), 2, "{printed}");
+    assert!(String::from_utf8_lossy(&chatted.stderr).contains("conversation"));
+
+    // The default model is a setting; an unknown name is refused with the installed ones.
+    ok(ledge(&home, &["models", "default", "smollm2"]));
+    let shown = ok(ledge(&home, &["models", "default"]));
+    assert_eq!(String::from_utf8_lossy(&shown.stdout).trim(), "smollm2");
+    let refused = ledge(&home, &["models", "default", "gpt-5"]);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("smollm2"));
+}
+
+#[test]
+fn ask_needs_no_network_at_all() {
+    // A network namespace with no interfaces but a down loopback: Ledge must not care.
+    let probe = Command::new("unshare").args(["-n", "true"]).output();
+    if !probe.is_ok_and(|o| o.status.success()) {
+        eprintln!("skipped: cannot create a network namespace here (unshare -n needs privileges)");
+        return;
+    }
+    let (_temp, home, docs) = setup();
+    let isolated = |args: &[&str]| {
+        let mut all = vec!["-n", env!("CARGO_BIN_EXE_ledge")];
+        all.extend_from_slice(args);
+        Command::new("unshare")
+            .args(&all)
+            .env("LEDGE_HOME", &home)
+            .env_remove("LEDGE_MODEL_PATH")
+            .env_remove("LEDGE_LOG")
+            .output()
+            .unwrap()
+    };
+    ok(isolated(&["index", "add", docs.to_str().unwrap()]));
+    let asked = ok(isolated(&[
+        "ask",
+        "--json",
+        "--max-tokens",
+        "8",
+        "What is a Larger Work?",
+    ]));
+    let answer: Value = serde_json::from_slice(&asked.stdout).unwrap();
+    assert_eq!(answer["grounded"], true);
+}
+
+#[test]
+fn serve_listens_on_loopback_only() {
+    let (_temp, home, _docs) = setup();
+    let refused = ledge(&home, &["serve", "--host", "0.0.0.0", "--no-vectors"]);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("loopback"));
+
+    let mut server = command(&home, &["serve", "--port", "0", "--no-vectors"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(server.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    server.kill().unwrap();
+    server.wait().unwrap();
+    assert!(first.starts_with("http://127.0.0.1:"), "{first}");
+    // The token file was made private.
+    let token = home.join("api-token");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(token).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+}

@@ -1,0 +1,264 @@
+//! Hybrid retrieval: BM25 from the full-text index and cosine similarity from the embedder,
+//! fused by reciprocal rank, then spread across files.
+//!
+//! Reciprocal rank fusion (score = Σ 1 / (k + rank)) needs no calibration between BM25
+//! scores and cosines, which live on unrelated scales; a passage ranked well by both lists
+//! wins. Spreading keeps one long file from taking every slot when several files answer.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use ledge_index::{ChunkRecord, Index};
+use serde::Serialize;
+
+use crate::Result;
+
+/// Which rankings to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// BM25 and vectors, fused (vectors only where an embedder is loaded).
+    Hybrid,
+    /// BM25 only.
+    Lexical,
+    /// Vectors only.
+    Dense,
+}
+
+/// How much to retrieve.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RetrievalSettings {
+    /// Which rankings to use.
+    pub mode: Mode,
+    /// How deep each ranking is read before fusion.
+    pub depth: usize,
+    /// Passages returned.
+    pub passages: usize,
+    /// At most this many passages of one file, unless there are not enough other files.
+    pub per_file: usize,
+    /// The `k` of reciprocal rank fusion.
+    pub rrf_k: f32,
+    /// Vector hits less similar than this (cosine) are not relevant. Every question has
+    /// nearest neighbours; without a floor, a question the files cannot answer would still
+    /// get "sources".
+    pub min_similarity: f32,
+}
+
+impl Default for RetrievalSettings {
+    fn default() -> Self {
+        RetrievalSettings {
+            mode: Mode::Hybrid,
+            depth: 30,
+            passages: 8,
+            per_file: 3,
+            rrf_k: 60.0,
+            min_similarity: 0.25,
+        }
+    }
+}
+
+/// Turns a question into a vector comparable with the index's chunk vectors.
+pub trait QueryEmbedder {
+    /// The embedding model's id, as stored with the index's vectors.
+    fn model_id(&self) -> &str;
+    /// The question's vector.
+    fn embed_query(&mut self, query: &str) -> Result<Vec<f32>>;
+}
+
+/// A retrieved passage.
+#[derive(Debug, Clone, Serialize)]
+pub struct Passage {
+    /// The chunk, with its text and location.
+    pub chunk: ChunkRecord,
+    /// The fused score (higher is better).
+    pub score: f32,
+    /// Its rank in the BM25 list, from 1, if it was there.
+    pub lexical_rank: Option<usize>,
+    /// Its rank in the vector list, from 1, if it was there.
+    pub dense_rank: Option<usize>,
+}
+
+/// What a retrieval found.
+#[derive(Debug, Clone, Serialize)]
+pub struct Retrieval {
+    /// The passages, best first.
+    pub passages: Vec<Passage>,
+    /// Whether vectors took part.
+    pub used_vectors: bool,
+    /// Time taken.
+    #[serde(serialize_with = "as_millis")]
+    pub elapsed: Duration,
+}
+
+fn as_millis<S: serde::Serializer>(d: &Duration, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_f64(d.as_secs_f64() * 1e3)
+}
+
+/// Fuses rankings (ids, best first) by reciprocal rank: best first, ties in order of first
+/// appearance.
+pub fn fuse(rankings: &[Vec<i64>], k: f32) -> Vec<(i64, f32)> {
+    let mut scores: Vec<(i64, f32)> = Vec::new();
+    let mut position: HashMap<i64, usize> = HashMap::new();
+    for ranking in rankings {
+        for (rank, &id) in ranking.iter().enumerate() {
+            let add = 1.0 / (k + rank as f32 + 1.0);
+            match position.get(&id) {
+                Some(&at) => scores[at].1 += add,
+                None => {
+                    position.insert(id, scores.len());
+                    scores.push((id, add));
+                }
+            }
+        }
+    }
+    // A stable sort keeps first appearance as the tie-break.
+    scores.sort_by(|a, b| b.1.total_cmp(&a.1));
+    scores
+}
+
+/// Picks `limit` items in order, at most `per_file` from one file; when that leaves fewer
+/// than `limit`, the items passed over fill the rest, in order.
+pub fn spread<T>(
+    ranked: Vec<T>,
+    file_of: impl Fn(&T) -> PathBuf,
+    per_file: usize,
+    limit: usize,
+) -> Vec<T> {
+    let mut taken: HashMap<PathBuf, usize> = HashMap::new();
+    let mut chosen = Vec::new();
+    let mut passed = Vec::new();
+    for item in ranked {
+        if chosen.len() == limit {
+            break;
+        }
+        let count = taken.entry(file_of(&item)).or_default();
+        if *count < per_file.max(1) {
+            *count += 1;
+            chosen.push(item);
+        } else {
+            passed.push(item);
+        }
+    }
+    let missing = limit.saturating_sub(chosen.len());
+    chosen.extend(passed.into_iter().take(missing));
+    chosen
+}
+
+/// Retrieves the passages that best answer `query` from the whole index.
+pub fn retrieve(
+    index: &Index,
+    embedder: Option<&mut dyn QueryEmbedder>,
+    query: &str,
+    settings: &RetrievalSettings,
+) -> Result<Retrieval> {
+    let started = Instant::now();
+    let mut rankings = Vec::new();
+    let mut ranks: Vec<HashMap<i64, usize>> = Vec::new();
+    if settings.mode != Mode::Dense {
+        let hits = index.search(query, settings.depth)?;
+        rankings.push(hits.iter().map(|hit| hit.chunk_id).collect::<Vec<_>>());
+    }
+    let mut used_vectors = false;
+    if settings.mode != Mode::Lexical
+        && let Some(embedder) = embedder
+    {
+        let vector = embedder.embed_query(query)?;
+        let hits = index.vector_search(embedder.model_id(), &vector, settings.depth)?;
+        rankings.push(
+            hits.iter()
+                .filter(|hit| hit.score >= settings.min_similarity)
+                .map(|hit| hit.chunk_id)
+                .collect::<Vec<_>>(),
+        );
+        used_vectors = true;
+    }
+    for ranking in &rankings {
+        ranks.push(
+            ranking
+                .iter()
+                .enumerate()
+                .map(|(r, &id)| (id, r + 1))
+                .collect(),
+        );
+    }
+    let fused = fuse(&rankings, settings.rrf_k);
+    let ids: Vec<i64> = fused.iter().map(|(id, _)| *id).collect();
+    let records: HashMap<i64, ChunkRecord> = index
+        .chunks(&ids)?
+        .into_iter()
+        .map(|record| (record.chunk_id, record))
+        .collect();
+    let lexical = settings.mode != Mode::Dense;
+    let ranked: Vec<Passage> = fused
+        .into_iter()
+        .filter_map(|(id, score)| {
+            let chunk = records.get(&id)?.clone();
+            let rank_in = |list: usize| ranks.get(list).and_then(|r| r.get(&id).copied());
+            let (lexical_rank, dense_rank) = match (lexical, used_vectors) {
+                (true, true) => (rank_in(0), rank_in(1)),
+                (true, false) => (rank_in(0), None),
+                (false, _) => (None, rank_in(0)),
+            };
+            Some(Passage {
+                chunk,
+                score,
+                lexical_rank,
+                dense_rank,
+            })
+        })
+        .collect();
+    let passages = spread(
+        ranked,
+        |passage| passage.chunk.path.clone(),
+        settings.per_file,
+        settings.passages,
+    );
+    Ok(Retrieval {
+        passages,
+        used_vectors,
+        elapsed: started.elapsed(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fusion_rewards_agreement_between_rankings() {
+        let fused = fuse(&[vec![1, 2, 3], vec![3, 4, 1]], 60.0);
+        let order: Vec<i64> = fused.iter().map(|(id, _)| *id).collect();
+        // 1: ranks 1 and 3; 3: ranks 3 and 1 (tie, 1 seen first); then 2 (rank 2) before 4.
+        assert_eq!(order, [1, 3, 2, 4]);
+        let expected = 1.0 / 61.0 + 1.0 / 63.0;
+        assert!((fused[0].1 - expected).abs() < 1e-7);
+    }
+
+    #[test]
+    fn fusion_of_one_ranking_keeps_its_order() {
+        let fused = fuse(&[vec![9, 4, 7]], 60.0);
+        assert_eq!(
+            fused.iter().map(|(id, _)| *id).collect::<Vec<_>>(),
+            [9, 4, 7]
+        );
+        assert!(fuse(&[], 60.0).is_empty());
+    }
+
+    #[test]
+    fn spreading_limits_passages_per_file_but_fills_from_the_rest() {
+        let ranked = vec![("a", 1), ("a", 2), ("a", 3), ("b", 4), ("a", 5), ("c", 6)];
+        let file = |item: &(&str, i32)| PathBuf::from(item.0);
+        let picked: Vec<i32> = spread(ranked.clone(), file, 2, 4)
+            .into_iter()
+            .map(|i| i.1)
+            .collect();
+        assert_eq!(picked, [1, 2, 4, 6]);
+        let picked: Vec<i32> = spread(ranked, file, 1, 5)
+            .into_iter()
+            .map(|i| i.1)
+            .collect();
+        // Only three files: the passed-over passages of "a" fill up, best first.
+        assert_eq!(picked, [1, 4, 6, 2, 3]);
+    }
+}

@@ -1,0 +1,107 @@
+//! Reading chunks back out of the catalog: by id, by file, and the ids of files and their
+//! chunks, for callers that cite, show or restrict to particular files; and the file rows of
+//! a few paths, for scans limited to what a watcher reported.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use rusqlite::{OptionalExtension, Row};
+
+use super::{Catalog, FileRow};
+use crate::Result;
+use crate::index::ChunkRecord;
+
+const RECORD_COLUMNS: &str = "c.id, f.path, c.line_start, c.line_end, c.byte_start, c.byte_end,
+     c.page, c.heading, c.text";
+
+fn record(row: &Row<'_>) -> rusqlite::Result<ChunkRecord> {
+    Ok(ChunkRecord {
+        chunk_id: row.get(0)?,
+        path: PathBuf::from(row.get::<_, String>(1)?),
+        line_start: row.get(2)?,
+        line_end: row.get(3)?,
+        byte_start: row.get::<_, i64>(4)?.max(0) as u64,
+        byte_end: row.get::<_, i64>(5)?.max(0) as u64,
+        page: row.get(6)?,
+        heading: row.get(7)?,
+        text: row.get(8)?,
+    })
+}
+
+impl Catalog {
+    /// The chunks with these ids, in the order given; ids the catalog lacks are left out.
+    pub fn chunk_records(&self, ids: &[i64]) -> Result<Vec<ChunkRecord>> {
+        let mut statement = self.conn.prepare_cached(&format!(
+            "SELECT {RECORD_COLUMNS} FROM chunks c JOIN files f ON f.id = c.file_id
+             WHERE c.id = ?1"
+        ))?;
+        let mut records = Vec::with_capacity(ids.len());
+        for &id in ids {
+            if let Some(found) = statement.query_row([id], record).optional()? {
+                records.push(found);
+            }
+        }
+        Ok(records)
+    }
+
+    /// Every chunk of the file recorded under `key`, in order.
+    pub fn file_chunk_records(&self, key: &str) -> Result<Vec<ChunkRecord>> {
+        let mut statement = self.conn.prepare_cached(&format!(
+            "SELECT {RECORD_COLUMNS} FROM chunks c JOIN files f ON f.id = c.file_id
+             WHERE f.path = ?1 ORDER BY c.ordinal"
+        ))?;
+        let rows = statement.query_map([key], record)?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// The id of the file recorded under `key`, if any.
+    pub fn file_id(&self, key: &str) -> Result<Option<i64>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT id FROM files WHERE path = ?1")?
+            .query_row([key], |row| row.get(0))
+            .optional()?)
+    }
+
+    /// The file rows of `folder_id` at `paths` or under them (a path may be a folder).
+    pub fn files_in_scope(
+        &self,
+        folder_id: i64,
+        paths: &[PathBuf],
+    ) -> Result<HashMap<String, FileRow>> {
+        // Under `p`: keys between `p/` and `p0` ('0' is the byte after '/'), an index range.
+        let mut statement = self.conn.prepare_cached(
+            "SELECT id, path, size, mtime_ns, hash, status FROM files
+             WHERE folder_id = ?1 AND (path = ?2 OR (path >= ?3 AND path < ?4))",
+        )?;
+        let mut rows = HashMap::new();
+        for path in paths {
+            let Some(key) = path.to_str() else {
+                continue;
+            };
+            let key = key.trim_end_matches('/');
+            let found = statement.query_map(
+                rusqlite::params![folder_id, key, format!("{key}/"), format!("{key}0")],
+                |row| {
+                    let status: String = row.get(5)?;
+                    Ok((
+                        row.get::<_, String>(1)?,
+                        FileRow {
+                            id: row.get(0)?,
+                            size: row.get::<_, i64>(2)?.max(0) as u64,
+                            mtime_ns: row.get(3)?,
+                            hash: row.get(4)?,
+                            failed: status == "failed",
+                            skipped: status == "skipped",
+                        },
+                    ))
+                },
+            )?;
+            for row in found {
+                let (key, row) = row?;
+                rows.insert(key, row);
+            }
+        }
+        Ok(rows)
+    }
+}

@@ -1,0 +1,274 @@
+//! Embedding the index's chunks and searching their vectors (see the `embed` module for the
+//! storage and scoring choices).
+//!
+//! Vectors live only in the catalog, so they need no part in the two-store consistency
+//! protocol: a batch of vectors is one SQLite transaction, and a chunk's vectors are deleted
+//! with it (`ON DELETE CASCADE`) in the scan's own transaction.
+
+use std::path::PathBuf;
+use std::sync::MutexGuard;
+use std::time::Instant;
+
+use super::{Index, SNIPPET_CHARS, SearchHit, first_chars};
+use crate::embed::{
+    ChunkEmbedder, EmbedProgress, EmbedReport, VectorCache, embedding_text, normalised,
+};
+use crate::progress::CancelToken;
+use crate::{Error, Result};
+
+impl Index {
+    /// Embeds every chunk that has no vector for `embedder.model_id()`, `batch` chunks at a
+    /// time, each batch committed on its own: a cancel (checked between batches), an error or
+    /// a kill loses at most the batch in flight, and the next run goes on from there.
+    ///
+    /// Each chunk is sent as its heading path, a blank line and its text (just the text when
+    /// it has no heading). `progress` gets the counts at the start and after every batch; a
+    /// paused `cancel` waits between batches. An embedder failure is
+    /// [`Error::Embedder`]; vectors of the wrong length (or a model id already stored with
+    /// another length) are [`Error::DimensionMismatch`]; either way nothing of that batch is
+    /// stored.
+    pub fn embed_pending(
+        &mut self,
+        embedder: &mut dyn ChunkEmbedder,
+        batch: usize,
+        progress: &mut dyn FnMut(EmbedProgress),
+        cancel: &CancelToken,
+    ) -> Result<EmbedReport> {
+        let started = Instant::now();
+        let model = embedder.model_id().to_owned();
+        let dims = embedder.dimensions();
+        let mismatch = |expected: usize, found: usize| Error::DimensionMismatch {
+            model: model.clone(),
+            expected,
+            found,
+        };
+        if dims == 0 {
+            return Err(Error::Embedder {
+                message: format!("{model} declares vectors of 0 dimensions"),
+            });
+        }
+        if let Some(stored) = self.catalog.model_dims(&model)?
+            && stored != dims
+        {
+            return Err(mismatch(stored, dims));
+        }
+        let (mut done, total) = self.catalog.embedding_counts(&model)?;
+        progress(EmbedProgress { done, total });
+        let mut embedded = 0u64;
+        let mut after = i64::MIN;
+        loop {
+            // No transaction is open between batches, so waiting here holds nothing.
+            cancel.wait_while_paused();
+            if cancel.is_cancelled() {
+                return Err(Error::Cancelled);
+            }
+            let pending = self.catalog.pending_chunks(&model, after, batch.max(1))?;
+            let Some(last) = pending.last() else {
+                break;
+            };
+            after = last.id;
+            let texts: Vec<String> = pending
+                .iter()
+                .map(|c| embedding_text(&c.heading, &c.text))
+                .collect();
+            let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+            let vectors = embedder.embed(&refs).map_err(|error| Error::Embedder {
+                message: error.to_string(),
+            })?;
+            if vectors.len() != pending.len() {
+                return Err(Error::Embedder {
+                    message: format!(
+                        "{} vectors returned for {} texts",
+                        vectors.len(),
+                        pending.len()
+                    ),
+                });
+            }
+            let mut rows = Vec::with_capacity(vectors.len());
+            for (chunk, vector) in pending.iter().zip(&vectors) {
+                if vector.len() != dims {
+                    return Err(mismatch(dims, vector.len()));
+                }
+                // A vector without a direction cannot be compared; store zeros, which score 0
+                // against every query, so the chunk is not embedded again and again.
+                let unit = normalised(vector).unwrap_or_else(|| vec![0.0; dims]);
+                rows.push((chunk.id, unit));
+            }
+            self.store_vectors(&model, dims, &rows)?;
+            embedded += rows.len() as u64;
+            done += rows.len() as u64;
+            progress(EmbedProgress { done, total });
+        }
+        let (done, total) = self.catalog.embedding_counts(&model)?;
+        let report = EmbedReport {
+            model_id: model,
+            embedded,
+            done,
+            total,
+            elapsed_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        };
+        tracing::info!(
+            model = %report.model_id,
+            embedded = report.embedded,
+            done = report.done,
+            total = report.total,
+            ms = report.elapsed_ms,
+            "chunks embedded"
+        );
+        Ok(report)
+    }
+
+    /// One batch of vectors, in one transaction.
+    fn store_vectors(&self, model: &str, dims: usize, rows: &[(i64, Vec<f32>)]) -> Result<()> {
+        self.catalog.begin()?;
+        let outcome = (|| {
+            self.catalog.register_model(model, dims)?;
+            for (chunk_id, vector) in rows {
+                self.catalog.insert_vector(*chunk_id, model, vector)?;
+            }
+            self.catalog.commit()
+        })();
+        if outcome.is_err() {
+            self.catalog.rollback();
+        }
+        outcome
+    }
+
+    /// The `limit` chunks whose vectors for `model_id` are most similar to `query` (cosine
+    /// similarity, the `score` of each hit), best first. The snippet is the start of the
+    /// chunk. A model without vectors finds nothing; a query of another length than the
+    /// model's vectors is [`Error::DimensionMismatch`].
+    pub fn vector_search(
+        &self,
+        model_id: &str,
+        query: &[f32],
+        limit: usize,
+    ) -> Result<Vec<SearchHit>> {
+        self.vector_search_filtered(model_id, query, None, limit)
+    }
+
+    /// [`vector_search`](Self::vector_search) restricted to chunks of `files` (paths as
+    /// recorded or in any form that canonicalizes to them).
+    pub fn vector_search_in(
+        &self,
+        model_id: &str,
+        query: &[f32],
+        files: &[PathBuf],
+        limit: usize,
+    ) -> Result<Vec<SearchHit>> {
+        let file_ids = self.file_ids(files)?;
+        if file_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut chunk_ids = self.catalog.chunk_ids_of_files(&file_ids)?;
+        chunk_ids.sort_unstable();
+        self.vector_search_filtered(model_id, query, Some(&chunk_ids), limit)
+    }
+
+    /// (chunks with a vector for `model_id`, chunks in the index).
+    pub fn embedding_status(&self, model_id: &str) -> Result<(u64, u64)> {
+        self.catalog.embedding_counts(model_id)
+    }
+
+    /// Deletes every vector stored for `model_id` (to re-embed with a changed model, or to
+    /// free the space); returns how many there were.
+    pub fn remove_embeddings(&mut self, model_id: &str) -> Result<u64> {
+        self.catalog.begin()?;
+        let outcome = self
+            .catalog
+            .delete_model(model_id)
+            .and_then(|deleted| self.catalog.commit().map(|()| deleted));
+        if outcome.is_err() {
+            self.catalog.rollback();
+        }
+        outcome
+    }
+
+    fn vector_search_filtered(
+        &self,
+        model_id: &str,
+        query: &[f32],
+        only: Option<&[i64]>,
+        limit: usize,
+    ) -> Result<Vec<SearchHit>> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let Some(dims) = self.catalog.model_dims(model_id)? else {
+            return Ok(Vec::new());
+        };
+        if query.len() != dims {
+            return Err(Error::DimensionMismatch {
+                model: model_id.to_owned(),
+                expected: dims,
+                found: query.len(),
+            });
+        }
+        let Some(query) = normalised(query) else {
+            return Ok(Vec::new());
+        };
+        // A few extra, in case a chunk is deleted between the scan and reading its record.
+        let found = {
+            let cache = self.vector_cache(model_id, dims)?;
+            match cache.as_ref() {
+                Some(cache) => cache.top(&query, only, limit + 8),
+                None => Vec::new(),
+            }
+        };
+        let ids: Vec<i64> = found.iter().map(|&(id, _)| id).collect();
+        let records = self.catalog.chunk_records(&ids)?;
+        let mut hits = Vec::with_capacity(limit);
+        for record in records {
+            let score = found
+                .iter()
+                .find(|&&(id, _)| id == record.chunk_id)
+                .map_or(0.0, |&(_, score)| score);
+            hits.push(SearchHit {
+                snippet: first_chars(&record.text, SNIPPET_CHARS).replace(['\n', '\r', '\t'], " "),
+                path: record.path,
+                line_start: record.line_start,
+                line_end: record.line_end,
+                byte_start: record.byte_start,
+                byte_end: record.byte_end,
+                page: record.page,
+                heading: record.heading,
+                score,
+                highlights: Vec::new(),
+                chunk_id: record.chunk_id,
+            });
+            if hits.len() == limit {
+                break;
+            }
+        }
+        Ok(hits)
+    }
+
+    /// The cached matrix of `model`'s vectors, reloaded when the catalog changed since.
+    fn vector_cache(
+        &self,
+        model: &str,
+        dims: usize,
+    ) -> Result<MutexGuard<'_, Option<VectorCache>>> {
+        let mut cache = self
+            .vectors
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let stamp = self.catalog.change_stamp()?;
+        let fresh = cache
+            .as_ref()
+            .is_some_and(|c| c.model == model && c.dims == dims && c.stamp == stamp);
+        if !fresh {
+            *cache = None; // free the old matrix before loading the new one
+            let started = Instant::now();
+            let loaded = self.catalog.load_vectors(model, dims, stamp)?;
+            tracing::debug!(
+                model,
+                rows = loaded.ids.len(),
+                ms = started.elapsed().as_millis() as u64,
+                "vectors loaded"
+            );
+            *cache = Some(loaded);
+        }
+        Ok(cache)
+    }
+}
