@@ -49,3 +49,4 @@ fmt:
 # Benchmarks print ratios against an anchor measured in the same run; see BENCHMARKS.md.
 bench: setup
 	scripts/bench-blas.sh
+	scripts/bench-index.sh

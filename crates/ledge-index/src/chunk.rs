@@ -122,7 +122,7 @@ fn atx_heading(line: &str) -> Option<(usize, String)> {
         return None;
     }
     let title = after.trim().trim_end_matches('#').trim();
-    Some((level, title.to_owned()))
+    Some((level, short_title(title)))
 }
 
 fn fence(line: &str) -> Option<(char, usize)> {
@@ -190,7 +190,7 @@ fn markdown_blocks(text: &str, lines: &[Line]) -> Vec<Block> {
             });
         } else if let (Some(first), Some(level)) = (paragraph, setext_level(content)) {
             if first + 1 == i {
-                let title = text[lines[first].start..lines[first].end].trim().to_owned();
+                let title = short_title(text[lines[first].start..lines[first].end].trim());
                 paragraph = None;
                 blocks.push(Block {
                     first,
@@ -273,6 +273,14 @@ impl Packer<'_> {
     }
 
     fn push(&mut self, first: usize, last: usize, heading: String) {
+        // A blank run (a split of a fenced block at its blank lines) is no passage.
+        let text = self
+            .text
+            .get(self.lines[first].start..self.lines[last].end)
+            .unwrap_or_default();
+        if text.trim().is_empty() {
+            return;
+        }
         self.chunks.push(Chunk {
             byte_start: self.lines[first].start,
             byte_end: self.lines[last].end,
@@ -378,9 +386,18 @@ pub fn chunk(text: &str, kind: Kind, config: ChunkConfig) -> Vec<Chunk> {
                 }
                 headings.push((*level, title.clone()));
                 let path = heading_path(&headings);
+                if packer.span(block.first, block.last) > config.max_bytes {
+                    // A heading longer than a chunk may be is cut like an overlong body.
+                    packer.flush();
+                    packer.split_lines(block.first, block.last, &path);
+                    continue;
+                }
+                // Consecutive headings ("# A" then "## B") share one chunk while it fits.
+                let shares = packer.open.as_ref().is_some_and(|open| {
+                    !open.has_body && packer.span(open.first, block.last) <= config.max_bytes
+                });
                 match &mut packer.open {
-                    // Consecutive headings ("# A" then "## B") share one chunk.
-                    Some(open) if !open.has_body => {
+                    Some(open) if shares => {
                         open.last = block.last;
                         open.heading = path;
                     }
@@ -437,6 +454,21 @@ pub(crate) fn chunk_pages(
         }
     }
     chunks
+}
+
+/// The most bytes of a heading kept in the heading path: every chunk under a heading carries
+/// it, so a heading of a whole paragraph (or a hostile one) would be stored many times over.
+const MAX_TITLE_BYTES: usize = 200;
+
+fn short_title(title: &str) -> String {
+    if title.len() <= MAX_TITLE_BYTES {
+        return title.to_owned();
+    }
+    let mut end = MAX_TITLE_BYTES;
+    while !title.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &title[..end])
 }
 
 fn heading_path(headings: &[(usize, String)]) -> String {

@@ -359,6 +359,16 @@ pub(crate) fn extract(
     bytes: &[u8],
     max_file_bytes: u64,
 ) -> Result<Extracted, SkipReason> {
+    extract_within(kind, bytes, max_file_bytes, crate::pdf::TIME_LIMIT)
+}
+
+/// [`extract`] with another time limit for a PDF (the fuzzing harness uses a short one).
+pub(crate) fn extract_within(
+    kind: Option<Kind>,
+    bytes: &[u8],
+    max_file_bytes: u64,
+    pdf_time_limit: std::time::Duration,
+) -> Result<Extracted, SkipReason> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(SkipReason::Empty);
     }
@@ -375,7 +385,9 @@ pub(crate) fn extract(
         }
     };
     match kind {
-        Some(Kind::Pdf) => return paged(crate::pdf::pages(bytes.to_vec())?),
+        Some(Kind::Pdf) => {
+            return paged(crate::pdf::pages_within(bytes.to_vec(), pdf_time_limit)?);
+        }
         Some(Kind::Docx) => {
             let budget = crate::office::unpacked_budget(max_file_bytes);
             return document(Kind::Docx, crate::office::docx(bytes, budget)?);
@@ -455,8 +467,74 @@ fn decode(bytes: &[u8]) -> Result<String, SkipReason> {
     }
 }
 
+/// Nesting deeper than this is not given to the HTML converter: html2text's time grows faster
+/// than the square of the depth (16,000 unclosed `<ul><li>`, 128 kB, took 17 s in a release
+/// build; found by the mutation tests). Such a file is stripped of its tags instead.
+const MAX_HTML_DEPTH: usize = 400;
+
+/// Elements that never nest (void) or that the parser closes by itself when a sibling starts;
+/// they do not count towards [`MAX_HTML_DEPTH`].
+const FLAT_ELEMENTS: &[&str] = &[
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
+    "track", "wbr", "p", "li", "dt", "dd", "option", "optgroup", "tr", "td", "th", "tbody",
+    "thead", "tfoot", "colgroup", "rt", "rp", "html", "head", "body",
+];
+
+/// The deepest element nesting of `html`, counted roughly in one pass over the tags (script
+/// and style contents skipped), with elements of [`FLAT_ELEMENTS`] left out.
+fn nesting_depth(html: &str) -> usize {
+    let bytes = html.as_bytes();
+    let name_at = |from: usize| {
+        let end = bytes[from..]
+            .iter()
+            .position(|b| !b.is_ascii_alphanumeric())
+            .map_or(bytes.len(), |n| from + n);
+        (html[from..end].to_ascii_lowercase(), end)
+    };
+    let (mut depth, mut deepest, mut at) = (0usize, 0usize, 0usize);
+    while let Some(found) = bytes[at..].iter().position(|&b| b == b'<') {
+        let open = at + found;
+        at = open + 1;
+        let Some(&next) = bytes.get(at) else { break };
+        if next == b'/' {
+            let (name, _) = name_at(at + 1);
+            if !name.is_empty() && !FLAT_ELEMENTS.contains(&name.as_str()) {
+                depth = depth.saturating_sub(1);
+            }
+        } else if next.is_ascii_alphabetic() {
+            let (name, end) = name_at(at);
+            let close = bytes[end..]
+                .iter()
+                .position(|&b| b == b'>')
+                .map(|n| end + n);
+            let self_closing = close.is_some_and(|c| c > 0 && bytes[c - 1] == b'/');
+            if name == "script" || name == "style" {
+                let closing = format!("</{name}");
+                at = bytes[end..]
+                    .windows(closing.len())
+                    .position(|w| w.eq_ignore_ascii_case(closing.as_bytes()))
+                    .map_or(bytes.len(), |n| end + n);
+                continue;
+            }
+            if !self_closing && !FLAT_ELEMENTS.contains(&name.as_str()) {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+        }
+    }
+    deepest
+}
+
 /// HTML to plain text with headings as `#` lines, links without footnotes, no wrapping.
 pub(crate) fn html_to_text(html: &str) -> String {
+    let depth = nesting_depth(html);
+    if depth > MAX_HTML_DEPTH {
+        tracing::debug!(
+            depth,
+            "HTML nested too deeply to convert; keeping the tags out by hand"
+        );
+        return strip_tags(html);
+    }
     let converted = html2text::config::plain_no_decorate()
         .no_table_borders()
         .allow_width_overflow()
@@ -464,7 +542,7 @@ pub(crate) fn html_to_text(html: &str) -> String {
     match converted {
         Ok(text) => text
             .lines()
-            .map(str::trim_end)
+            .map(squeeze_spaces)
             .collect::<Vec<_>>()
             .join("\n"),
         Err(error) => {
@@ -472,6 +550,29 @@ pub(crate) fn html_to_text(html: &str) -> String {
             strip_tags(html)
         }
     }
+}
+
+/// The most spaces kept at the start of a converted line (indentation of code and lists).
+const MAX_INDENT: usize = 32;
+
+/// One line of converted HTML without the converter's padding: html2text pads table cells to
+/// the column width, which turned Python's 1.7 MB `genindex-all.html` into 36 MB of text,
+/// mostly spaces. Trailing spaces go, indentation is kept up to [`MAX_INDENT`], and runs of
+/// spaces inside the line shrink to two (still a visible column break).
+fn squeeze_spaces(line: &str) -> String {
+    let line = line.trim_end();
+    let body = line.trim_start_matches(' ');
+    let indent = (line.len() - body.len()).min(MAX_INDENT);
+    let mut out = String::with_capacity(indent + body.len());
+    out.extend(std::iter::repeat_n(' ', indent));
+    let mut run = 0;
+    for c in body.chars() {
+        run = if c == ' ' { run + 1 } else { 0 };
+        if run <= 2 {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// A last resort for HTML the converter refuses: drop everything between `<` and `>`.
@@ -492,6 +593,52 @@ fn strip_tags(html: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nesting_depth_counts_containers_not_flat_or_void_elements() {
+        assert_eq!(
+            nesting_depth("<div><div><p>a<p>b<br><img src=x/></div></div>"),
+            2
+        );
+        assert_eq!(nesting_depth("<ul><li>a<li>b</ul><ul><li>c</ul>"), 1);
+        assert_eq!(
+            nesting_depth("<script>if (a<b && c<d) {}</script><SPAN>x</SPAN>"),
+            1
+        );
+        assert_eq!(nesting_depth(&"<ul><li>".repeat(500)), 500);
+        assert_eq!(nesting_depth("a < b and <!-- c --> <"), 0);
+    }
+
+    #[test]
+    fn table_padding_is_squeezed_but_indentation_kept() {
+        let cells = "<td>x</td>".repeat(3);
+        let wide = format!(
+            "<table><tr><td>{}</td>{cells}</tr><tr><td>a</td>{cells}</tr></table>",
+            "long cell ".repeat(50)
+        );
+        let text = html_to_text(&wide);
+        assert!(!text.contains("   "), "{text:?}");
+        assert!(text.contains("a  x"), "{text:?}");
+        let code = html_to_text("<pre>def f():\n    return 1\n</pre>");
+        assert!(code.contains("\n    return 1"), "{code:?}");
+        assert_eq!(
+            squeeze_spaces(&format!("{}deep", " ".repeat(100))).len(),
+            36
+        );
+    }
+
+    #[test]
+    fn deeply_nested_html_is_stripped_not_converted() {
+        let deep = format!(
+            "<h1>Title</h1>{}words at the bottom",
+            "<ul><li>".repeat(2000)
+        );
+        let text = html_to_text(&deep);
+        assert!(text.contains("Title") && text.contains("words at the bottom"));
+        assert!(!text.contains('<'));
+        // Shallow documents still go through the converter (headings become `#` lines).
+        assert!(html_to_text("<h1>Title</h1><p>x</p>").contains("# Title"));
+    }
 
     #[test]
     fn classification_by_extension_and_name() {

@@ -63,6 +63,8 @@ mod embed;
 mod error;
 mod extract;
 mod fulltext;
+#[doc(hidden)]
+pub mod fuzz;
 mod index;
 mod office;
 mod pdf;

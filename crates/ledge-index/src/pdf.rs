@@ -31,20 +31,25 @@ pub(crate) const TIME_LIMIT: Duration = Duration::from_secs(60);
 pub(crate) const MAX_STREAM_BYTES: u64 = 64 * 1024 * 1024;
 
 /// The text of each page of a PDF, in order (an empty string for a page without text).
+#[cfg(test)]
 pub(crate) fn pages(bytes: Vec<u8>) -> Result<Vec<String>, SkipReason> {
-    let deadline = Instant::now() + TIME_LIMIT;
+    pages_within(bytes, TIME_LIMIT)
+}
+
+/// The text of each page of a PDF, in order (an empty string for a page without text), or
+/// [`SkipReason::TimedOut`] past `limit` ([`TIME_LIMIT`] for a scan; the fuzzing harness
+/// uses a short one).
+pub(crate) fn pages_within(bytes: Vec<u8>, limit: Duration) -> Result<Vec<String>, SkipReason> {
+    let deadline = Instant::now() + limit;
     // The inner deadline stops between pages; the outer limit catches one endless page.
-    let outer = TIME_LIMIT + Duration::from_secs(5);
-    match run_bounded(outer, move || read_pages(&bytes, deadline)) {
+    let outer = limit + Duration::from_secs(5).min(limit);
+    let timed_out = || SkipReason::TimedOut {
+        seconds: limit.as_secs().max(1),
+    };
+    match run_bounded(outer, move || read_pages(&bytes, deadline, limit)) {
         Ok(result) => result,
         Err(Stopped::TimedOut) => Err(timed_out()),
         Err(Stopped::Panicked(message)) => Err(malformed(format!("the parser failed: {message}"))),
-    }
-}
-
-fn timed_out() -> SkipReason {
-    SkipReason::TimedOut {
-        seconds: TIME_LIMIT.as_secs(),
     }
 }
 
@@ -55,7 +60,7 @@ fn malformed(detail: impl Into<String>) -> SkipReason {
     }
 }
 
-fn read_pages(bytes: &[u8], deadline: Instant) -> Result<Vec<String>, SkipReason> {
+fn read_pages(bytes: &[u8], deadline: Instant, limit: Duration) -> Result<Vec<String>, SkipReason> {
     let head = &bytes[..bytes.len().min(1024)];
     if !head.windows(5).any(|w| w == b"%PDF-") {
         return Err(malformed("no %PDF header"));
@@ -83,7 +88,9 @@ fn read_pages(bytes: &[u8], deadline: Instant) -> Result<Vec<String>, SkipReason
     let mut failed = 0usize;
     for number in numbers {
         if Instant::now() > deadline {
-            return Err(timed_out());
+            return Err(SkipReason::TimedOut {
+                seconds: limit.as_secs().max(1),
+            });
         }
         let mut text = String::new();
         let outcome = catch_unwind(AssertUnwindSafe(|| {

@@ -8,6 +8,7 @@ mod corpus;
 mod crash;
 mod discovery;
 mod documents;
+mod fuzz;
 mod incremental;
 mod kill;
 mod pdf;

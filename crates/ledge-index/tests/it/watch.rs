@@ -305,3 +305,72 @@ fn an_index_inside_a_watched_folder_does_not_report_its_own_writes() {
     );
     assert_eq!(index.status().unwrap().folders[0].files_indexed, 8);
 }
+
+#[test]
+fn a_file_moved_between_two_indexed_folders_leaves_one_and_joins_the_other() {
+    let temp = tempfile::tempdir().unwrap();
+    let (a, b) = (temp.path().join("a"), temp.path().join("b"));
+    fs::create_dir_all(&a).unwrap();
+    fs::create_dir_all(&b).unwrap();
+    let (a, b) = (a.canonicalize().unwrap(), b.canonicalize().unwrap());
+    fs::write(a.join("stays.txt"), "a file that stays in folder a\n").unwrap();
+    fs::write(b.join("other.txt"), "a file that stays in folder b\n").unwrap();
+    fs::copy(format!("{LICENSES}/BSD"), a.join("bsd.txt")).unwrap();
+    let mut index = Index::open(&temp.path().join("index")).unwrap();
+    for folder in [&a, &b] {
+        index
+            .add_folder(
+                folder,
+                &IndexOptions::default(),
+                &mut |_| {},
+                &CancelToken::new(),
+            )
+            .unwrap();
+    }
+    let (_watcher, batches) = Watcher::for_index(&index, DEFAULT_DEBOUNCE).unwrap();
+    let moved = b.join("bsd-moved.txt");
+    fs::rename(a.join("bsd.txt"), &moved).unwrap();
+
+    let paths = collect(&batches, Duration::from_secs(2), Duration::from_secs(15));
+    assert!(
+        paths.contains(&a.join("bsd.txt")) && paths.contains(&moved),
+        "{paths:?}"
+    );
+    let report = refresh_paths(&mut index, &paths);
+    // Rename detection works within one folder; across folders it is a deletion in one and a
+    // new file in the other.
+    assert_eq!((report.deleted, report.indexed), (1, 1), "{report:?}");
+    let hits = index.search("\"Redistribution and use\"", 20).unwrap();
+    assert!(!hits.is_empty());
+    assert!(
+        hits.iter().all(|h| h.path == moved),
+        "{:?}",
+        hit_paths(&hits)
+    );
+    let counts: Vec<(PathBuf, u64)> = index
+        .folders()
+        .unwrap()
+        .into_iter()
+        .map(|f| (f.path, f.files_indexed))
+        .collect();
+    assert!(
+        counts.contains(&(a.clone(), 1)) && counts.contains(&(b.clone(), 2)),
+        "{counts:?}"
+    );
+    assert!(index.file_chunks(&a.join("bsd.txt")).unwrap().is_empty());
+    assert!(!index.file_chunks(&moved).unwrap().is_empty());
+    // A full refresh of both folders finds nothing left to do.
+    for folder in [&a, &b] {
+        let full = index
+            .refresh(folder, &mut |_| {}, &CancelToken::new())
+            .unwrap();
+        assert_eq!(
+            (full.indexed, full.renamed, full.deleted),
+            (0, 0, 0),
+            "{full:?}"
+        );
+    }
+    let status = index.status().unwrap();
+    assert!(status.consistent);
+    assert_eq!(status.chunks, status.fulltext_docs);
+}

@@ -154,7 +154,8 @@ impl LanguageModel {
     /// Runs `tokens` (appended after what `cache` holds) and returns logits as an F32 MLX
     /// array of shape `[tokens.len(), vocab]`; advances the cache.
     ///
-    /// On error the cache is unchanged.
+    /// On an error found before the pass runs (bad tokens, a cache of another model) the
+    /// cache is unchanged; if evaluating the pass fails, the cache is emptied.
     pub fn forward(&self, tokens: &[u32], cache: &mut KvCache) -> Result<Array> {
         self.run(tokens, cache, false)
     }
@@ -185,12 +186,16 @@ impl LanguageModel {
             ));
         }
         let (logits, states) = self.decoder.forward(tokens, cache, last_only)?;
-        let new_entries = states
-            .iter()
-            .filter_map(cache::LayerCache::arrays)
-            .flat_map(|(keys, values)| [keys, values]);
-        mlx_rs::transforms::eval(std::iter::once(&logits).chain(new_entries))?;
+        // Committed before evaluation: the pass then holds the only references to the old
+        // buffers, so MLX writes the new entries into them in place.
         cache.commit(states, tokens.len());
+        if let Err(error) =
+            mlx_rs::transforms::eval(std::iter::once(&logits).chain(cache.buffers()))
+        {
+            // The old buffers may be half updated: forget them.
+            cache.clear();
+            return Err(error.into());
+        }
         Ok(logits)
     }
 }

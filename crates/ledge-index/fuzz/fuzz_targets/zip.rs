@@ -1,0 +1,26 @@
+//! zip: DOCX and EPUB packages (the first byte picks which) through
+//! `ledge_index::fuzz::extract`, then the chunker's invariants.
+#![no_main]
+
+use std::time::Duration;
+
+use ledge_index::{ChunkConfig, Kind, fuzz};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&pick, package)) = data.split_first() else {
+        return;
+    };
+    let kind = if pick & 1 == 0 {
+        Kind::Docx
+    } else {
+        Kind::Epub
+    };
+    let config = ChunkConfig::default();
+    if let Ok(output) = fuzz::extract(Some(kind), package, Duration::from_secs(5), config) {
+        if let Err(broken) = fuzz::check_chunks(&output.text, &output.pages, &output.chunks, config)
+        {
+            panic!("{broken}");
+        }
+    }
+});
