@@ -28,7 +28,7 @@ use crate::{Error, Result};
 
 /// Prompts are run through the model in pieces of this many tokens, which bounds the memory
 /// the attention scores of a long prompt take.
-const PREFILL_CHUNK: usize = 512;
+pub(crate) const PREFILL_CHUNK: usize = 512;
 
 /// What to generate.
 #[derive(Debug, Clone, PartialEq)]
@@ -327,7 +327,7 @@ fn step(
 }
 
 /// The last row of a `[positions, vocabulary]` logits array, as f32 values.
-fn last_row(logits: &Array) -> Result<Vec<f32>> {
+pub(crate) fn last_row(logits: &Array) -> Result<Vec<f32>> {
     let row = logits.index(-1).as_type::<f32>()?;
     match row.try_as_slice::<f32>() {
         Ok(values) => Ok(values.to_vec()),

@@ -10,6 +10,7 @@
 //! and the BERT-style embedder, tokenization and chat templates, the KV cache, sampling, and
 //! token streaming with cancellation.
 
+pub mod bench;
 pub mod chat;
 pub mod embed;
 mod error;
