@@ -50,3 +50,5 @@ fmt:
 bench: setup
 	scripts/bench-blas.sh
 	scripts/bench-index.sh
+	scripts/setup.sh bench
+	LEDGE_HOME=$(CURDIR)/.deps/bench-home LEDGE_MODEL_PATH= $(LEDGE) bench --model smollm2 --embedder $(DEMO_EMBEDDER)

@@ -9,6 +9,8 @@
 #   scripts/setup.sh corpora    opt-in, not part of the default run: the Debian documentation
 #                               packages the index benchmark reads (scripts/bench-index.sh) and
 #                               ripgrep, its search anchor (apt-get; needs root or sudo)
+#   scripts/setup.sh bench      (opt-in, not in "everything") release `ledge` + the test models
+#                               imported as f32 folders into .deps/bench-home, for `ledge bench`
 #
 # Everything it downloads lands in git-ignored folders of this checkout:
 #   .deps/    the MLX wheel and the mlx-c sources the build links against
@@ -213,6 +215,30 @@ setup_reference() {
   echo "$want" > "$stamp"
 }
 
+# The GGUF test models as f32 folders in a scratch LEDGE_HOME (f32: mlx-lm then computes in the
+# same type as Ledge, which widens 16-bit weights on the CPU anyway). Run the benchmark with e.g.
+#   LEDGE_HOME=.deps/bench-home target/release/ledge bench --model smollm2 \
+#     --embedder models/all-MiniLM-L6-v2
+setup_bench() {
+  local home="$DEPS/bench-home" ledge="${CARGO_TARGET_DIR:-$ROOT/target}/release/ledge"
+  say "bench: building the release ledge"
+  (cd "$ROOT" && cargo build --release --quiet -p ledge-cli)
+  local name gguf
+  for name in smollm2 gemma3-270m; do
+    case "$name" in
+      smollm2) gguf="$MODELS/smollm2-135m-instruct/$SMOLLM_GGUF" ;;
+      gemma3-270m) gguf="$MODELS/gemma-3-270m/$GEMMA_GGUF" ;;
+    esac
+    if [ -f "$home/models/$name/config.json" ]; then
+      say "bench: $name: present"; continue
+    fi
+    [ -f "$gguf" ] || die "$gguf missing: run scripts/setup.sh models"
+    say "bench: importing $name (f32)"
+    LEDGE_HOME="$home" "$ledge" models import "$gguf" --name "$name" --dtype f32 >/dev/null
+  done
+  say "bench: run LEDGE_HOME=$home $ledge bench --model smollm2|gemma3-270m"
+}
+
 main() {
   local steps=("$@")
   [ ${#steps[@]} -gt 0 ] || steps=(system mlx models reference)
@@ -228,7 +254,8 @@ main() {
       models) setup_models ;;
       reference) setup_reference ;;
       corpora) setup_corpora ;;
-      *) die "unknown step '$step' (system, mlx, models, reference, corpora)" ;;
+      bench) setup_bench ;;
+      *) die "unknown step '$step' (system, mlx, models, reference, corpora, bench)" ;;
     esac
   done
 }

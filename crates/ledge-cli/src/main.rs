@@ -5,6 +5,7 @@
 //! prints. Logic belongs in the crates, not here.
 
 mod ask;
+mod bench;
 mod doctor;
 mod environment;
 mod generate;
@@ -47,6 +48,8 @@ enum Command {
     Chat(ask::ChatArgs),
     /// Serve the local OpenAI-compatible API on 127.0.0.1 (bearer token in the data folder).
     Serve(serve::Args),
+    /// Measure a local model (load, first token, decode, memory) against mlx-lm.
+    Bench(bench::Args),
 }
 
 fn main() -> ExitCode {
@@ -61,6 +64,7 @@ fn main() -> ExitCode {
         Command::Ask(args) => ask::run_ask(&args),
         Command::Chat(args) => ask::run_chat(&args),
         Command::Serve(args) => serve::run(&args),
+        Command::Bench(args) => bench::run(&args),
     };
     match outcome {
         Ok(code) => code,

@@ -258,3 +258,101 @@ fn a_broken_model_folder_is_refused_and_leaves_nothing_behind() {
         stderr(&again)
     );
 }
+
+/// Every number in `value`, with its path.
+fn numbers(value: &Value, path: &str, out: &mut Vec<(String, f64)>) {
+    match value {
+        Value::Number(n) => out.push((path.to_owned(), n.as_f64().unwrap())),
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                numbers(item, &format!("{path}[{i}]"), out);
+            }
+        }
+        Value::Object(fields) => {
+            for (key, item) in fields {
+                numbers(item, &format!("{path}.{key}"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn bench_measures_ledge_and_mlx_lm_on_the_same_model() {
+    let temp = tempfile::tempdir().unwrap();
+    let home = temp.path().join("home");
+    let gguf = smollm_gguf();
+    succeeded(&ledge(
+        &home,
+        None,
+        &[
+            "models",
+            "import",
+            gguf.to_str().unwrap(),
+            "--name",
+            "smollm2",
+            "--dtype",
+            "f32",
+        ],
+    ));
+    let embedder = repo_models().join("all-MiniLM-L6-v2");
+    let output = succeeded(&ledge(
+        &home,
+        None,
+        &[
+            "bench",
+            "--quick",
+            "--json",
+            "--texts",
+            "8",
+            "--embedder",
+            embedder.to_str().unwrap(),
+        ],
+    ));
+    let report: Value = serde_json::from_str(&output).unwrap();
+
+    // Both sides ran the same prompt lengths and decode length.
+    let (ledge_side, mlx) = (&report["ledge"], &report["mlx_lm"]);
+    assert!(mlx.get("skipped").is_none(), "mlx-lm did not run: {mlx}");
+    for side in [ledge_side, mlx] {
+        for field in ["load_seconds", "peak_rss_mib"] {
+            assert!(side[field].is_number(), "{field} missing: {side}");
+        }
+        let prefill = side["prefill"].as_array().unwrap();
+        assert_eq!(prefill.len(), 1, "{side}");
+        assert_eq!(prefill[0]["prompt_tokens"], 128);
+        assert!(prefill[0]["time_to_first_token_ms"].is_number());
+        assert_eq!(side["decode"]["tokens"], 16);
+        assert!(side["decode"]["tokens_per_second"].is_number());
+        assert!(!side["blas"].as_str().unwrap().is_empty());
+    }
+    assert!(
+        ledge_side["blas"]
+            .as_str()
+            .unwrap()
+            .to_lowercase()
+            .contains("openblas"),
+        "{ledge_side}"
+    );
+    let embedding = &report["embedding"]["ledge"];
+    assert_eq!(embedding["texts"], 8);
+    assert_eq!(embedding["tokens_per_text"], 256);
+    assert!(embedding["texts_per_second"].is_number());
+
+    // Every figure is a positive number.
+    let mut found = Vec::new();
+    numbers(&report, "", &mut found);
+    assert!(found.len() >= 20, "{found:?}");
+    for (path, number) in &found {
+        assert!(*number > 0.0, "{path} is {number}");
+    }
+
+    // The table names both sides and the ratio.
+    let table = succeeded(&ledge(
+        &home,
+        None,
+        &["bench", "--quick", "--no-reference", "--texts", "1"],
+    ));
+    assert!(table.contains("decode, 16 tokens"), "{table}");
+    assert!(table.contains("mlx-lm: left out"), "{table}");
+}
