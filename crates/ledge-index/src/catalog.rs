@@ -294,19 +294,7 @@ impl Catalog {
         let mut statement = self.conn.prepare_cached(
             "SELECT id, path, size, mtime_ns, hash, status FROM files WHERE folder_id = ?1",
         )?;
-        let rows = statement.query_map([folder_id], |row| {
-            Ok((
-                row.get::<_, String>(1)?,
-                FileRow {
-                    id: row.get(0)?,
-                    size: row.get::<_, i64>(2)?.max(0) as u64,
-                    mtime_ns: row.get(3)?,
-                    hash: row.get(4)?,
-                    failed: row.get::<_, String>(5)? == "failed",
-                    skipped: row.get::<_, String>(5)? == "skipped",
-                },
-            ))
-        })?;
+        let rows = statement.query_map([folder_id], file_row)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
@@ -510,6 +498,22 @@ impl Catalog {
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
+}
+
+/// A `files` row selected as `id, path, size, mtime_ns, hash, status`: its path and record.
+pub(crate) fn file_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<(String, FileRow)> {
+    let status: String = row.get(5)?;
+    Ok((
+        row.get(1)?,
+        FileRow {
+            id: row.get(0)?,
+            size: row.get::<_, i64>(2)?.max(0) as u64,
+            mtime_ns: row.get(3)?,
+            hash: row.get(4)?,
+            failed: status == "failed",
+            skipped: status == "skipped",
+        },
+    ))
 }
 
 #[cfg(test)]

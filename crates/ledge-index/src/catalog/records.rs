@@ -82,20 +82,7 @@ impl Catalog {
             let key = key.trim_end_matches('/');
             let found = statement.query_map(
                 rusqlite::params![folder_id, key, format!("{key}/"), format!("{key}0")],
-                |row| {
-                    let status: String = row.get(5)?;
-                    Ok((
-                        row.get::<_, String>(1)?,
-                        FileRow {
-                            id: row.get(0)?,
-                            size: row.get::<_, i64>(2)?.max(0) as u64,
-                            mtime_ns: row.get(3)?,
-                            hash: row.get(4)?,
-                            failed: status == "failed",
-                            skipped: status == "skipped",
-                        },
-                    ))
-                },
+                super::file_row,
             )?;
             for row in found {
                 let (key, row) = row?;
