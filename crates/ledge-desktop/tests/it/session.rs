@@ -1,0 +1,360 @@
+//! The session over a real index, real licence texts and the real SmolLM2 model: background
+//! indexing with progress, pause and resume, answers streamed while indexing steps aside,
+//! conversations, "forget everything".
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use ledge_core::{AssistantSettings, DataDir, DataDirSource};
+use ledge_desktop::view::IndexingPhase;
+use ledge_desktop::{AskEvent, Events, IndexingState, ModelState, Session, SessionConfig};
+use ledge_llm::import::{ImportOptions, import_gguf};
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// SmolLM2 imported once for all tests (the folder `ledge models import` would make).
+fn models() -> &'static Path {
+    static MODELS: OnceLock<tempfile::TempDir> = OnceLock::new();
+    MODELS
+        .get_or_init(|| {
+            ledge_llm::Runtime::init().unwrap();
+            let dir = tempfile::tempdir().unwrap();
+            let gguf = repo().join("models/smollm2-135m-instruct/SmolLM2-135M-Instruct.Q4_1.gguf");
+            assert!(
+                gguf.is_file(),
+                "test model missing: run `scripts/setup.sh models`"
+            );
+            let options = ImportOptions {
+                name: Some("smollm2".into()),
+                ..ImportOptions::default()
+            };
+            import_gguf(&gguf, dir.path(), &options, |_| {}).unwrap();
+            dir
+        })
+        .path()
+}
+
+/// Everything the session reported.
+#[derive(Default)]
+struct Recorder {
+    indexing: Mutex<Vec<IndexingState>>,
+    model: Mutex<Vec<ModelState>>,
+}
+
+impl Events for Recorder {
+    fn indexing(&self, state: &IndexingState) {
+        self.indexing.lock().unwrap().push(state.clone());
+    }
+    fn model(&self, state: &ModelState) {
+        self.model.lock().unwrap().push(state.clone());
+    }
+}
+
+struct Fixture {
+    _temp: tempfile::TempDir,
+    docs: PathBuf,
+    session: Session,
+    events: Arc<Recorder>,
+}
+
+const LICENCES: &[&str] = &[
+    "Apache-2.0",
+    "MPL-2.0",
+    "BSD",
+    "CC0-1.0",
+    "Artistic",
+    "GPL-3",
+];
+
+fn fixture(with_model: bool) -> Fixture {
+    let temp = tempfile::tempdir().unwrap();
+    let docs = temp.path().join("docs");
+    std::fs::create_dir(&docs).unwrap();
+    for name in LICENCES {
+        std::fs::copy(
+            Path::new("/usr/share/common-licenses").join(name),
+            docs.join(format!("{name}.txt")),
+        )
+        .unwrap();
+    }
+    let data_dir = DataDir::open(temp.path().join("home"), DataDirSource::LedgeHome).unwrap();
+    let events = Arc::new(Recorder::default());
+    let session = Session::open(
+        SessionConfig {
+            data_dir,
+            extra_model_dirs: if with_model {
+                vec![models().to_path_buf()]
+            } else {
+                Vec::new()
+            },
+            settings: AssistantSettings {
+                answer_tokens: 24,
+                ..AssistantSettings::default()
+            },
+        },
+        events.clone(),
+    )
+    .unwrap();
+    Fixture {
+        _temp: temp,
+        docs,
+        session,
+        events,
+    }
+}
+
+fn digest(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn a_folder_indexes_in_the_background_with_progress_and_is_searchable() {
+    let f = fixture(false);
+    assert_eq!(f.session.model_state(), ModelState::None);
+    f.session.add_folder(&f.docs).unwrap();
+    assert!(f.session.wait_indexed(Duration::from_secs(300)));
+
+    let folders = f.session.folders().unwrap();
+    assert_eq!(folders.len(), 1);
+    assert_eq!(folders[0].files, LICENCES.len() as u64);
+    assert!(folders[0].chunks > LICENCES.len() as u64);
+    assert!(folders[0].indexed_at.is_some());
+
+    let states = f.events.indexing.lock().unwrap().clone();
+    assert!(
+        states.iter().any(|s| s.running
+            && s.phase == IndexingPhase::Scanning
+            && s.total == Some(LICENCES.len() as u64)),
+        "no scanning progress among {states:?}"
+    );
+    let last = states.last().unwrap();
+    assert!(
+        !last.running && last.phase == IndexingPhase::Idle,
+        "{last:?}"
+    );
+    assert_eq!(last.summary(), "Index up to date");
+
+    let hits = f.session.search("Mozilla Public License", 5).unwrap();
+    assert!(!hits.is_empty());
+    assert_eq!(hits[0].title, "MPL-2.0.txt");
+    assert!(hits[0].lines.is_some() && !hits[0].snippet.is_empty());
+
+    // A file edited while the app runs is picked up by the watcher.
+    std::fs::write(
+        f.docs.join("notes.md"),
+        "# Notes\n\nThe zebrafish quota is seven.\n",
+    )
+    .unwrap();
+    let found = (0..100).any(|_| {
+        std::thread::sleep(Duration::from_millis(200));
+        f.session.wait_indexed(Duration::from_secs(30));
+        !f.session.search("zebrafish quota", 3).unwrap().is_empty()
+    });
+    assert!(found, "the watcher did not index a new file within 20 s");
+}
+
+#[test]
+fn pausing_stops_indexing_until_resumed_and_nothing_is_lost() {
+    let f = fixture(false);
+    f.session.pause_indexing();
+    f.session.add_folder(&f.docs).unwrap();
+    assert!(
+        !f.session.wait_indexed(Duration::from_millis(800)),
+        "indexed while paused"
+    );
+    let state = f.session.indexing();
+    assert!(state.paused && state.running, "{state:?}");
+    assert_eq!(state.summary(), "Indexing paused");
+    assert!(f.session.folders().unwrap().iter().all(|f| f.files == 0));
+
+    f.session.resume_indexing();
+    assert!(f.session.wait_indexed(Duration::from_secs(300)));
+    let folders = f.session.folders().unwrap();
+    assert_eq!(folders[0].files, LICENCES.len() as u64);
+    assert!(!f.session.indexing().paused);
+}
+
+fn collect_answer(session: &Session, question: &str, conversation: Option<i64>) -> Vec<AskEvent> {
+    let (send, receive) = mpsc::channel();
+    session
+        .ask(
+            question.to_owned(),
+            conversation,
+            Vec::new(),
+            Box::new(move |event| {
+                let _ = send.send(event);
+            }),
+        )
+        .unwrap();
+    let mut events = Vec::new();
+    while let Ok(event) = receive.recv_timeout(Duration::from_secs(600)) {
+        let last = matches!(event, AskEvent::Done { .. } | AskEvent::Error { .. });
+        events.push(event);
+        if last {
+            break;
+        }
+    }
+    events
+}
+
+#[test]
+fn answers_stream_with_sources_while_indexing_steps_aside_and_conversations_persist() {
+    let f = fixture(true);
+    assert_eq!(f.session.model_state(), ModelState::NotLoaded);
+    f.session.add_folder(&f.docs).unwrap();
+    assert!(f.session.wait_indexed(Duration::from_secs(300)));
+    // More to index, queued before the question: the question must not wait for it.
+    let more = f.docs.parent().unwrap().join("more");
+    std::fs::create_dir(&more).unwrap();
+    for name in ["GPL-2", "LGPL-2.1", "LGPL-3", "GFDL-1.3"] {
+        std::fs::copy(
+            Path::new("/usr/share/common-licenses").join(name),
+            more.join(format!("{name}.txt")),
+        )
+        .unwrap();
+    }
+    f.session.add_folder(&more).unwrap();
+
+    let events = collect_answer(
+        &f.session,
+        "Under the Mozilla Public License, what is a Contributor?",
+        None,
+    );
+    let AskEvent::Sources { sources } = &events[0] else {
+        panic!("sources must come first: {events:?}");
+    };
+    assert!(!sources.is_empty());
+    assert!(
+        sources.iter().any(|s| s.title == "MPL-2.0.txt"),
+        "{sources:?}"
+    );
+    assert!(sources.iter().all(|s| s.number >= 1 && s.lines.is_some()));
+    assert!(sources.iter().any(|s| !s.snippet.is_empty()));
+    let streamed: String = events
+        .iter()
+        .filter_map(|e| match e {
+            AskEvent::Text { text } => Some(text.as_str()),
+            _ => None,
+        })
+        .collect();
+    let Some(AskEvent::Done { answer }) = events.last() else {
+        panic!("no done event: {:?}", events.last());
+    };
+    assert_eq!(answer.text, streamed, "the streamed pieces are the answer");
+    assert!(!answer.nothing_found);
+    assert!(answer.answer_tokens > 0 && answer.first_token_ms.is_some());
+    let states = f.events.model.lock().unwrap().clone();
+    assert!(
+        matches!(states.last(), Some(ModelState::Ready { model }) if model == "smollm2"),
+        "{states:?}"
+    );
+    assert!(
+        states
+            .iter()
+            .any(|s| matches!(s, ModelState::Loading { .. }))
+    );
+
+    // The queued folder is indexed after the answer, completely.
+    assert!(f.session.wait_indexed(Duration::from_secs(300)));
+    let folders = f.session.folders().unwrap();
+    assert_eq!(
+        folders.iter().map(|f| f.files).sum::<u64>(),
+        LICENCES.len() as u64 + 4
+    );
+
+    // A follow-up continues the conversation; both turns are stored.
+    let follow = collect_answer(
+        &f.session,
+        "And who may modify it?",
+        Some(answer.conversation_id),
+    );
+    assert!(
+        matches!(follow.last(), Some(AskEvent::Done { .. })),
+        "{:?}",
+        follow.last()
+    );
+    let conversations = f.session.conversations().unwrap();
+    assert_eq!(conversations.len(), 1);
+    assert_eq!(conversations[0].messages, 4);
+    let messages = f.session.conversation(answer.conversation_id).unwrap();
+    assert_eq!(messages[0].role, "user");
+    assert_eq!(messages[1].text, answer.text);
+    assert_eq!(messages[1].sources.len(), sources.len());
+
+    // Stop: the answer ends early, with what was written kept.
+    let (send, receive) = mpsc::channel();
+    let session = f.session.clone();
+    let id = f
+        .session
+        .ask(
+            "Summarise the GNU General Public License in detail.".to_owned(),
+            None,
+            Vec::new(),
+            Box::new(move |event| {
+                let _ = send.send(event);
+            }),
+        )
+        .unwrap();
+    let mut stopped = None;
+    while let Ok(event) = receive.recv_timeout(Duration::from_secs(600)) {
+        if matches!(event, AskEvent::Text { .. }) {
+            session.stop_answer(id);
+        }
+        if let AskEvent::Done { answer } = event {
+            stopped = Some(answer);
+            break;
+        }
+    }
+    let stopped = stopped.expect("a stopped answer still ends with done");
+    assert!(
+        stopped.answer_tokens < 24,
+        "stop did not stop: {} tokens",
+        stopped.answer_tokens
+    );
+
+    // Forget everything: Ledge's data goes, the person's files and the models stay.
+    let before = digest(&f.docs);
+    f.session.forget_everything().unwrap();
+    assert!(f.session.conversations().unwrap().is_empty());
+    assert!(f.session.folders().unwrap().is_empty());
+    assert_eq!(digest(&f.docs), before);
+    assert!(
+        f.session
+            .models()
+            .unwrap()
+            .iter()
+            .any(|m| m.name == "smollm2")
+    );
+    assert!(f.session.search("Mozilla", 5).unwrap().is_empty());
+    assert_eq!(f.session.model_state(), ModelState::NotLoaded);
+}
+
+#[test]
+fn empty_questions_and_missing_models_are_clear_errors() {
+    let f = fixture(false);
+    let error = f
+        .session
+        .ask("   ".to_owned(), None, Vec::new(), Box::new(|_| {}))
+        .unwrap_err();
+    assert!(error.to_string().contains("question"), "{error}");
+    let events = collect_answer(&f.session, "What is the BSD licence?", None);
+    let Some(AskEvent::Error { message }) = events.last() else {
+        panic!("{events:?}");
+    };
+    assert!(message.contains("no chat model"), "{message}");
+}

@@ -1,0 +1,420 @@
+// A stand-in for the Rust shell in the browser tests, injected before the page's own scripts
+// (page.addInitScript) so the production bundle runs unchanged. It uses Tauri's own IPC mocks
+// (`mockIPC` with event mocking, `mockWindows`), answers every command of the contract from
+// in-memory data, records each call, and lets the test drive the answer stream through the
+// `onEvent` channel the UI passed to `ask`.
+//
+// The test talks to it through `window.__ledge`; a scenario set beforehand in
+// `window.__LEDGE_SCENARIO__` changes the starting data.
+
+import { mockIPC, mockWindows } from "@tauri-apps/api/mocks";
+import type {
+  AnswerSummary,
+  AppState,
+  AskEvent,
+  ConversationSummary,
+  Folder,
+  Message,
+  Model,
+  Source,
+} from "../src/ipc";
+
+interface Scenario {
+  onboarded?: boolean;
+  /** "manual": the test sends the events; "auto": a scripted answer streams in; "nothing": nothing found. */
+  askMode?: "manual" | "auto" | "nothing";
+  /** Milliseconds between streamed pieces in auto mode. */
+  pieceMs?: number;
+  takenHotkeys?: Record<string, string>;
+  noModels?: boolean;
+  noFolders?: boolean;
+  indexing?: Partial<AppState["indexing"]>;
+  model?: AppState["model"];
+}
+
+interface Call {
+  cmd: string;
+  args: Record<string, unknown>;
+}
+
+declare global {
+  interface Window {
+    __LEDGE_SCENARIO__?: Scenario;
+    __ledge: unknown;
+  }
+}
+
+const scenario: Scenario = window.__LEDGE_SCENARIO__ ?? {};
+const HOME = "/home/maria";
+const MINUTE = 60_000;
+const now = Date.now();
+
+// ---------------------------------------------------------------------------------------------
+// Data.
+
+const app: AppState = {
+  version: "0.1.0",
+  platform: "linux",
+  dataDir: `${HOME}/.local/share/ledge`,
+  onboarded: scenario.onboarded ?? true,
+  chatModel: scenario.noModels ? null : "qwen2.5-3b-instruct-q4",
+  embedder: scenario.noModels ? null : "bge-small-en-v1.5",
+  model: scenario.model ?? (scenario.noModels ? { state: "none" } : { state: "ready", model: "qwen2.5-3b-instruct-q4" }),
+  hotkey: "Ctrl+Alt+Space",
+  hotkeyProblem: null,
+  launchAtLogin: false,
+  indexing: {
+    running: false,
+    paused: false,
+    phase: "idle",
+    folder: null,
+    done: 0,
+    total: null,
+    current: null,
+    lastError: null,
+    ...scenario.indexing,
+  },
+};
+
+let folders: Folder[] = scenario.noFolders
+  ? []
+  : [
+      {
+        path: `${HOME}/Documents/Notes`,
+        files: 412,
+        chunks: 3208,
+        errors: 2,
+        problems: [
+          { path: `${HOME}/Documents/Notes/scans/lease-2019.pdf`, reason: "PDF has no text layer (scanned image)" },
+          { path: `${HOME}/Documents/Notes/old/budget.xlsx`, reason: "Unsupported file type" },
+        ],
+        indexedAt: now - 12 * MINUTE,
+      },
+      {
+        path: `${HOME}/Documents/Manuals`,
+        files: 38,
+        chunks: 1944,
+        errors: 0,
+        problems: [],
+        indexedAt: now - 3 * 60 * MINUTE,
+      },
+    ];
+
+let models: Model[] = scenario.noModels
+  ? []
+  : [
+      { name: "qwen2.5-3b-instruct-q4", role: "chat", architecture: "qwen2", bytes: 1_930_000_000, isDefault: true, problem: null },
+      { name: "smollm2-360m-instruct", role: "chat", architecture: "llama", bytes: 724_000_000, isDefault: false, problem: null },
+      { name: "bge-small-en-v1.5", role: "embedding", architecture: "bert", bytes: 133_000_000, isDefault: true, problem: null },
+    ];
+
+const src = (number: number, path: string, lines: [number, number] | null, page: number | null, snippet: string): Source => ({
+  number,
+  path,
+  title: path.slice(path.lastIndexOf("/") + 1),
+  lines,
+  page,
+  snippet,
+});
+
+const BACKUP_SOURCES: Source[] = [
+  src(1, `${HOME}/Documents/Notes/ops/backup-runbook.md`, [12, 48], null, "Key rotation: add the new key with restic key add, then wait for one nightly run before removing the old key."),
+  src(2, `${HOME}/Documents/Notes/ops/vault-policy.md`, [3, 19], null, "Backup repository passwords live in the team vault. Rotate every 90 days and whenever someone leaves."),
+  src(3, `${HOME}/Documents/Notes/incidents/2024-10-02 restore failure.md`, [40, 52], null, "Root cause: the old key was removed before the nightly job had used the new one."),
+];
+
+let conversations: ConversationSummary[] = [
+  { id: 1, title: "How do I rotate the backup keys?", updatedAt: now - 20 * MINUTE, messages: 4 },
+  { id: 2, title: "Summary of the Q3 planning notes", updatedAt: now - 26 * 60 * MINUTE, messages: 2 },
+  { id: 3, title: "Which port does the staging proxy use?", updatedAt: now - 3 * 24 * 60 * MINUTE, messages: 2 },
+  { id: 4, title: "Dishwasher error E24", updatedAt: now - 16 * 24 * 60 * MINUTE, messages: 2 },
+];
+
+const messages = new Map<number, Message[]>([
+  [
+    1,
+    [
+      { id: 11, role: "user", text: "How do I rotate the backup keys?", sources: [], createdAt: now - 25 * MINUTE },
+      {
+        id: 12,
+        role: "assistant",
+        text:
+          "Rotating the backup keys takes three steps [1]:\n\n" +
+          "1. Add a new key on the backup host with `restic key add` [1].\n" +
+          "2. Store the new repository password in the team vault; the old key keeps working until you remove it [2].\n" +
+          "3. After one nightly run with the new key, remove the old one:\n\n" +
+          "```bash\n# list keys, then remove the old one by its id\nrestic key list\nrestic key remove 4a1f2c9e\n```\n\n" +
+          "Don't remove the old key before the nightly job has run once with the new one: that is what broke the restore in October [1][3].",
+        sources: BACKUP_SOURCES,
+        createdAt: now - 25 * MINUTE,
+      },
+      { id: 13, role: "user", text: "And how often should we do it?", sources: [], createdAt: now - 20 * MINUTE },
+      {
+        id: 14,
+        role: "assistant",
+        text: "Every **90 days**, and right away when someone with vault access leaves the team [2].",
+        sources: BACKUP_SOURCES,
+        createdAt: now - 20 * MINUTE,
+      },
+    ],
+  ],
+  [
+    2,
+    [
+      { id: 21, role: "user", text: "Summary of the Q3 planning notes", sources: [], createdAt: now - 26 * 60 * MINUTE },
+      { id: 22, role: "assistant", text: "The Q3 plan focuses on the migration and hiring two engineers.", sources: [], createdAt: now - 26 * 60 * MINUTE },
+    ],
+  ],
+]);
+
+const WARRANTY_SOURCES: Source[] = [
+  src(1, `${HOME}/Documents/Manuals/dishwasher-manual.pdf`, [1, 30], 31, "Warranty. The manufacturer's warranty covers parts and labour for two (2) years from the date of purchase."),
+  src(2, `${HOME}/Documents/Notes/receipts-2024.md`, [88, 94], null, "14 March 2024 — Dishwasher SMV4HTX, Electro Store, receipt no. 55120, paid by card."),
+  src(3, `${HOME}/Documents/Notes/home-inventory.md`, [5, 12], null, "Kitchen: dishwasher (2024), extended-warranty card in the drawer, not registered."),
+];
+
+const WARRANTY_PIECES = [
+  "The dishwasher",
+  " has a **two-year**",
+  " manufacturer's warranty",
+  " from the purchase date [1].",
+  " You bought it on",
+  " 14 March 2024 [2],",
+  " so it is covered until",
+  " **14 March 2026**.",
+  "\n\nThe extended-warranty card",
+  " from the manual was never registered [3].",
+];
+
+// ---------------------------------------------------------------------------------------------
+// Recording and the answer channel.
+
+const calls: Call[] = [];
+let nextRequest = 100;
+let nextConversation = 50;
+let channel: { id: number; index: number; requestId: number; question: string; conversationId: number | null } | null = null;
+let timers: number[] = [];
+let streamed = "";
+
+function internals(): {
+  runCallback: (id: number, data: unknown) => void;
+  invoke: (cmd: string, args?: unknown) => Promise<unknown>;
+} {
+  return (window as unknown as { __TAURI_INTERNALS__: ReturnType<typeof internals> }).__TAURI_INTERNALS__;
+}
+
+function send(event: AskEvent): void {
+  if (!channel) throw new Error("no ask in flight");
+  if (event.event === "text") streamed += event.text;
+  internals().runCallback(channel.id, { index: channel.index, message: event });
+  channel.index += 1;
+}
+
+function summary(over: Partial<AnswerSummary> = {}): AnswerSummary {
+  const conversationId = channel?.conversationId ?? nextConversation;
+  return {
+    conversationId,
+    messageId: 900 + nextRequest,
+    text: streamed,
+    cited: [...new Set([...(streamed.match(/\[(\d+)\]/g) ?? [])].map((m) => Number(m.slice(1, -1))))],
+    nothingFound: false,
+    promptTokens: 812,
+    answerTokens: 64,
+    firstTokenMs: 420,
+    totalMs: 2300,
+    ...over,
+  };
+}
+
+/** Saves the streamed turn the way the core would, so reloading the conversation shows it. */
+function saveTurn(answer: AnswerSummary, sources: Source[]): void {
+  if (!channel) return;
+  const list = messages.get(answer.conversationId) ?? [];
+  list.push(
+    { id: answer.messageId - 1, role: "user", text: channel.question, sources: [], createdAt: Date.now() },
+    { id: answer.messageId, role: "assistant", text: answer.text, sources, createdAt: Date.now() },
+  );
+  messages.set(answer.conversationId, list);
+  const existing = conversations.find((c) => c.id === answer.conversationId);
+  if (existing) {
+    existing.updatedAt = Date.now();
+    existing.messages = list.length;
+    conversations = [existing, ...conversations.filter((c) => c !== existing)];
+  } else {
+    conversations = [
+      { id: answer.conversationId, title: channel.question, updatedAt: Date.now(), messages: list.length },
+      ...conversations,
+    ];
+  }
+}
+
+let lastSources: Source[] = [];
+
+function done(over: Partial<AnswerSummary> = {}): AnswerSummary {
+  const answer = summary(over);
+  saveTurn(answer, lastSources);
+  send({ event: "done", answer });
+  return answer;
+}
+
+function autoAnswer(mode: "auto" | "nothing"): void {
+  const ms = scenario.pieceMs ?? 40;
+  const at = (i: number, f: () => void) => timers.push(window.setTimeout(f, ms * i));
+  if (mode === "nothing") {
+    at(1, () => {
+      lastSources = [];
+      send({ event: "sources", sources: [] });
+    });
+    at(2, () => send({ event: "text", text: "I couldn't find anything about that in your files." }));
+    at(3, () => done({ nothingFound: true }));
+    return;
+  }
+  at(1, () => {
+    lastSources = WARRANTY_SOURCES;
+    send({ event: "sources", sources: WARRANTY_SOURCES });
+  });
+  WARRANTY_PIECES.forEach((text, i) => at(i + 2, () => send({ event: "text", text })));
+  at(WARRANTY_PIECES.length + 2, () => done());
+}
+
+function emit(event: string, payload: unknown): Promise<unknown> {
+  return internals().invoke("plugin:event|emit", { event, payload });
+}
+
+function clone<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Commands.
+
+function handle(cmd: string, args: Record<string, unknown>): unknown {
+  switch (cmd) {
+    case "app_state":
+      return clone(app);
+    case "ask": {
+      timers.forEach((t) => clearTimeout(t));
+      timers = [];
+      const onEvent = args.onEvent as { id: number };
+      const requestId = nextRequest++;
+      const conversationId = (args.conversationId as number | null) ?? null;
+      if (conversationId === null) nextConversation += 1;
+      channel = {
+        id: onEvent.id,
+        index: 0,
+        requestId,
+        question: String(args.question),
+        conversationId: conversationId ?? nextConversation,
+      };
+      streamed = "";
+      lastSources = [];
+      const mode = scenario.askMode ?? "manual";
+      if (mode !== "manual") autoAnswer(mode);
+      return requestId;
+    }
+    case "stop_answer":
+      timers.forEach((t) => clearTimeout(t));
+      timers = [];
+      return null;
+    case "search":
+      return [];
+    case "conversations":
+      return clone(conversations);
+    case "conversation": {
+      const id = args.id as number;
+      if (!conversations.some((c) => c.id === id)) throw `No conversation ${id}`;
+      return clone(messages.get(id) ?? []);
+    }
+    case "delete_conversation":
+      conversations = conversations.filter((c) => c.id !== args.id);
+      return null;
+    case "open_source":
+    case "reveal_file":
+    case "show_chat":
+    case "show_settings":
+    case "hide_popup":
+      return null;
+    case "folders":
+      return clone(folders);
+    case "add_folder":
+      if (folders.some((f) => f.path === args.path)) throw `${String(args.path)} is already indexed`;
+      folders = [...folders, { path: String(args.path), files: 0, chunks: 0, errors: 0, problems: [], indexedAt: null }];
+      return null;
+    case "remove_folder":
+      folders = folders.filter((f) => f.path !== args.path);
+      return null;
+    case "pause_indexing":
+    case "resume_indexing":
+      app.indexing = { ...app.indexing, paused: cmd === "pause_indexing" };
+      window.setTimeout(() => void emit("indexing", clone(app.indexing)), 10);
+      return null;
+    case "pick_folder":
+      return `${HOME}/Projects/handbook`;
+    case "pick_files":
+      return [`${HOME}/Downloads/contract-draft.pdf`];
+    case "models":
+      return clone(models);
+    case "set_default_model":
+      models = models.map((m) => (m.role === "chat" ? { ...m, isDefault: m.name === args.name } : m));
+      app.chatModel = String(args.name);
+      return null;
+    case "import_model": {
+      const path = String(args.path);
+      if (!path.endsWith(".gguf")) throw `${path} is not a GGUF file or a model folder`;
+      const name = path.slice(path.lastIndexOf("/") + 1).replace(/\.gguf$/, "");
+      models = [...models, { name, role: "chat", architecture: "llama", bytes: 4_100_000_000, isDefault: false, problem: null }];
+      return null;
+    }
+    case "set_hotkey": {
+      const hotkey = String(args.hotkey);
+      const taken = (scenario.takenHotkeys ?? {})[hotkey];
+      if (taken) throw taken;
+      app.hotkey = hotkey;
+      return null;
+    }
+    case "set_launch_at_login":
+      app.launchAtLogin = Boolean(args.enabled);
+      return null;
+    case "complete_onboarding":
+      app.onboarded = true;
+      return null;
+    case "forget_everything":
+      folders = [];
+      conversations = [];
+      messages.clear();
+      app.onboarded = false;
+      return null;
+    default:
+      throw `unknown command ${cmd}`;
+  }
+}
+
+mockWindows(location.pathname.endsWith("popup.html") ? "popup" : "main");
+mockIPC(
+  (cmd, payload) => {
+    const args = (payload ?? {}) as Record<string, unknown>;
+    const recorded = { ...args };
+    if ("onEvent" in recorded) recorded.onEvent = "[channel]";
+    calls.push({ cmd, args: clone(recorded) });
+    return handle(cmd, args);
+  },
+  { shouldMockEvents: true },
+);
+
+window.__ledge = {
+  calls,
+  callsOf: (cmd: string) => calls.filter((c) => c.cmd === cmd).map((c) => c.args),
+  emit,
+  /** The ask in flight: request id, question, conversation. */
+  current: () => (channel ? { requestId: channel.requestId, question: channel.question } : null),
+  sources: (list: Source[] = WARRANTY_SOURCES) => {
+    lastSources = list;
+    send({ event: "sources", sources: list });
+  },
+  text: (text: string) => send({ event: "text", text }),
+  done: (over: Partial<AnswerSummary> = {}) => done(over),
+  error: (message: string) => send({ event: "error", message }),
+  pieces: WARRANTY_PIECES,
+  warrantySources: WARRANTY_SOURCES,
+  app,
+};

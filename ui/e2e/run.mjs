@@ -1,0 +1,694 @@
+// Browser tests of the UI: the built pages (dist/) in headless Chromium, with the Tauri IPC
+// mocked by e2e/mock-backend.ts (Tauri's own @tauri-apps/api/mocks) injected before the page's
+// scripts, so the production bundle runs unchanged. Screenshots of each main screen, light and
+// dark, go to test-results/screenshots/.
+//
+//   node e2e/run.mjs            (npm run test:e2e)
+//
+// Offline: Chromium comes from Debian (/usr/bin/chromium, or $CHROMIUM_PATH), the pages from a
+// static server on 127.0.0.1, and every request leaving that server fails the test.
+
+import assert from "node:assert/strict";
+import { createServer } from "node:http";
+import { mkdir, mkdtemp, readFile, readdir, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { extname, join, normalize, sep } from "node:path";
+import { after, before, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+import { build } from "vite";
+
+const UI = fileURLToPath(new URL("..", import.meta.url));
+const DIST = join(UI, "dist");
+const MOCK_DIR = join(UI, "e2e", ".build");
+const SHOTS = join(UI, "test-results", "screenshots");
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+];
+const POPUP = { width: 680, height: 440 };
+const WINDOW = { width: 1080, height: 720 };
+
+let server;
+let origin;
+let context;
+let userDataDir;
+let mockSource;
+
+// ---------------------------------------------------------------------------------------------
+// Set-up: a fresh dist/ (built only when a source is newer), the mock bundle, a static server,
+// Chromium with a fresh profile.
+
+async function newest(path) {
+  const info = await stat(path);
+  if (!info.isDirectory()) return info.mtimeMs;
+  let max = 0;
+  for (const entry of await readdir(path)) max = Math.max(max, await newest(join(path, entry)));
+  return max;
+}
+
+async function ensureDist() {
+  let built = 0;
+  try {
+    built = (await stat(join(DIST, "index.html"))).mtimeMs;
+  } catch {
+    // not built yet
+  }
+  const inputs = ["src", "index.html", "popup.html", "vite.config.ts", "package-lock.json"];
+  const changed = Math.max(...(await Promise.all(inputs.map((p) => newest(join(UI, p))))));
+  if (built > changed) return;
+  console.log("# dist/ is missing or older than the sources: building it");
+  await build({ root: UI, logLevel: "warn" });
+}
+
+async function buildMock() {
+  await build({
+    configFile: false,
+    root: UI,
+    logLevel: "warn",
+    build: {
+      outDir: MOCK_DIR,
+      emptyOutDir: true,
+      minify: false,
+      lib: {
+        entry: join(UI, "e2e", "mock-backend.ts"),
+        formats: ["iife"],
+        name: "LedgeMock",
+        fileName: () => "mock.js",
+      },
+    },
+  });
+  return readFile(join(MOCK_DIR, "mock.js"), "utf8");
+}
+
+// The pages are served under the Content-Security-Policy recommended for the app (README.md),
+// less the IPC origins the mock does not use: a violation is a console error, which fails.
+const CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+  "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-src 'none'";
+
+const TYPES = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".svg": "image/svg+xml",
+  ".png": "image/png",
+  ".json": "application/json",
+};
+
+function serve() {
+  return new Promise((resolve) => {
+    const s = createServer(async (req, res) => {
+      const url = new URL(req.url ?? "/", "http://localhost");
+      let path = decodeURIComponent(url.pathname);
+      if (path.endsWith("/")) path += "index.html";
+      const file = normalize(join(DIST, path));
+      if (!file.startsWith(DIST + sep)) {
+        res.writeHead(403).end();
+        return;
+      }
+      try {
+        const body = await readFile(file);
+        res.writeHead(200, {
+          "content-type": TYPES[extname(file)] ?? "application/octet-stream",
+          "cache-control": "no-store",
+          "content-security-policy": CSP,
+        });
+        res.end(body);
+      } catch {
+        res.writeHead(404).end();
+      }
+    });
+    s.listen(0, "127.0.0.1", () => resolve(s));
+  });
+}
+
+before(async () => {
+  await ensureDist();
+  mockSource = await buildMock();
+  await mkdir(SHOTS, { recursive: true });
+  server = await serve();
+  origin = `http://127.0.0.1:${server.address().port}`;
+  userDataDir = await mkdtemp(join(tmpdir(), "ledge-ui-e2e-"));
+  context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: WINDOW,
+    deviceScaleFactor: 1,
+    locale: "en-US",
+    permissions: ["clipboard-read", "clipboard-write"],
+  });
+});
+
+after(async () => {
+  await context?.close();
+  server?.close();
+  if (userDataDir) await rm(userDataDir, { recursive: true, force: true });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Helpers.
+
+const pages = new Set();
+
+async function open(path, { scenario = {}, viewport = WINDOW } = {}) {
+  const page = await context.newPage();
+  page.problems = [];
+  page.offsite = [];
+  page.on("pageerror", (error) => page.problems.push(`page error: ${error.message}`));
+  page.on("console", (message) => {
+    if (message.type() === "error") page.problems.push(`console error: ${message.text()}`);
+  });
+  page.on("response", (response) => {
+    if (response.status() >= 400) page.problems.push(`HTTP ${response.status()} for ${response.url()}`);
+  });
+  page.on("request", (request) => {
+    const url = request.url();
+    if (!url.startsWith(origin) && !url.startsWith("data:")) page.offsite.push(url);
+  });
+  await page.setViewportSize(viewport);
+  await page.emulateMedia({ colorScheme: "light", reducedMotion: "no-preference" });
+  await page.addInitScript({ content: `window.__LEDGE_SCENARIO__ = ${JSON.stringify(scenario)};\n${mockSource}` });
+  await page.goto(origin + path);
+  pages.add(page);
+  return page;
+}
+
+/** Closes the page, failing on page errors and on any request that left the test server. */
+async function close(page) {
+  pages.delete(page);
+  await page.close();
+  assert.deepEqual(page.problems, [], "the page logged errors");
+  assert.deepEqual(page.offsite, [], "the page made requests outside the app");
+}
+
+const callsOf = (page, cmd) => page.evaluate((c) => window.__ledge.callsOf(c), cmd);
+
+async function lastCall(page, cmd, count = 1) {
+  await page.waitForFunction(([c, n]) => window.__ledge.callsOf(c).length >= n, [cmd, count]);
+  const calls = await callsOf(page, cmd);
+  return calls[calls.length - 1];
+}
+
+const ledge = (page, method, ...args) => page.evaluate(([m, a]) => window.__ledge[m](...a), [method, args]);
+
+/** Visible controls without an accessible name (an approximation of the accessibility tree's). */
+function unlabeledControls() {
+  const named = (el) => {
+    if (el.getAttribute("aria-label")?.trim()) return true;
+    const by = el.getAttribute("aria-labelledby");
+    if (by && by.split(/\s+/).some((id) => document.getElementById(id)?.textContent?.trim())) return true;
+    if (el.labels && [...el.labels].some((l) => l.textContent?.trim())) return true;
+    if (!["INPUT", "TEXTAREA", "SELECT"].includes(el.tagName) && el.textContent?.trim()) return true;
+    return false;
+  };
+  return [...document.querySelectorAll('button, a[href], input, textarea, select, summary, [role="option"], [role="switch"]')]
+    .filter((el) => el.getClientRects().length > 0 && !el.closest(".md"))
+    .filter((el) => !named(el))
+    .map((el) => el.outerHTML.slice(0, 160));
+}
+
+/** Saves light and dark screenshots of the page as it is now, after checking control labels. */
+async function shoot(page, name) {
+  assert.deepEqual(await page.evaluate(unlabeledControls), [], `controls without a label on ${name}`);
+  for (const scheme of ["light", "dark"]) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    await page.screenshot({ path: join(SHOTS, `${name}-${scheme}.png`), animations: "disabled", caret: "hide" });
+  }
+  await page.emulateMedia({ colorScheme: "light" });
+}
+
+/** Answer text as it shows: Markdown emphasis gone, [n] turned into the button's "n". */
+const plain = (markdown) =>
+  markdown
+    .replace(/\*\*/g, "")
+    .replace(/\[(\d+)\]/g, "$1")
+    .replace(/\s+/g, " ")
+    .trim();
+
+async function shownText(locator) {
+  return ((await locator.textContent()) ?? "").replace(/\s+/g, " ").trim();
+}
+
+async function waitForText(locator, expected) {
+  const deadline = Date.now() + 5000;
+  let actual = "";
+  while (Date.now() < deadline) {
+    actual = await shownText(locator);
+    if (actual === expected) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  assert.equal(actual, expected);
+}
+
+const WARRANTY_Q = "What is the warranty period for the dishwasher?";
+const HOME = "/home/maria";
+
+// ---------------------------------------------------------------------------------------------
+// Popup.
+
+test("popup: ask, see sources, streamed text piece by piece, clickable citations, keyboard", async () => {
+  const page = await open("/popup.html", { viewport: POPUP });
+  const input = page.getByRole("combobox", { name: "Ask Ledge about your files" });
+  await page.getByText("Ask anything about your files").waitFor();
+  assert.equal(await page.evaluate(() => document.activeElement?.id), "ask-input", "the input has the focus");
+  await page.getByText("qwen2.5-3b-instruct-q4 ready").waitFor();
+  await shoot(page, "popup-idle");
+
+  await input.fill(WARRANTY_Q);
+  await input.press("Enter");
+  const ask = await lastCall(page, "ask");
+  assert.deepEqual(ask, { question: WARRANTY_Q, conversationId: null, files: [], onEvent: "[channel]" });
+  await page.getByText("Searching your files…").waitFor();
+
+  // Sources come first.
+  await ledge(page, "sources");
+  const options = page.locator("#sources [role=option]");
+  await options.nth(2).waitFor();
+  assert.equal(await options.count(), 3);
+  assert.match(await options.nth(0).textContent(), /dishwasher-manual\.pdf.*p\. 31/);
+  assert.match(await options.nth(1).textContent(), /receipts-2024\.md.*lines 88–94/);
+  await page.getByText("Reading 3 passages…").waitFor();
+
+  // Then the text, piece by piece: each piece shows, the next one not yet.
+  const pieces = await page.evaluate(() => window.__ledge.pieces);
+  const answer = page.locator(".answer-text");
+  let sent = "";
+  for (const [i, piece] of pieces.slice(0, 6).entries()) {
+    await ledge(page, "text", piece);
+    sent += piece;
+    await waitForText(answer, plain(sent));
+    assert.ok(!(await shownText(answer)).includes(plain(pieces[i + 1])), "a later piece showed early");
+  }
+  assert.equal(await page.locator(".answer").getAttribute("aria-busy"), "true");
+  await page.getByText("Writing…").waitFor();
+  await shoot(page, "popup-answering");
+
+  for (const piece of pieces.slice(6)) {
+    await ledge(page, "text", piece);
+    sent += piece;
+  }
+  const summary = await ledge(page, "done");
+  await waitForText(answer, plain(sent));
+  await page.getByText("Answered from 3 sources · 2.3 s").waitFor();
+  assert.equal(await page.locator(".answer").getAttribute("aria-busy"), "false");
+  assert.equal(await answer.locator("strong").first().textContent(), "two-year");
+
+  // Citations open their source at the cited line or page.
+  await answer.locator("button.cite", { hasText: "2" }).click();
+  assert.deepEqual(await lastCall(page, "open_source"), { path: `${HOME}/Documents/Notes/receipts-2024.md`, line: 88, page: null });
+  await answer.locator("button.cite", { hasText: "1" }).click();
+  assert.deepEqual(await lastCall(page, "open_source", 2), { path: `${HOME}/Documents/Manuals/dishwasher-manual.pdf`, line: null, page: 31 });
+
+  // Arrow keys move through the sources; Enter opens the selected one.
+  await input.focus();
+  const selected = () => page.locator('#sources [aria-selected="true"]').getAttribute("id");
+  await input.press("ArrowDown");
+  assert.equal(await selected(), "source-0");
+  assert.equal(await input.getAttribute("aria-activedescendant"), "source-0");
+  await input.press("ArrowDown");
+  await input.press("ArrowDown");
+  await input.press("ArrowDown");
+  assert.equal(await selected(), "source-2", "the selection stops at the last source");
+  await input.press("ArrowUp");
+  assert.equal(await selected(), "source-1");
+  await page.locator(".hints", { hasText: "Open" }).waitFor();
+  await shoot(page, "popup-answered");
+  await input.press("Enter");
+  assert.deepEqual(await lastCall(page, "open_source", 3), { path: `${HOME}/Documents/Notes/receipts-2024.md`, line: 88, page: null });
+  assert.equal((await callsOf(page, "ask")).length, 1, "Enter on a source opens it instead of asking");
+
+  // Typing returns to the question.
+  await input.press("End");
+  await input.type("?");
+  assert.equal(await page.locator('#sources [aria-selected="true"]').count(), 0);
+
+  // Tab goes from the input to "Continue in chat"; so does Ctrl+Enter. Esc hides.
+  await input.press("Tab");
+  assert.equal(await page.evaluate(() => document.activeElement?.textContent), "Continue in chatCtrl+↵");
+  await page.keyboard.press("Enter");
+  assert.deepEqual(await lastCall(page, "show_chat"), { conversationId: summary.conversationId });
+  await input.focus();
+  await input.press("Control+Enter");
+  assert.deepEqual(await lastCall(page, "show_chat", 2), { conversationId: summary.conversationId });
+  await input.press("Escape");
+  await lastCall(page, "hide_popup");
+  await close(page);
+});
+
+test("popup: nothing found in your files", async () => {
+  const page = await open("/popup.html", { viewport: POPUP, scenario: { askMode: "nothing" } });
+  const input = page.getByRole("combobox", { name: "Ask Ledge about your files" });
+  await input.fill("What did I write about sailing in Greenland?");
+  await input.press("Enter");
+  await page.locator(".status-text", { hasText: "Nothing found in your files" }).waitFor();
+  assert.equal(await shownText(page.locator(".answer-text")), "I couldn't find anything about that in your files.");
+  assert.ok(await page.locator("#sources").isHidden(), "no sources list");
+  await shoot(page, "popup-nothing-found");
+  await close(page);
+});
+
+test("popup: pinned files from the shell, Stop, and popup-shown focus", async () => {
+  const page = await open("/popup.html", { viewport: POPUP });
+  const input = page.getByRole("combobox", { name: "Ask Ledge about your files" });
+  await ledge(page, "emit", "pin-files", { files: [`${HOME}/Desktop/lease.pdf`, `${HOME}/Desktop/notes.md`], question: null });
+  const chips = page.locator(".pinned .chip");
+  await chips.nth(1).waitFor();
+  assert.deepEqual(await chips.allTextContents(), ["lease.pdf", "notes.md"]);
+  await page.getByRole("button", { name: "Unpin notes.md" }).click();
+  assert.equal(await chips.count(), 1);
+
+  await input.fill("When does the lease end?");
+  await input.press("Enter");
+  const ask = await lastCall(page, "ask");
+  assert.deepEqual(ask.files, [`${HOME}/Desktop/lease.pdf`]);
+  await ledge(page, "sources");
+  await ledge(page, "text", "The lease ends");
+  await page.locator(".answer-text", { hasText: "The lease ends" }).waitFor();
+  const { requestId } = await page.evaluate(() => window.__ledge.current());
+  await page.getByRole("button", { name: "Stop" }).click();
+  assert.deepEqual(await lastCall(page, "stop_answer"), { requestId });
+  await ledge(page, "text", " on 31 May.");
+  await page.locator(".status-text", { hasText: "Stopped" }).waitFor();
+  assert.equal(await shownText(page.locator(".answer-text")), "The lease ends", "text after Stop is dropped");
+  assert.ok(await page.getByRole("button", { name: "Stop" }).isHidden());
+
+  // "Ask about this file" with a question asks at once.
+  await ledge(page, "emit", "pin-files", { files: [`${HOME}/Desktop/invoice.pdf`], question: "Summarize this file" });
+  const second = await lastCall(page, "ask", 2);
+  assert.deepEqual(second, { question: "Summarize this file", conversationId: null, files: [`${HOME}/Desktop/invoice.pdf`], onEvent: "[channel]" });
+
+  // popup-shown puts the focus back in the input.
+  await page.getByRole("button", { name: "Settings" }).focus();
+  await ledge(page, "emit", "popup-shown", null);
+  await page.waitForFunction(() => document.activeElement?.id === "ask-input");
+  await close(page);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Chat window.
+
+test("chat: conversation list, open one, citations, ask, stop, regenerate, copy, pin, new, delete", async () => {
+  const page = await open("/index.html#/chat");
+  const list = page.locator(".conversations a");
+  await list.nth(3).waitFor();
+  assert.equal(await list.count(), 4);
+  assert.match(await list.nth(0).textContent(), /How do I rotate the backup keys\?/);
+  await page.getByRole("heading", { name: "Ask about your files" }).waitFor();
+  await page.getByText("qwen2.5-3b-instruct-q4 ready").waitFor();
+  await shoot(page, "chat-empty");
+
+  // Open a conversation.
+  await list.nth(0).click();
+  await page.waitForFunction(() => location.hash === "#/chat/1");
+  const messages = page.locator(".messages .msg");
+  await messages.nth(3).waitFor();
+  assert.equal(await messages.count(), 4);
+  assert.equal(await page.locator(".chat-title").textContent(), "How do I rotate the backup keys?");
+  assert.equal(await page.locator("pre code.hljs.language-bash").count(), 1, "the code block is highlighted");
+  assert.ok((await page.locator("pre .hljs-comment").count()) > 0);
+  const first = messages.nth(1);
+  assert.deepEqual(await first.locator(".answer-text button.cite").allTextContents(), ["1", "1", "2", "1", "3"]);
+  await first.locator("button.cite", { hasText: "3" }).click();
+  assert.deepEqual(await lastCall(page, "open_source"), {
+    path: `${HOME}/Documents/Notes/incidents/2024-10-02 restore failure.md`,
+    line: 40,
+    page: null,
+  });
+  await first.getByRole("button", { name: /Open source 2: vault-policy\.md, lines 3–19/ }).click();
+  assert.deepEqual(await lastCall(page, "open_source", 2), { path: `${HOME}/Documents/Notes/ops/vault-policy.md`, line: 3, page: null });
+  await shoot(page, "chat");
+
+  // Copy an answer.
+  await first.getByRole("button", { name: "Copy" }).click();
+  await first.getByText("Copied").waitFor();
+
+  // Ask in this conversation, then stop.
+  const input = page.getByRole("textbox", { name: "Your question" });
+  await input.fill("Who has vault access?");
+  await input.press("Enter");
+  const ask = await lastCall(page, "ask");
+  assert.deepEqual(ask, { question: "Who has vault access?", conversationId: 1, files: [], onEvent: "[channel]" });
+  await page.locator(".turn .bubble", { hasText: "Who has vault access?" }).waitFor();
+  await page.locator(".turn-status", { hasText: "Searching your files…" }).waitFor();
+  await ledge(page, "sources");
+  await ledge(page, "text", "Three people: ");
+  await ledge(page, "text", "Maria, Jonas");
+  await page.locator(".turn .answer-text", { hasText: "Three people: Maria, Jonas" }).waitFor();
+  await shoot(page, "chat-answering");
+  const { requestId } = await page.evaluate(() => window.__ledge.current());
+  await page.getByRole("button", { name: "Stop answering" }).click();
+  assert.deepEqual(await lastCall(page, "stop_answer"), { requestId });
+  await page.locator(".turn-status", { hasText: "Stopped" }).waitFor();
+  await ledge(page, "done");
+  await messages.nth(5).waitFor();
+  assert.equal(await messages.count(), 6, "the saved turn is reloaded from the conversation");
+
+  // Regenerate re-asks the last question in the same conversation.
+  await page.locator(".messages .regenerate").click();
+  const again = await lastCall(page, "ask", 2);
+  assert.deepEqual(again, { question: "Who has vault access?", conversationId: 1, files: [], onEvent: "[channel]" });
+  await ledge(page, "sources");
+  await ledge(page, "text", "Maria, Jonas and Lea [2].");
+  await ledge(page, "done");
+  await messages.nth(7).waitFor();
+
+  // Pin files by dropping them on the window and with the button.
+  await ledge(page, "emit", "tauri://drag-drop", { paths: [`${HOME}/Desktop/access-list.md`], position: { x: 400, y: 300 } });
+  await page.locator(".composer-chips .chip", { hasText: "access-list.md" }).waitFor();
+  await page.getByRole("button", { name: "Pin Files…" }).click();
+  await page.locator(".composer-chips .chip", { hasText: "contract-draft.pdf" }).waitFor();
+  await input.fill("Is Lea on the access list?");
+  await input.press("Enter");
+  const pinned = await lastCall(page, "ask", 3);
+  assert.deepEqual(pinned.files, [`${HOME}/Desktop/access-list.md`, `${HOME}/Downloads/contract-draft.pdf`]);
+  await ledge(page, "sources", []);
+  await ledge(page, "text", "Yes.");
+  await ledge(page, "done");
+  await messages.nth(9).waitFor();
+
+  // A new chat starts a new conversation; its id arrives with the answer.
+  await page.getByRole("button", { name: "New Chat" }).click();
+  await page.waitForFunction(() => location.hash === "#/chat");
+  await input.fill("Where is the spare key?");
+  await input.press("Enter");
+  const fresh = await lastCall(page, "ask", 4);
+  assert.equal(fresh.conversationId, null);
+  await ledge(page, "sources");
+  await ledge(page, "text", "In the blue box [3].");
+  const summary = await ledge(page, "done");
+  await page.waitForFunction((id) => location.hash === `#/chat/${id}`, summary.conversationId);
+  await page.locator(".conversations a", { hasText: "Where is the spare key?" }).waitFor();
+
+  // Delete a conversation, after confirming.
+  await page.getByRole("button", { name: "Delete conversation “Summary of the Q3 planning notes”" }).click();
+  await page.locator(".conv.confirming").getByRole("button", { name: "Delete" }).click();
+  assert.deepEqual(await lastCall(page, "delete_conversation"), { id: 2 });
+  await page.waitForFunction(() => document.querySelectorAll(".conversations a").length === 4);
+
+  // The shell's navigate event switches views.
+  await ledge(page, "emit", "navigate", { view: "settings", conversationId: null });
+  await page.waitForFunction(() => location.hash === "#/settings");
+  await page.getByRole("heading", { name: "Folders" }).waitFor();
+  await ledge(page, "emit", "navigate", { view: "chat", conversationId: 3 });
+  await page.waitForFunction(() => location.hash === "#/chat/3");
+  await page.locator(".chat-title", { hasText: "Which port does the staging proxy use?" }).waitFor();
+  assert.deepEqual(await lastCall(page, "conversation"), { id: 3 });
+  await close(page);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Settings.
+
+test("settings: folders with problems, pause/resume, hotkey rejected then saved, models, login, remove, forget", async () => {
+  const page = await open("/index.html#/settings", {
+    scenario: {
+      indexing: { running: true, phase: "scanning", folder: `${HOME}/Documents/Notes`, done: 120, total: 412, current: `${HOME}/Documents/Notes/ops/backup-runbook.md` },
+      takenHotkeys: { "Alt+Space": "Alt+Space is taken by another app" },
+    },
+  });
+  const rows = page.locator(".folder-row");
+  await rows.nth(1).waitFor();
+  assert.equal(await rows.count(), 2);
+  assert.match(await rows.nth(0).textContent(), /Notes.*412 files · 3,208 passages · indexing now…/);
+  assert.match(await rows.nth(0).textContent(), /2 problems/);
+  await rows.nth(0).getByText("2 files could not be read").click();
+  await page.getByText("PDF has no text layer (scanned image)").waitFor();
+  await page.locator(".index-text", { hasText: "Scanning Notes: 120 of 412 files" }).waitFor();
+  await page.locator(".index-current", { hasText: `${HOME}/Documents/Notes/ops/backup-runbook.md` }).waitFor();
+  await page.locator(".model-row", { hasText: "smollm2-360m-instruct" }).waitFor();
+  await shoot(page, "settings");
+  await page.evaluate(() => {
+    const scroller = document.querySelector(".settings-scroll");
+    scroller.scrollTo(0, scroller.scrollHeight);
+  });
+  await shoot(page, "settings-bottom");
+  await page.evaluate(() => document.querySelector(".settings-scroll").scrollTo(0, 0));
+
+  // Indexing events move the progress (here and in the footer).
+  await ledge(page, "emit", "indexing", {
+    running: true, paused: false, phase: "embedding", folder: `${HOME}/Documents/Notes`, done: 1200, total: 3400, current: null, lastError: null,
+  });
+  await page.locator(".index-text", { hasText: "Embedding passages: 1,200 of 3,400 (35%)" }).waitFor();
+  await page.locator(".footer .footer-text", { hasText: "Embedding passages: 1,200 of 3,400 (35%)" }).waitFor();
+  assert.equal(await page.locator(".index-status [role=progressbar]").getAttribute("aria-valuenow"), "35");
+  await ledge(page, "emit", "indexing", {
+    running: true, paused: false, phase: "embedding", folder: `${HOME}/Documents/Notes`, done: 1300, total: 3400, current: null, lastError: "notes/huge.pdf: timed out",
+  });
+  await page.locator(".field-error", { hasText: "Last problem: notes/huge.pdf: timed out" }).waitFor();
+
+  // Pause and resume indexing.
+  await page.getByRole("button", { name: "Pause indexing" }).click();
+  await lastCall(page, "pause_indexing");
+  await page.locator(".index-text", { hasText: "Indexing paused" }).waitFor();
+  await page.getByRole("button", { name: "Resume indexing" }).click();
+  await lastCall(page, "resume_indexing");
+  await page.getByRole("button", { name: "Pause indexing" }).waitFor();
+
+  // A hotkey that is taken is refused with the shell's reason; another one is saved.
+  const hotkey = page.locator(".hotkey-button");
+  assert.deepEqual(await hotkey.locator("kbd").allTextContents(), ["Ctrl", "Alt", "Space"]);
+  await hotkey.click();
+  await page.getByText("Press keys…").waitFor();
+  await page.keyboard.press("Alt+Space");
+  assert.deepEqual(await lastCall(page, "set_hotkey"), { hotkey: "Alt+Space" });
+  await page.locator(".hotkey-message.field-error", { hasText: "Alt+Space is taken by another app" }).waitFor();
+  assert.deepEqual(await hotkey.locator("kbd").allTextContents(), ["Ctrl", "Alt", "Space"], "the old shortcut stays");
+  await page.evaluate(() => document.querySelector(".settings-scroll").scrollTo(0, 0));
+  await hotkey.scrollIntoViewIfNeeded();
+  await shoot(page, "settings-hotkey-rejected");
+  await hotkey.click();
+  await page.keyboard.press("Shift+KeyA");
+  await page.locator(".hotkey-message", { hasText: "Add Ctrl, Alt or Cmd/Super" }).waitFor();
+  await page.keyboard.press("Control+Shift+KeyK");
+  assert.deepEqual(await lastCall(page, "set_hotkey", 2), { hotkey: "Ctrl+Shift+K" });
+  await page.locator(".hotkey-message.field-ok", { hasText: "Saved" }).waitFor();
+  await page.waitForFunction(() => [...document.querySelectorAll(".hotkey-button kbd")].map((k) => k.textContent).join("+") === "Ctrl+Shift+K");
+
+  // Launch at login.
+  await page.getByRole("switch", { name: "Open Ledge when you log in" }).click();
+  assert.deepEqual(await lastCall(page, "set_launch_at_login"), { enabled: true });
+
+  // Models: default and import.
+  await page.getByRole("radio", { name: /smollm2-360m-instruct/ }).check();
+  assert.deepEqual(await lastCall(page, "set_default_model"), { name: "smollm2-360m-instruct" });
+  await page.locator(".model-row.is-default", { hasText: "smollm2-360m-instruct" }).waitFor();
+  const importPath = page.getByRole("textbox", { name: "Import a model" });
+  await importPath.fill("/tmp/notes.txt");
+  await page.getByRole("button", { name: "Import", exact: true }).click();
+  await page.getByText("/tmp/notes.txt is not a GGUF file or a model folder").waitFor();
+  await importPath.fill(`${HOME}/Downloads/mistral-7b-instruct.gguf`);
+  await importPath.press("Enter");
+  assert.deepEqual(await lastCall(page, "import_model", 2), { path: `${HOME}/Downloads/mistral-7b-instruct.gguf` });
+  await page.locator(".model-row", { hasText: "mistral-7b-instruct" }).waitFor();
+
+  // Add and remove folders (removing asks first).
+  await page.getByRole("button", { name: "Add Folder…" }).click();
+  assert.deepEqual(await lastCall(page, "add_folder"), { path: `${HOME}/Projects/handbook` });
+  await rows.nth(2).waitFor();
+  await page.getByRole("button", { name: "Add Folder…" }).click();
+  await page.locator(".folders-panel .field-error", { hasText: `${HOME}/Projects/handbook is already indexed` }).waitFor();
+  await page.getByRole("button", { name: "Remove Manuals" }).click();
+  await page.getByText("Remove “Manuals” from Ledge?").waitFor();
+  assert.equal((await callsOf(page, "remove_folder")).length, 0, "nothing removed before confirming");
+  await page.getByRole("button", { name: "Remove Folder" }).click();
+  assert.deepEqual(await lastCall(page, "remove_folder"), { path: `${HOME}/Documents/Manuals` });
+  await page.waitForFunction(() => document.querySelectorAll(".folder-row").length === 2);
+
+  // Forget everything needs the word typed.
+  await page.getByRole("button", { name: "Forget Everything…" }).click();
+  const confirm = page.getByRole("button", { name: "Forget Everything", exact: true });
+  assert.ok(await confirm.isDisabled());
+  const word = page.getByRole("textbox", { name: /Type forget to confirm/ });
+  await word.fill("forge");
+  assert.ok(await confirm.isDisabled());
+  await word.fill("forget");
+  await confirm.click();
+  await lastCall(page, "forget_everything");
+  await page.waitForFunction(() => location.hash === "#/welcome");
+  await close(page);
+});
+
+// ---------------------------------------------------------------------------------------------
+// First run.
+
+test("welcome: privacy, folders, model, then the chat", async () => {
+  const page = await open("/index.html", { scenario: { onboarded: false, noFolders: true } });
+  await page.waitForFunction(() => location.hash === "#/welcome");
+  await page.getByRole("heading", { name: "Nothing leaves this computer" }).waitFor();
+  assert.ok(await page.locator(".sidebar").isHidden(), "no sidebar during onboarding");
+  await shoot(page, "welcome");
+
+  await page.getByRole("button", { name: "Continue" }).click();
+  await page.getByRole("heading", { name: "Choose folders to ask about" }).waitFor();
+  await page.getByRole("button", { name: "Skip for Now" }).waitFor();
+  await page.getByRole("button", { name: "Add Folder…" }).click();
+  assert.deepEqual(await lastCall(page, "add_folder"), { path: `${HOME}/Projects/handbook` });
+  await page.locator(".folder-row", { hasText: "handbook" }).waitFor();
+  await page.getByRole("button", { name: "Continue" }).waitFor();
+  await shoot(page, "welcome-folders");
+
+  await page.getByRole("button", { name: "Continue" }).click();
+  await page.getByRole("heading", { name: "Choose a model" }).waitFor();
+  await page.getByRole("radio", { name: /smollm2-360m-instruct/ }).check();
+  assert.deepEqual(await lastCall(page, "set_default_model"), { name: "smollm2-360m-instruct" });
+  await page.locator(".model-row.is-default", { hasText: "smollm2-360m-instruct" }).waitFor();
+  await shoot(page, "welcome-model");
+
+  await page.getByRole("button", { name: "Back" }).click();
+  await page.getByRole("heading", { name: "Choose folders to ask about" }).waitFor();
+  await page.getByRole("button", { name: "Continue" }).click();
+  await page.getByRole("button", { name: "Start Using Ledge" }).click();
+  await lastCall(page, "complete_onboarding");
+  await page.waitForFunction(() => location.hash === "#/chat");
+  await page.locator(".sidebar").waitFor();
+  await page.getByRole("heading", { name: "Ask about your files" }).waitFor();
+  await close(page);
+});
+
+test("welcome without models offers the import", async () => {
+  const page = await open("/index.html#/welcome", { scenario: { onboarded: false, noModels: true } });
+  await page.getByRole("button", { name: "Continue" }).click();
+  await page.getByRole("button", { name: "Continue" }).click();
+  await page.getByText("No chat model installed yet. Import one below.").waitFor();
+  await page.getByText("You can finish now and import a model later in Settings.").waitFor();
+  await shoot(page, "welcome-no-model");
+  await close(page);
+});
+
+test("popup: the status line follows the model-state and indexing events", async () => {
+  const page = await open("/popup.html", {
+    viewport: POPUP,
+    scenario: { model: { state: "loading", step: "Loading qwen2.5-3b-instruct-q4 (3 of 5)…" } },
+  });
+  const status = page.locator(".status-text");
+  await status.getByText("Loading qwen2.5-3b-instruct-q4 (3 of 5)…").waitFor();
+  assert.match(await page.locator(".status .dot").getAttribute("class"), /busy/);
+  await shoot(page, "popup-model-loading");
+  const indexing = { running: true, paused: false, phase: "embedding", folder: `${HOME}/Documents/Notes`, done: 1200, total: 3400, current: null, lastError: null };
+  await ledge(page, "emit", "indexing", indexing);
+  await ledge(page, "emit", "model-state", { state: "ready", model: "qwen2.5-3b-instruct-q4" });
+  await status.getByText("Embedding passages: 1,200 of 3,400 (35%)").waitFor();
+  await ledge(page, "emit", "indexing", { ...indexing, running: false, phase: "idle" });
+  await status.getByText("qwen2.5-3b-instruct-q4 ready").waitFor();
+  await ledge(page, "emit", "model-state", { state: "failed", message: "not enough memory" });
+  await status.getByText("Model failed: not enough memory").waitFor();
+  assert.match(await page.locator(".status .dot").getAttribute("class"), /bad/);
+  await close(page);
+});
+
+test("popup without a model points to Settings", async () => {
+  const page = await open("/popup.html", { viewport: POPUP, scenario: { noModels: true } });
+  await page.getByText("No model installed yet").waitFor();
+  await page.getByRole("button", { name: "Open Settings" }).click();
+  await lastCall(page, "show_settings");
+  await close(page);
+});

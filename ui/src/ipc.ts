@@ -1,0 +1,257 @@
+// The one door between the UI and the Rust shell (src-tauri). Every command, channel and event
+// of the IPC contract (v1) is typed here; the rest of the UI calls these functions and never
+// touches `invoke`, `Channel` or `listen` itself.
+
+import { Channel, invoke } from "@tauri-apps/api/core";
+import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import { getCurrentWebview } from "@tauri-apps/api/webview";
+
+// ---------------------------------------------------------------------------------------------
+// Types (JSON shapes, camelCase), as in the contract.
+
+export type ModelState =
+  | { state: "none" }
+  | { state: "notLoaded" }
+  | { state: "loading"; step: string }
+  | { state: "ready"; model: string }
+  | { state: "failed"; message: string };
+
+export interface IndexingState {
+  running: boolean;
+  paused: boolean;
+  phase: "idle" | "scanning" | "embedding";
+  folder: string | null;
+  done: number;
+  total: number | null;
+  current: string | null;
+  lastError: string | null;
+}
+
+export type Platform = "macos" | "linux" | "windows";
+
+export interface AppState {
+  version: string;
+  platform: Platform;
+  dataDir: string;
+  onboarded: boolean;
+  chatModel: string | null;
+  embedder: string | null;
+  model: ModelState;
+  hotkey: string;
+  hotkeyProblem: string | null;
+  launchAtLogin: boolean;
+  indexing: IndexingState;
+}
+
+export interface Source {
+  number: number;
+  path: string;
+  title: string;
+  lines: [number, number] | null;
+  page: number | null;
+  snippet: string;
+}
+
+export interface AnswerSummary {
+  conversationId: number;
+  messageId: number;
+  text: string;
+  cited: number[];
+  nothingFound: boolean;
+  promptTokens: number;
+  answerTokens: number;
+  firstTokenMs: number | null;
+  totalMs: number;
+}
+
+export type AskEvent =
+  | { event: "sources"; sources: Source[] }
+  | { event: "text"; text: string }
+  | { event: "done"; answer: AnswerSummary }
+  | { event: "error"; message: string };
+
+export interface ConversationSummary {
+  id: number;
+  title: string;
+  updatedAt: number;
+  messages: number;
+}
+
+export interface Message {
+  id: number;
+  role: "user" | "assistant";
+  text: string;
+  sources: Source[];
+  createdAt: number;
+}
+
+export interface SearchHit {
+  path: string;
+  title: string;
+  lines: [number, number] | null;
+  page: number | null;
+  snippet: string;
+}
+
+export interface FolderProblem {
+  path: string;
+  reason: string;
+}
+
+export interface Folder {
+  path: string;
+  files: number;
+  chunks: number;
+  errors: number;
+  problems: FolderProblem[];
+  indexedAt: number | null;
+}
+
+export interface Model {
+  name: string;
+  role: "chat" | "embedding";
+  architecture: string | null;
+  bytes: number;
+  isDefault: boolean;
+  problem: string | null;
+}
+
+export interface PinFilesPayload {
+  files: string[];
+  question: string | null;
+}
+
+export interface NavigatePayload {
+  view: "chat" | "settings" | "welcome";
+  conversationId: number | null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Commands.
+
+/** The message of a rejected command: the shell rejects with a plain string. */
+export function errorText(error: unknown): string {
+  if (typeof error === "string") return error;
+  if (error instanceof Error) return error.message;
+  if (error && typeof error === "object" && "message" in error) {
+    const message = (error as { message: unknown }).message;
+    if (typeof message === "string") return message;
+  }
+  return String(error);
+}
+
+export const appState = (): Promise<AppState> => invoke<AppState>("app_state");
+
+/**
+ * Asks a question. `onEvent` receives the answer's events in order (sources, text pieces, then
+ * done or error); they may start arriving before the returned request id does.
+ */
+export function ask(
+  question: string,
+  conversationId: number | null,
+  files: string[],
+  onEvent: (event: AskEvent) => void,
+): Promise<number> {
+  const channel = new Channel<AskEvent>(onEvent);
+  return invoke<number>("ask", { question, conversationId, files, onEvent: channel });
+}
+
+export const stopAnswer = (requestId: number): Promise<void> =>
+  invoke<void>("stop_answer", { requestId });
+
+export const search = (query: string, limit: number): Promise<SearchHit[]> =>
+  invoke<SearchHit[]>("search", { query, limit });
+
+export const conversations = (): Promise<ConversationSummary[]> =>
+  invoke<ConversationSummary[]>("conversations");
+
+export const conversation = (id: number): Promise<Message[]> =>
+  invoke<Message[]>("conversation", { id });
+
+export const deleteConversation = (id: number): Promise<void> =>
+  invoke<void>("delete_conversation", { id });
+
+export const openSource = (path: string, line: number | null, page: number | null): Promise<void> =>
+  invoke<void>("open_source", { path, line, page });
+
+export const revealFile = (path: string): Promise<void> => invoke<void>("reveal_file", { path });
+
+export const folders = (): Promise<Folder[]> => invoke<Folder[]>("folders");
+
+export const addFolder = (path: string): Promise<void> => invoke<void>("add_folder", { path });
+
+export const removeFolder = (path: string): Promise<void> =>
+  invoke<void>("remove_folder", { path });
+
+export const pauseIndexing = (): Promise<void> => invoke<void>("pause_indexing");
+
+export const resumeIndexing = (): Promise<void> => invoke<void>("resume_indexing");
+
+export const pickFolder = (): Promise<string | null> => invoke<string | null>("pick_folder");
+
+export const pickFiles = (): Promise<string[]> => invoke<string[]>("pick_files");
+
+export const models = (): Promise<Model[]> => invoke<Model[]>("models");
+
+export const setDefaultModel = (name: string): Promise<void> =>
+  invoke<void>("set_default_model", { name });
+
+export const importModel = (path: string): Promise<void> =>
+  invoke<void>("import_model", { path });
+
+export const setHotkey = (hotkey: string): Promise<void> => invoke<void>("set_hotkey", { hotkey });
+
+export const setLaunchAtLogin = (enabled: boolean): Promise<void> =>
+  invoke<void>("set_launch_at_login", { enabled });
+
+export const completeOnboarding = (): Promise<void> => invoke<void>("complete_onboarding");
+
+export const forgetEverything = (): Promise<void> => invoke<void>("forget_everything");
+
+export const showChat = (conversationId: number | null): Promise<void> =>
+  invoke<void>("show_chat", { conversationId });
+
+export const showSettings = (): Promise<void> => invoke<void>("show_settings");
+
+export const hidePopup = (): Promise<void> => invoke<void>("hide_popup");
+
+// ---------------------------------------------------------------------------------------------
+// Events (backend -> UI).
+
+type Handler<T> = (payload: T) => void;
+
+function on<T>(name: string, handler: Handler<T>): Promise<UnlistenFn> {
+  return listen<T>(name, (event) => handler(event.payload));
+}
+
+export const onIndexing = (handler: Handler<IndexingState>) => on("indexing", handler);
+export const onModelState = (handler: Handler<ModelState>) => on("model-state", handler);
+export const onPinFiles = (handler: Handler<PinFilesPayload>) => on("pin-files", handler);
+export const onPopupShown = (handler: Handler<null>) => on("popup-shown", handler);
+export const onNavigate = (handler: Handler<NavigatePayload>) => on("navigate", handler);
+
+/**
+ * Files dragged onto this window: Tauri hands over their paths through the webview's
+ * drag-and-drop event (the DOM's own drop event carries no paths in a webview).
+ */
+export function onFileDrop(handlers: {
+  hover: (over: boolean) => void;
+  drop: (paths: string[]) => void;
+}): Promise<UnlistenFn> {
+  return getCurrentWebview().onDragDropEvent((event) => {
+    const payload = event.payload;
+    switch (payload.type) {
+      case "enter":
+      case "over":
+        handlers.hover(true);
+        break;
+      case "leave":
+        handlers.hover(false);
+        break;
+      case "drop":
+        handlers.hover(false);
+        if (payload.paths.length > 0) handlers.drop(payload.paths);
+        break;
+    }
+  });
+}

@@ -1,0 +1,140 @@
+import { describe, expect, it } from "vitest";
+import {
+  answerConversation,
+  answerReducer,
+  initialAnswer,
+  isBusy,
+  isCited,
+  nothingFound,
+  type AnswerAction,
+  type AnswerState,
+} from "./answer";
+import { source, summary } from "./fixtures.test-util";
+
+function run(actions: AnswerAction[], from: AnswerState = initialAnswer): AnswerState {
+  return actions.reduce(answerReducer, from);
+}
+
+describe("answer stream reducer", () => {
+  it("goes searching -> writing -> done, appending text pieces in order", () => {
+    let s = run([{ type: "ask", question: "Where is the key?" }]);
+    expect(s.phase).toBe("searching");
+    expect(isBusy(s)).toBe(true);
+    const seq = s.seq;
+    s = run(
+      [
+        { type: "started", seq, requestId: 42 },
+        { type: "event", seq, event: { event: "sources", sources: [source(1), source(2)] } },
+      ],
+      s,
+    );
+    expect(s.requestId).toBe(42);
+    expect(s.phase).toBe("writing");
+    expect(s.sources.map((x) => x.number)).toEqual([1, 2]);
+    expect(s.text).toBe("");
+    s = run(
+      [
+        { type: "event", seq, event: { event: "text", text: "Under the " } },
+        { type: "event", seq, event: { event: "text", text: "mat [1]." } },
+      ],
+      s,
+    );
+    expect(s.text).toBe("Under the mat [1].");
+    expect(s.pieces).toBe(2);
+    s = answerReducer(s, {
+      type: "event",
+      seq,
+      event: { event: "done", answer: summary({ text: "Under the mat [1].", cited: [1] }) },
+    });
+    expect(s.phase).toBe("done");
+    expect(isBusy(s)).toBe(false);
+    expect(answerConversation(s)).toBe(7);
+    expect(isCited(s, 1)).toBe(true);
+    expect(isCited(s, 2)).toBe(false);
+  });
+
+  it("accepts events that arrive before the request id", () => {
+    let s = run([{ type: "ask", question: "q" }]);
+    const seq = s.seq;
+    s = run(
+      [
+        { type: "event", seq, event: { event: "sources", sources: [] } },
+        { type: "event", seq, event: { event: "text", text: "Hi" } },
+        { type: "started", seq, requestId: 5 },
+      ],
+      s,
+    );
+    expect(s.text).toBe("Hi");
+    expect(s.requestId).toBe(5);
+  });
+
+  it("ignores events from an older ask", () => {
+    let s = run([{ type: "ask", question: "first" }]);
+    const old = s.seq;
+    s = answerReducer(s, { type: "ask", question: "second" });
+    const before = s;
+    s = answerReducer(s, { type: "event", seq: old, event: { event: "text", text: "stale" } });
+    s = answerReducer(s, { type: "started", seq: old, requestId: 1 });
+    expect(s).toBe(before);
+    expect(s.question).toBe("second");
+  });
+
+  it("drops text after Stop but learns the conversation from done", () => {
+    let s = run([{ type: "ask", question: "q" }]);
+    const seq = s.seq;
+    s = run(
+      [
+        { type: "event", seq, event: { event: "sources", sources: [source(1)] } },
+        { type: "event", seq, event: { event: "text", text: "Partial" } },
+        { type: "stop" },
+        { type: "event", seq, event: { event: "text", text: " more" } },
+        { type: "event", seq, event: { event: "done", answer: summary({ text: "Partial more", conversationId: 9 }) } },
+      ],
+      s,
+    );
+    expect(s.phase).toBe("stopped");
+    expect(s.text).toBe("Partial");
+    expect(answerConversation(s)).toBe(9);
+  });
+
+  it("Stop does nothing to a finished answer", () => {
+    let s = run([{ type: "ask", question: "q" }]);
+    s = answerReducer(s, { type: "event", seq: s.seq, event: { event: "done", answer: summary({ text: "x" }) } });
+    expect(answerReducer(s, { type: "stop" })).toBe(s);
+  });
+
+  it("turns an error event and a failed invoke into the error phase", () => {
+    let s = run([{ type: "ask", question: "q" }]);
+    s = answerReducer(s, { type: "event", seq: s.seq, event: { event: "error", message: "model crashed" } });
+    expect(s.phase).toBe("error");
+    expect(s.error).toBe("model crashed");
+
+    let t = run([{ type: "ask", question: "q" }]);
+    t = answerReducer(t, { type: "failed", seq: t.seq, message: "no model installed" });
+    expect(t.phase).toBe("error");
+    expect(t.error).toBe("no model installed");
+  });
+
+  it("keeps streamed text when done carries none, and reports nothing found", () => {
+    let s = run([{ type: "ask", question: "q" }]);
+    const seq = s.seq;
+    s = run(
+      [
+        { type: "event", seq, event: { event: "sources", sources: [] } },
+        { type: "event", seq, event: { event: "text", text: "Your files don't say." } },
+        { type: "event", seq, event: { event: "done", answer: summary({ text: "", nothingFound: true }) } },
+      ],
+      s,
+    );
+    expect(s.text).toBe("Your files don't say.");
+    expect(nothingFound(s)).toBe(true);
+  });
+
+  it("reset clears everything and invalidates the running ask", () => {
+    let s = run([{ type: "ask", question: "q" }]);
+    const seq = s.seq;
+    s = answerReducer(s, { type: "reset" });
+    expect(s.phase).toBe("idle");
+    expect(answerReducer(s, { type: "event", seq, event: { event: "text", text: "late" } }).text).toBe("");
+  });
+});

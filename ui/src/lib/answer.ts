@@ -1,0 +1,113 @@
+// The state of one streamed answer, as a pure reducer over what happens to it: the question is
+// asked, the request id comes back, the core's events arrive (sources first, then text pieces,
+// then done or error), the person presses Stop.
+//
+// Every ask gets a new `seq`; actions carry the seq of the ask they belong to, and actions of
+// an older ask are ignored, so a slow stream can never write into a newer answer.
+
+import type { AnswerSummary, AskEvent, Source } from "../ipc";
+
+export type AnswerPhase =
+  | "idle" // nothing asked yet
+  | "searching" // asked, no sources yet
+  | "writing" // sources known, text arriving
+  | "done"
+  | "stopped" // the person stopped it; later text is dropped
+  | "error";
+
+export interface AnswerState {
+  seq: number;
+  phase: AnswerPhase;
+  question: string;
+  requestId: number | null;
+  sources: Source[];
+  text: string;
+  /** How many text pieces arrived (for tests and for the caret while writing). */
+  pieces: number;
+  summary: AnswerSummary | null;
+  error: string | null;
+}
+
+export type AnswerAction =
+  | { type: "ask"; question: string }
+  | { type: "started"; seq: number; requestId: number }
+  | { type: "event"; seq: number; event: AskEvent }
+  | { type: "stop" }
+  | { type: "failed"; seq: number; message: string }
+  | { type: "reset" };
+
+export const initialAnswer: AnswerState = {
+  seq: 0,
+  phase: "idle",
+  question: "",
+  requestId: null,
+  sources: [],
+  text: "",
+  pieces: 0,
+  summary: null,
+  error: null,
+};
+
+export function isBusy(state: AnswerState): boolean {
+  return state.phase === "searching" || state.phase === "writing";
+}
+
+/** The conversation the answer was saved in, once the core said so. */
+export function answerConversation(state: AnswerState): number | null {
+  return state.summary?.conversationId ?? null;
+}
+
+export function nothingFound(state: AnswerState): boolean {
+  return state.phase === "done" && state.summary?.nothingFound === true;
+}
+
+export function answerReducer(state: AnswerState, action: AnswerAction): AnswerState {
+  switch (action.type) {
+    case "ask":
+      return { ...initialAnswer, seq: state.seq + 1, phase: "searching", question: action.question };
+    case "reset":
+      return { ...initialAnswer, seq: state.seq + 1 };
+    case "stop":
+      return isBusy(state) ? { ...state, phase: "stopped" } : state;
+    case "started":
+      if (action.seq !== state.seq || state.phase === "idle") return state;
+      return { ...state, requestId: action.requestId };
+    case "failed":
+      if (action.seq !== state.seq || !isBusy(state)) return state;
+      return { ...state, phase: "error", error: action.message };
+    case "event":
+      if (action.seq !== state.seq) return state;
+      return applyEvent(state, action.event);
+  }
+}
+
+function applyEvent(state: AnswerState, event: AskEvent): AnswerState {
+  switch (event.event) {
+    case "sources":
+      if (!isBusy(state)) return state;
+      return { ...state, sources: event.sources, phase: "writing" };
+    case "text":
+      if (!isBusy(state) || event.text === "") return state;
+      return { ...state, text: state.text + event.text, pieces: state.pieces + 1, phase: "writing" };
+    case "done": {
+      if (state.phase === "stopped") {
+        // Keep what was shown, but learn the conversation so "continue in chat" works.
+        return { ...state, summary: event.answer };
+      }
+      if (!isBusy(state)) return state;
+      // The summary's text is the whole answer; prefer it unless it is empty.
+      const text = event.answer.text !== "" ? event.answer.text : state.text;
+      return { ...state, phase: "done", summary: event.answer, text };
+    }
+    case "error":
+      if (!isBusy(state)) return state;
+      return { ...state, phase: "error", error: event.message };
+  }
+}
+
+/** Whether the finished answer cites source `n` (before it finishes, every source counts). */
+export function isCited(state: AnswerState, n: number): boolean {
+  const cited = state.summary?.cited;
+  if (state.phase !== "done" || !cited) return true;
+  return cited.includes(n);
+}

@@ -1,0 +1,539 @@
+// The chat view: one conversation's messages, the answer being written, and the composer
+// (pinned files, the question, Send/Stop).
+
+import * as ipc from "../ipc";
+import type { Message, Source } from "../ipc";
+import {
+  answerReducer,
+  initialAnswer,
+  isBusy,
+  isCited,
+  nothingFound,
+  type AnswerAction,
+  type AnswerState,
+} from "../lib/answer";
+import { AnswerView } from "../lib/answerView";
+import { citedNumbers, linkCitations } from "../lib/citations";
+import { h, setChildren } from "../lib/dom";
+import { basename, plural } from "../lib/format";
+import { hotkeyText } from "../lib/hotkey";
+import { icon } from "../lib/icons";
+import { renderMarkdown } from "../lib/markdown";
+import type { Route } from "../lib/route";
+import { openArgs, sourceLabel } from "../lib/sources";
+import { navigate, type View } from "./nav";
+import { store } from "./store";
+
+export class ChatView implements View {
+  readonly el: HTMLElement;
+
+  private conversationId: number | null;
+  private messages: Message[] = [];
+  private loading = false;
+  private loadSeq = 0;
+  /** The answer being written (or just finished, until the saved conversation is reloaded). */
+  private answer: AnswerState = initialAnswer;
+  /** The conversation the current answer belongs to (null: a new one). */
+  private answerConversation: number | null = null;
+  private pinned: string[] = [];
+  private notice: string | null = null;
+  private destroyed = false;
+
+  private readonly titleEl = h("h1", { class: "chat-title", id: "chat-title" });
+  private readonly scroller = h("div", { class: "chat-scroll" });
+  private readonly messagesEl = h("div", { class: "messages" });
+  private readonly turnEl = h("div", { class: "turn" });
+  private readonly emptyEl = h("div", { class: "chat-empty" });
+  private readonly noticeEl = h("div", { class: "chat-notice", role: "alert", hidden: true });
+  private readonly chips = h("div", { class: "chips composer-chips", role: "group", "aria-label": "Pinned files" });
+  private readonly input = h("textarea", {
+    id: "chat-input",
+    class: "composer-input",
+    rows: "1",
+    placeholder: "Ask about your files…",
+    "aria-label": "Your question",
+    spellcheck: "true",
+  });
+  private readonly sendButton = h(
+    "button",
+    { type: "submit", class: "btn primary icon-only round send", "aria-label": "Send", title: "Send (Enter)" },
+    icon("send", 16),
+  );
+  private readonly stopButton = h(
+    "button",
+    { type: "button", class: "btn icon-only round stop", "aria-label": "Stop answering", title: "Stop (Esc)", hidden: true },
+    icon("stop", 12),
+  );
+  private readonly turnAnswer = h("div", { class: "md answer-text" });
+  private readonly turnView = new AnswerView(this.turnAnswer, (s) => this.open(s));
+  private readonly unsubscribe: () => void;
+
+  constructor(conversationId: number | null) {
+    this.conversationId = conversationId;
+    const pinButton = h(
+      "button",
+      {
+        type: "button",
+        class: "btn quiet small pin",
+        title: "Pin files as context (or drop them on the window)",
+        onclick: () => void this.pickFiles(),
+      },
+      icon("clip", 14),
+      "Pin Files…",
+    );
+    const form = h(
+      "form",
+      { class: "composer", "aria-label": "Ask" },
+      this.chips,
+      h(
+        "div",
+        { class: "composer-box" },
+        this.input,
+        h("div", { class: "composer-actions" }, pinButton, h("span", { class: "spacer" }), this.stopButton, this.sendButton),
+      ),
+    );
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.send();
+    });
+    this.input.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+        event.preventDefault();
+        this.send();
+      } else if (event.key === "Escape" && this.busyHere()) {
+        event.preventDefault();
+        this.stop();
+      }
+    });
+    this.input.addEventListener("input", () => {
+      this.autosize();
+      this.sendButton.disabled = this.input.value.trim() === "";
+    });
+    this.stopButton.addEventListener("click", () => this.stop());
+
+    this.scroller.append(this.emptyEl, this.messagesEl, this.turnEl, this.noticeEl);
+    this.el = h(
+      "section",
+      { class: "view chat-view", "aria-labelledby": "chat-title" },
+      h("header", { class: "view-head" }, this.titleEl),
+      this.scroller,
+      form,
+    );
+    this.unsubscribe = store.subscribe(() => this.renderHead());
+    this.render();
+    if (conversationId !== null) void this.load(conversationId);
+  }
+
+  route(route: Route): void {
+    if (route.view !== "chat" || route.conversationId === this.conversationId) return;
+    this.conversationId = route.conversationId;
+    this.messages = [];
+    this.notice = null;
+    this.render();
+    if (route.conversationId !== null) void this.load(route.conversationId);
+    this.focus();
+  }
+
+  drop(paths: string[]): void {
+    this.pin(paths);
+  }
+
+  focus(): void {
+    this.input.focus();
+  }
+
+  destroy(): void {
+    // An answer being written goes on; the core saves it, and the list is refreshed when it
+    // is done (see saved()).
+    this.destroyed = true;
+    this.unsubscribe();
+  }
+
+  /** Whether the answer on screen is still being written. */
+  private busyHere(): boolean {
+    return isBusy(this.answer) && this.answerConversation === this.conversationId;
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  private async load(id: number): Promise<void> {
+    const seq = ++this.loadSeq;
+    this.loading = true;
+    this.renderEmpty();
+    try {
+      const messages = await ipc.conversation(id);
+      if (seq !== this.loadSeq || this.conversationId !== id) return;
+      this.messages = messages;
+      // The saved conversation now holds the answer that was being written.
+      if (this.answerConversation === id && !isBusy(this.answer)) this.answer = initialAnswer;
+    } catch (error) {
+      if (seq !== this.loadSeq) return;
+      this.notice = ipc.errorText(error);
+    }
+    this.loading = false;
+    this.render();
+    this.scrollToEnd();
+  }
+
+  private send(): void {
+    const question = this.input.value.trim();
+    if (question === "" || this.busyHere()) return;
+    this.input.value = "";
+    this.autosize();
+    this.sendButton.disabled = true;
+    this.ask(question);
+  }
+
+  private ask(question: string): void {
+    // One answer at a time: one still running for another conversation is stopped.
+    if (isBusy(this.answer) && this.answer.requestId !== null) void ipc.stopAnswer(this.answer.requestId);
+    // An unsaved answer (stopped before the core said where it went) stays on screen.
+    this.keepUnsavedTurn();
+    this.notice = null;
+    this.answerConversation = this.conversationId;
+    this.dispatch({ type: "ask", question });
+    const seq = this.answer.seq;
+    ipc
+      .ask(question, this.conversationId, [...this.pinned], (event) => this.dispatch({ type: "event", seq, event }))
+      .then((requestId) => {
+        this.dispatch({ type: "started", seq, requestId });
+        if (this.answer.seq === seq && this.answer.phase === "stopped") void ipc.stopAnswer(requestId);
+      })
+      .catch((error: unknown) => this.dispatch({ type: "failed", seq, message: ipc.errorText(error) }));
+    this.scrollToEnd(true);
+  }
+
+  private keepUnsavedTurn(): void {
+    const a = this.answer;
+    if (a.phase === "idle" || a.summary !== null || this.answerConversation !== this.conversationId) return;
+    const now = Date.now();
+    this.messages = [
+      ...this.messages,
+      { id: -now, role: "user", text: a.question, sources: [], createdAt: now },
+      { id: -now - 1, role: "assistant", text: a.text, sources: a.sources, createdAt: now },
+    ];
+    this.renderMessages();
+  }
+
+  private stop(): void {
+    if (!this.busyHere()) return;
+    const { requestId } = this.answer;
+    this.dispatch({ type: "stop" });
+    if (requestId !== null) {
+      ipc.stopAnswer(requestId).catch((error: unknown) => this.showNotice(ipc.errorText(error)));
+    }
+    this.input.focus();
+  }
+
+  private regenerate(): void {
+    const lastQuestion =
+      [...this.messages].reverse().find((m) => m.role === "user")?.text ?? (this.answer.question || null);
+    if (lastQuestion && !this.busyHere()) this.ask(lastQuestion);
+  }
+
+  private dispatch(action: AnswerAction): void {
+    const before = this.answer;
+    this.answer = answerReducer(this.answer, action);
+    if (this.answer === before) return;
+    const stick = this.nearEnd();
+    this.renderTurn();
+    this.renderComposer();
+    if (stick) this.scrollToEnd();
+    if (action.type === "event" && action.event.event === "done") void this.saved(action.event.answer.conversationId);
+  }
+
+  /** The core saved the answer in conversation `id`. */
+  private async saved(id: number): Promise<void> {
+    if (this.destroyed) {
+      await store.refreshConversations();
+      return;
+    }
+    if (this.answerConversation === null && this.conversationId === null) {
+      this.conversationId = id;
+      navigate({ view: "chat", conversationId: id }, true);
+    }
+    this.answerConversation = id;
+    await store.refreshConversations();
+    if (this.conversationId === id) await this.load(id);
+    else this.answer = initialAnswer;
+  }
+
+  private open(source: Source): void {
+    const args = openArgs(source);
+    ipc.openSource(args.path, args.line, args.page).catch((error: unknown) => this.showNotice(ipc.errorText(error)));
+  }
+
+  private async pickFiles(): Promise<void> {
+    try {
+      const files = await ipc.pickFiles();
+      this.pin(files);
+    } catch (error) {
+      this.showNotice(ipc.errorText(error));
+    }
+    this.input.focus();
+  }
+
+  private pin(paths: string[]): void {
+    this.pinned = [...new Set([...this.pinned, ...paths])];
+    this.renderComposer();
+  }
+
+  private unpin(path: string): void {
+    this.pinned = this.pinned.filter((p) => p !== path);
+    this.renderComposer();
+    this.input.focus();
+  }
+
+  private showNotice(message: string): void {
+    this.notice = message;
+    this.noticeEl.hidden = false;
+    this.noticeEl.textContent = message;
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  private render(): void {
+    this.renderHead();
+    this.renderMessages();
+    this.renderTurn();
+    this.renderComposer();
+    this.noticeEl.hidden = this.notice === null;
+    this.noticeEl.textContent = this.notice ?? "";
+  }
+
+  private renderHead(): void {
+    const summary = store.conversations.find((c) => c.id === this.conversationId);
+    const title =
+      this.conversationId === null
+        ? this.answer.phase !== "idle"
+          ? this.answer.question
+          : "New Chat"
+        : (summary?.title.trim() || "Conversation");
+    if (this.titleEl.textContent !== title) this.titleEl.textContent = title;
+    this.renderEmpty();
+  }
+
+  private renderEmpty(): void {
+    const nothing = this.messages.length === 0 && this.answer.phase === "idle";
+    const empty = this.conversationId === null && nothing;
+    const spinner = this.loading && nothing;
+    this.emptyEl.hidden = !empty && !spinner;
+    if (spinner) {
+      setChildren(this.emptyEl, h("div", { class: "spinner" }));
+      return;
+    }
+    if (!empty) return;
+    const app = store.app;
+    const hotkey = app ? hotkeyText(app.hotkey, app.platform) : null;
+    setChildren(
+      this.emptyEl,
+      h(
+        "div",
+        { class: "empty-card" },
+        h("div", { class: "empty-icon" }, icon("chat", 26)),
+        h("h2", null, "Ask about your files"),
+        h(
+          "p",
+          null,
+          "Answers are written on this computer from the folders you chose, and cite the passages they used. Drop files here to ask about them.",
+        ),
+        hotkey ? h("p", { class: "empty-hint" }, "Quick question? Press ", h("kbd", null, hotkey), " anywhere.") : null,
+      ),
+    );
+  }
+
+  private renderMessages(): void {
+    const lastAssistant = [...this.messages].reverse().find((m) => m.role === "assistant");
+    setChildren(
+      this.messagesEl,
+      this.messages.map((m) =>
+        m.role === "user" ? this.userEl(m.text) : this.assistantEl(m, m === lastAssistant),
+      ),
+    );
+    this.renderEmpty();
+  }
+
+  private userEl(text: string): HTMLElement {
+    return h("div", { class: "msg user" }, h("div", { class: "bubble selectable" }, text));
+  }
+
+  private assistantEl(message: Message, last: boolean): HTMLElement {
+    const body = h("div", { class: "md answer-text" });
+    const fragment = renderMarkdown(message.text);
+    linkCitations(fragment, message.sources, (s) => this.open(s));
+    body.append(fragment);
+    const cited = new Set(citedNumbers(message.text));
+    return h(
+      "article",
+      { class: "msg assistant", "aria-label": "Answer" },
+      body,
+      this.sourcesEl(message.sources, (n) => cited.size === 0 || cited.has(n)),
+      h(
+        "div",
+        { class: "msg-actions" },
+        this.copyButton(message.text),
+        last
+          ? h(
+              "button",
+              {
+                type: "button",
+                class: "btn quiet small regenerate",
+                title: "Ask the last question again",
+                disabled: this.busyHere(),
+                onclick: () => this.regenerate(),
+              },
+              icon("regen", 13),
+              "Regenerate",
+            )
+          : null,
+      ),
+    );
+  }
+
+  private sourcesEl(sources: Source[], cited: (n: number) => boolean): HTMLElement | null {
+    if (sources.length === 0) return null;
+    return h(
+      "div",
+      { class: "msg-sources", role: "group", "aria-label": "Sources" },
+      sources.map((s) =>
+        h(
+          "button",
+          {
+            type: "button",
+            class: `source-chip${cited(s.number) ? "" : " uncited"}`,
+            title: s.path,
+            "aria-label": `Open source ${s.number}: ${sourceLabel(s)}`,
+            onclick: () => this.open(s),
+          },
+          h("span", { class: "num" }, String(s.number)),
+          h("span", { class: "label" }, sourceLabel(s)),
+        ),
+      ),
+    );
+  }
+
+  private copyButton(text: string): HTMLButtonElement {
+    const label = h("span", null, "Copy");
+    const button = h(
+      "button",
+      { type: "button", class: "btn quiet small copy", title: "Copy the answer as Markdown" },
+      icon("copy", 13),
+      label,
+    );
+    button.addEventListener("click", () => {
+      void copyText(text).then((ok) => {
+        label.textContent = ok ? "Copied" : "Copy failed";
+        setTimeout(() => (label.textContent = "Copy"), 1500);
+      });
+    });
+    return button;
+  }
+
+  private renderTurn(): void {
+    const a = this.answer;
+    const shown = a.phase !== "idle" && this.answerConversation === this.conversationId;
+    this.turnEl.hidden = !shown;
+    if (!shown) return;
+    this.turnAnswer.classList.toggle("writing", a.phase === "writing");
+    this.turnAnswer.classList.toggle("nothing", nothingFound(a));
+    this.turnView.update(a.text, a.sources);
+    if (!isBusy(a)) this.turnView.flush();
+
+    let status: HTMLElement | null = null;
+    if (a.phase === "searching") {
+      status = h("div", { class: "turn-status" }, h("span", { class: "spinner" }), "Searching your files…");
+    } else if (a.phase === "writing" && a.text === "") {
+      status = h(
+        "div",
+        { class: "turn-status" },
+        h("span", { class: "spinner" }),
+        a.sources.length > 0 ? `Reading ${plural(a.sources.length, "passage")}…` : "Thinking…",
+      );
+    } else if (a.phase === "stopped") {
+      status = h("div", { class: "turn-status stopped" }, "Stopped");
+    } else if (a.phase === "error") {
+      status = h(
+        "div",
+        { class: "turn-error", role: "alert" },
+        a.error ?? "The answer failed.",
+        h("button", { type: "button", class: "btn small", onclick: () => this.ask(a.question) }, "Try Again"),
+      );
+    }
+
+    const answerBlock = h(
+      "article",
+      {
+        class: "msg assistant",
+        "aria-label": "Answer",
+        "aria-live": "polite",
+        "aria-busy": String(isBusy(a)),
+      },
+      this.turnAnswer,
+      status,
+      this.sourcesEl(a.sources, (n) => isCited(a, n)),
+      a.phase === "done" || a.phase === "stopped"
+        ? h("div", { class: "msg-actions" }, this.copyButton(a.text))
+        : null,
+    );
+    setChildren(this.turnEl, this.userEl(a.question), answerBlock);
+  }
+
+  private renderComposer(): void {
+    const busy = this.busyHere();
+    this.stopButton.hidden = !busy;
+    this.sendButton.hidden = busy;
+    this.sendButton.disabled = this.input.value.trim() === "";
+    this.chips.hidden = this.pinned.length === 0;
+    setChildren(
+      this.chips,
+      this.pinned.map((path) =>
+        h(
+          "span",
+          { class: "chip", title: path },
+          icon("file", 13),
+          h("span", { class: "name" }, basename(path)),
+          h(
+            "button",
+            { type: "button", "aria-label": `Unpin ${basename(path)}`, title: "Unpin", onclick: () => this.unpin(path) },
+            icon("x", 11),
+          ),
+        ),
+      ),
+    );
+    for (const button of this.messagesEl.querySelectorAll<HTMLButtonElement>(".regenerate")) {
+      button.disabled = this.busyHere();
+    }
+  }
+
+  private autosize(): void {
+    this.input.style.height = "auto";
+    this.input.style.height = `${Math.min(this.input.scrollHeight, 180)}px`;
+  }
+
+  private nearEnd(): boolean {
+    const s = this.scroller;
+    return s.scrollHeight - s.scrollTop - s.clientHeight < 60;
+  }
+
+  private scrollToEnd(smooth = false): void {
+    requestAnimationFrame(() => {
+      this.scroller.scrollTo({ top: this.scroller.scrollHeight, behavior: smooth ? "smooth" : "auto" });
+    });
+  }
+}
+
+async function copyText(text: string): Promise<boolean> {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    // Older webviews: the selection-and-execCommand way.
+    const area = h("textarea", { class: "visually-hidden", "aria-hidden": "true" });
+    area.value = text;
+    document.body.append(area);
+    area.select();
+    const ok = document.execCommand("copy");
+    area.remove();
+    return ok;
+  }
+}

@@ -1,0 +1,503 @@
+// Pieces Settings and the first-run welcome share: the folder list and the model chooser.
+
+import * as ipc from "../ipc";
+import type { Folder, Model } from "../ipc";
+import { h, setChildren, uid } from "../lib/dom";
+import { basename, formatBytes, plural, relativeTime } from "../lib/format";
+import { icon } from "../lib/icons";
+import { indexingBusy } from "../lib/status";
+import { store } from "./store";
+
+// ---------------------------------------------------------------------------------------------
+// Folders.
+
+export class FoldersPanel {
+  readonly el: HTMLElement;
+  folders: Folder[] = [];
+  private loaded = false;
+  private confirming: string | null = null;
+  /** Listing the folders failed. */
+  private loadError: string | null = null;
+  /** The last add/remove/reveal failed. */
+  private actionError: string | null = null;
+  private drawn = "";
+  private readonly openProblems = new Set<string>();
+  private readonly list = h("ul", { class: "rows folder-list", "aria-label": "Indexed folders" });
+  private readonly errorEl = h("p", { class: "field-error", role: "alert", hidden: true });
+  readonly addButton: HTMLButtonElement;
+
+  constructor(private readonly options: { compact: boolean; onChange?: () => void }) {
+    this.addButton = h(
+      "button",
+      { type: "button", class: "btn add-folder", onclick: () => void this.add() },
+      icon("plus", 14),
+      "Add Folder…",
+    );
+    this.el = h(
+      "div",
+      { class: "folders-panel" },
+      this.list,
+      this.errorEl,
+      h("div", { class: "panel-actions" }, this.addButton),
+    );
+  }
+
+  async refresh(): Promise<void> {
+    try {
+      this.folders = await ipc.folders();
+      this.loadError = null;
+    } catch (error) {
+      this.loadError = ipc.errorText(error);
+    }
+    this.loaded = true;
+    this.render();
+    this.options.onChange?.();
+  }
+
+  private async add(): Promise<void> {
+    try {
+      const path = await ipc.pickFolder();
+      if (path === null) return;
+      await ipc.addFolder(path);
+      this.actionError = null;
+    } catch (error) {
+      this.actionError = ipc.errorText(error);
+    }
+    await this.refresh();
+    this.addButton.focus();
+  }
+
+  private async remove(path: string): Promise<void> {
+    this.confirming = null;
+    try {
+      await ipc.removeFolder(path);
+      this.actionError = null;
+    } catch (error) {
+      this.actionError = ipc.errorText(error);
+    }
+    await this.refresh();
+    this.addButton.focus();
+  }
+
+  private reveal(path: string): void {
+    ipc.revealFile(path).catch((error: unknown) => {
+      this.actionError = ipc.errorText(error);
+      this.render();
+    });
+  }
+
+  render(): void {
+    const message = this.actionError ?? this.loadError;
+    this.errorEl.hidden = message === null;
+    this.errorEl.textContent = message ?? "";
+    // Indexing events arrive often; redraw only when what the list shows changed, so an open
+    // problem list or the focus inside the list survives them.
+    const indexing = store.indexing;
+    const working = indexing !== null && indexingBusy(indexing) ? indexing.folder : null;
+    const key = JSON.stringify([this.loaded, this.folders, working, this.confirming]);
+    if (key === this.drawn) return;
+    this.drawn = key;
+    if (!this.loaded) {
+      setChildren(this.list, h("li", { class: "row muted" }, "Loading folders…"));
+      return;
+    }
+    if (this.folders.length === 0) {
+      setChildren(
+        this.list,
+        h(
+          "li",
+          { class: "row muted empty-row" },
+          this.options.compact
+            ? "No folders yet. Add the folders Ledge may read, like Documents or Notes."
+            : "No folders yet. Ledge answers only from folders you add here.",
+        ),
+      );
+      return;
+    }
+    const now = Date.now();
+    setChildren(
+      this.list,
+      this.folders.map((folder) => {
+        const name = basename(folder.path);
+        const meta = [
+          plural(folder.files, "file"),
+          plural(folder.chunks, "passage"),
+          working === folder.path
+            ? "indexing now…"
+            : folder.indexedAt !== null
+              ? `indexed ${relativeTime(folder.indexedAt, now).toLowerCase()}`
+              : "not indexed yet",
+        ].join(" · ");
+        const problemCount = Math.max(folder.errors, folder.problems.length);
+        const row = h(
+          "li",
+          { class: "row folder-row", dataset: { path: folder.path } },
+          h(
+            "div",
+            { class: "row-main" },
+            h("span", { class: "row-icon" }, icon("folder", 18)),
+            h(
+              "div",
+              { class: "row-text" },
+              h("div", { class: "row-title" }, name),
+              h("div", { class: "row-sub selectable" }, folder.path),
+              h(
+                "div",
+                { class: "row-meta" },
+                meta,
+                problemCount > 0
+                  ? h("span", { class: "badge warn" }, plural(problemCount, "problem"))
+                  : null,
+              ),
+            ),
+            h(
+              "div",
+              { class: "row-actions" },
+              h(
+                "button",
+                {
+                  type: "button",
+                  class: "btn quiet small icon-only",
+                  "aria-label": `Show ${name} in the file manager`,
+                  title: "Show in file manager",
+                  onclick: () => this.reveal(folder.path),
+                },
+                icon("reveal", 14),
+              ),
+              h(
+                "button",
+                {
+                  type: "button",
+                  class: "btn small remove-folder",
+                  "aria-label": `Remove ${name}`,
+                  onclick: () => {
+                    this.confirming = folder.path;
+                    this.render();
+                    this.list.querySelector<HTMLButtonElement>(".confirm-remove")?.focus();
+                  },
+                },
+                "Remove",
+              ),
+            ),
+          ),
+          folder.problems.length > 0 ? this.problemsEl(folder) : null,
+          this.confirming === folder.path
+            ? h(
+                "div",
+                { class: "confirm", role: "group", "aria-label": `Remove ${name}?` },
+                h(
+                  "p",
+                  null,
+                  h("strong", null, `Remove “${name}” from Ledge?`),
+                  " Its files stay where they are; only Ledge's index of them is deleted.",
+                ),
+                h(
+                  "div",
+                  { class: "confirm-actions" },
+                  h(
+                    "button",
+                    {
+                      type: "button",
+                      class: "btn small",
+                      onclick: () => {
+                        this.confirming = null;
+                        this.render();
+                      },
+                    },
+                    "Cancel",
+                  ),
+                  h(
+                    "button",
+                    {
+                      type: "button",
+                      class: "btn small danger solid confirm-remove",
+                      onclick: () => void this.remove(folder.path),
+                    },
+                    "Remove Folder",
+                  ),
+                ),
+              )
+            : null,
+        );
+        return row;
+      }),
+    );
+  }
+
+  private problemsEl(folder: Folder): HTMLElement {
+    const n = folder.problems.length;
+    const more = folder.errors - n;
+    const details = h(
+      "details",
+      { class: "problems", open: this.openProblems.has(folder.path) },
+      h("summary", null, n === 1 ? "1 file could not be read" : `${plural(n, "file")} could not be read`),
+      h(
+        "ul",
+        null,
+        folder.problems.map((p) =>
+          h(
+            "li",
+            null,
+            h("span", { class: "problem-path selectable", title: p.path }, p.path),
+            h("span", { class: "problem-reason" }, p.reason),
+          ),
+        ),
+        more > 0 ? h("li", { class: "muted" }, `…and ${plural(more, "more")}`) : null,
+      ),
+    );
+    details.addEventListener("toggle", () => {
+      if (details.open) this.openProblems.add(folder.path);
+      else this.openProblems.delete(folder.path);
+    });
+    return details;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Models.
+
+export class ModelsPanel {
+  readonly el: HTMLElement;
+  models: Model[] = [];
+  private loaded = false;
+  private loadError: string | null = null;
+  private defaultError: string | null = null;
+  private importing = false;
+  private importError: string | null = null;
+  private importDone: string | null = null;
+  private drawn = "";
+  private readonly groupName = uid("model");
+  private readonly chatList = h("div", { class: "rows model-list", role: "radiogroup", "aria-label": "Chat model" });
+  private readonly embedList = h("ul", { class: "rows model-list embed-list", "aria-label": "Search models" });
+  private readonly embedHead = h("h3", { class: "subhead" }, "Search model");
+  private readonly errorEl = h("p", { class: "field-error", role: "alert", hidden: true });
+  private readonly pathInput: HTMLInputElement;
+  private readonly importButton: HTMLButtonElement;
+  private readonly importStatus = h("p", { class: "help import-status", role: "status" });
+
+  constructor(private readonly options: { compact: boolean; onChange?: () => void }) {
+    const inputId = uid("import-path");
+    this.pathInput = h("input", {
+      id: inputId,
+      class: "field import-path",
+      type: "text",
+      placeholder: "/path/to/model.gguf or a model folder",
+      autocomplete: "off",
+      spellcheck: "false",
+    });
+    this.importButton = h(
+      "button",
+      { type: "button", class: "btn import-model", onclick: () => void this.importModel() },
+      "Import",
+    );
+    this.pathInput.addEventListener("keydown", (event) => {
+      if (event.key === "Enter") {
+        event.preventDefault();
+        void this.importModel();
+      }
+    });
+    const chooseFile = h(
+      "button",
+      { type: "button", class: "btn", onclick: () => void this.choose("file") },
+      "Choose File…",
+    );
+    const chooseFolder = h(
+      "button",
+      { type: "button", class: "btn", onclick: () => void this.choose("folder") },
+      "Choose Folder…",
+    );
+    this.el = h(
+      "div",
+      { class: "models-panel" },
+      this.chatList,
+      this.embedHead,
+      this.embedList,
+      this.errorEl,
+      h(
+        "div",
+        { class: "import" },
+        h("label", { for: inputId, class: "import-label" }, "Import a model"),
+        h("p", { class: "help" }, "A GGUF file or a Hugging Face/MLX model folder already on this computer. It is copied into Ledge's data folder and checked."),
+        h("div", { class: "import-row" }, this.pathInput, this.importButton),
+        h("div", { class: "import-row choose" }, chooseFile, chooseFolder),
+        this.importStatus,
+      ),
+      options.compact
+        ? null
+        : h(
+            "p",
+            { class: "help download-note" },
+            h("strong", null, "Downloading models: "),
+            "not available in this version. Ledge makes no network connections; download a model yourself and import it here.",
+          ),
+    );
+  }
+
+  async refresh(): Promise<void> {
+    try {
+      this.models = await ipc.models();
+      this.loadError = null;
+    } catch (error) {
+      this.loadError = ipc.errorText(error);
+    }
+    this.loaded = true;
+    this.render();
+    this.options.onChange?.();
+  }
+
+  private async choose(kind: "file" | "folder"): Promise<void> {
+    try {
+      const path = kind === "folder" ? await ipc.pickFolder() : ((await ipc.pickFiles())[0] ?? null);
+      if (path !== null) this.pathInput.value = path;
+    } catch (error) {
+      this.importError = ipc.errorText(error);
+      this.render();
+    }
+    this.pathInput.focus();
+  }
+
+  private async importModel(): Promise<void> {
+    const path = this.pathInput.value.trim();
+    if (path === "" || this.importing) {
+      if (path === "") {
+        this.importError = "Enter the path of a GGUF file or a model folder.";
+        this.render();
+        this.pathInput.focus();
+      }
+      return;
+    }
+    this.importing = true;
+    this.importError = null;
+    this.importDone = null;
+    this.render();
+    try {
+      await ipc.importModel(path);
+      this.importDone = `Imported ${basename(path)}.`;
+      this.pathInput.value = "";
+    } catch (error) {
+      this.importError = ipc.errorText(error);
+    }
+    this.importing = false;
+    await this.refresh();
+    await store.refreshApp();
+  }
+
+  private async setDefault(name: string): Promise<void> {
+    try {
+      await ipc.setDefaultModel(name);
+      this.defaultError = null;
+    } catch (error) {
+      this.defaultError = ipc.errorText(error);
+    }
+    await this.refresh();
+    await store.refreshApp();
+    this.chatList.querySelector<HTMLInputElement>("input:checked")?.focus();
+  }
+
+  /** The model-state event changes the import progress line. */
+  renderStatus(): void {
+    const model = store.model;
+    if (this.importing) {
+      this.importStatus.textContent =
+        model && model.state === "loading" ? model.step : "Importing… this can take a minute for large models.";
+    } else if (this.importError !== null) {
+      this.importStatus.textContent = "";
+    } else {
+      this.importStatus.textContent = this.importDone ?? "";
+    }
+    this.importButton.disabled = this.importing;
+    this.importButton.textContent = this.importing ? "Importing…" : "Import";
+  }
+
+  render(): void {
+    const message = this.importError ?? this.defaultError ?? this.loadError;
+    this.errorEl.hidden = message === null;
+    this.errorEl.textContent = message ?? "";
+    this.renderStatus();
+    const model = store.model;
+    const loaded = model?.state === "ready" ? model.model : null;
+    const key = JSON.stringify([this.loaded, this.models, loaded]);
+    if (key === this.drawn) return;
+    this.drawn = key;
+    if (!this.loaded) {
+      setChildren(this.chatList, h("div", { class: "row muted" }, "Loading models…"));
+      return;
+    }
+    const chat = this.models.filter((m) => m.role === "chat");
+    const embed = this.models.filter((m) => m.role === "embedding");
+    if (chat.length === 0) {
+      setChildren(
+        this.chatList,
+        h("div", { class: "row muted empty-row" }, "No chat model installed yet. Import one below."),
+      );
+    } else {
+      setChildren(
+        this.chatList,
+        chat.map((m) => {
+          const id = uid("model-radio");
+          const radio = h("input", {
+            id,
+            type: "radio",
+            name: this.groupName,
+            value: m.name,
+            checked: m.isDefault,
+            disabled: m.problem !== null,
+          });
+          radio.addEventListener("change", () => {
+            if (radio.checked) void this.setDefault(m.name);
+          });
+          const details = [m.architecture, formatBytes(m.bytes)].filter(Boolean).join(" · ");
+          return h(
+            "div",
+            { class: `row model-row${m.isDefault ? " is-default" : ""}` },
+            h(
+              "label",
+              { for: id, class: "row-main" },
+              radio,
+              h(
+                "span",
+                { class: "row-text" },
+                h(
+                  "span",
+                  { class: "row-title" },
+                  m.name,
+                  m.isDefault ? h("span", { class: "badge" }, "Default") : null,
+                  loaded === m.name ? h("span", { class: "badge ok" }, "Loaded") : null,
+                ),
+                h("span", { class: "row-meta" }, details),
+                m.problem ? h("span", { class: "row-problem" }, m.problem) : null,
+              ),
+            ),
+          );
+        }),
+      );
+    }
+    this.embedHead.hidden = embed.length === 0 || this.options.compact;
+    this.embedList.hidden = embed.length === 0 || this.options.compact;
+    setChildren(
+      this.embedList,
+      embed.map((m) =>
+        h(
+          "li",
+          { class: "row model-row" },
+          h(
+            "div",
+            { class: "row-main" },
+            h("span", { class: "row-icon" }, icon("chip", 18)),
+            h(
+              "span",
+              { class: "row-text" },
+              h("span", { class: "row-title" }, m.name, m.isDefault ? h("span", { class: "badge" }, "In use") : null),
+              h(
+                "span",
+                { class: "row-meta" },
+                [m.architecture, formatBytes(m.bytes), "finds passages by meaning"].filter(Boolean).join(" · "),
+              ),
+              m.problem ? h("span", { class: "row-problem" }, m.problem) : null,
+            ),
+          ),
+        ),
+      ),
+    );
+  }
+}
