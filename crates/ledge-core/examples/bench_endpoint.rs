@@ -66,6 +66,9 @@ fn main() {
         .local_addr()
         .unwrap()
         .port();
+    // An empty hub cache of its own: mlx_lm.server's /v1/models fails without one.
+    let hub = temp.path().join("hf-home/hub");
+    std::fs::create_dir_all(&hub).unwrap();
     let mut server = Command::new(repo().join(".deps/venv-ref/bin/python"))
         .args(["-m", "mlx_lm.server", "--host", "127.0.0.1", "--port"])
         .arg(port.to_string())
@@ -73,6 +76,7 @@ fn main() {
         .arg(models.join("smollm2"))
         .env("HF_HUB_OFFLINE", "1")
         .env("HF_HOME", temp.path().join("hf-home"))
+        .env("HF_HUB_CACHE", &hub)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()

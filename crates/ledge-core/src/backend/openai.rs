@@ -37,8 +37,9 @@ impl Default for Timeouts {
     fn default() -> Self {
         Timeouts {
             connect: Duration::from_secs(3),
-            first_response: Duration::from_secs(120),
-            idle: Duration::from_secs(60),
+            first_response: Duration::from_secs(300),
+            // Also the wait for the first piece while a CPU server reads a long prompt.
+            idle: Duration::from_secs(120),
         }
     }
 }
@@ -183,6 +184,15 @@ impl<R: BufRead> SseReader<R> {
             }
         }
     }
+}
+
+/// Whether a read failed on a timeout (ureq wraps its own error in the `io::Error`).
+fn is_timeout(error: &io::Error) -> bool {
+    error.kind() == io::ErrorKind::TimedOut
+        || error
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<ureq::Error>())
+            .is_some_and(|inner| matches!(inner, ureq::Error::Timeout(_)))
 }
 
 /// Whether a failed attempt may be retried at the endpoint's next address: nothing was sent.
@@ -459,7 +469,7 @@ impl EndpointClient {
             let data = match events.next_data() {
                 Ok(Some(data)) => data,
                 Ok(None) => break,
-                Err(error) if error.kind() == io::ErrorKind::TimedOut => {
+                Err(error) if is_timeout(&error) => {
                     return Err(BackendError::Timeout {
                         endpoint: self.label(),
                         seconds: self.timeouts.idle.as_secs(),
