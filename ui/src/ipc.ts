@@ -67,6 +67,8 @@ export interface AnswerSummary {
 export type AskEvent =
   | { event: "sources"; sources: Source[] }
   | { event: "text"; text: string }
+  /** The endpoint failed part way: drop the text so far; the built-in model answers anew. */
+  | { event: "fallback"; reason: string }
   | { event: "done"; answer: AnswerSummary }
   | { event: "error"; message: string };
 

@@ -25,6 +25,27 @@ pub struct ModelArgs {
     /// The longest answer, in tokens.
     #[arg(long, default_value_t = 512)]
     max_tokens: usize,
+    /// Answer with this backend: `local` (the built-in model) or a name from `ledge backends
+    /// list`; default: the conversation's, else `ledge backends default`. Kept for the
+    /// conversation.
+    #[arg(long, value_name = "NAME")]
+    backend: Option<String>,
+    /// When the backend fails, let the built-in model answer instead.
+    #[arg(long, conflicts_with = "no_fallback")]
+    fallback: bool,
+    /// When the backend fails, fail (even if the backend was added with --fallback).
+    #[arg(long)]
+    no_fallback: bool,
+}
+
+impl ModelArgs {
+    fn fallback(&self) -> Option<bool> {
+        match (self.fallback, self.no_fallback) {
+            (true, _) => Some(true),
+            (_, true) => Some(false),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -119,6 +140,11 @@ fn answer(assistant: &Assistant, request: &AskRequest, json: bool) -> Result<Ans
     let mut stdout = std::io::stdout().lock();
     let mut broken_pipe = false;
     let mut on_event = |event: AnswerEvent| {
+        if let AnswerEvent::Fallback { reason } = &event {
+            // Said even with --json: the person should know the endpoint failed.
+            eprintln!("\n[{reason}; answering with the built-in model instead]");
+            return;
+        }
         if json || broken_pipe {
             return;
         }
@@ -142,6 +168,8 @@ pub fn run_ask(args: &AskArgs) -> Result<ExitCode> {
         question: args.question.clone(),
         conversation: args.conversation,
         files: args.file.clone(),
+        backend: args.model.backend.clone(),
+        fallback: args.model.fallback(),
     };
     let answer = answer(&assistant, &request, args.json)?;
     let mut stdout = std::io::stdout().lock();
@@ -165,10 +193,11 @@ pub fn run_ask(args: &AskArgs) -> Result<ExitCode> {
 fn print_stats(answer: &Answer) {
     let stats = &answer.stats;
     eprintln!(
-        "conversation {} · {} · retrieval {:.0} ms, first token {:.0} ms, {} prompt tokens \
+        "conversation {} · {} on {} · retrieval {:.0} ms, first token {:.0} ms, {} prompt tokens \
          ({} reused), {} answer tokens at {:.1} tok/s",
         answer.conversation,
         answer.model,
+        stats.computed_on,
         stats.retrieval_ms,
         stats.time_to_first_token_ms,
         stats.prompt_tokens,
@@ -202,6 +231,8 @@ pub fn run_chat(args: &ChatArgs) -> Result<ExitCode> {
             question: question.to_owned(),
             conversation,
             files: args.file.clone(),
+            backend: args.model.backend.clone(),
+            fallback: args.model.fallback(),
         };
         match answer(&assistant, &request, false) {
             Ok(answer) => {

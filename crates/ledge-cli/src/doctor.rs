@@ -4,11 +4,13 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
+use ledge_core::backend::LOCAL;
+use ledge_core::backend::discover::{KNOWN_SERVERS, discover_local};
 use ledge_core::{DataDir, DataDirSource};
 use ledge_llm::{BlasLibrary, FoundModel, ModelFormat, Runtime, discover_models};
 use serde::Serialize;
 
-use crate::environment;
+use crate::{backends, environment};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -27,6 +29,7 @@ struct Report {
     mlx: Option<MlxReport>,
     models: Vec<ModelReport>,
     model_dirs: Vec<PathBuf>,
+    backends: BackendsReport,
     /// Things that stop Ledge from working.
     problems: Vec<String>,
     /// Things that work, but not as well as they should.
@@ -52,6 +55,31 @@ struct MlxReport {
     matmul_size: i32,
     matmul_ms: f64,
     matmul_gflops: f64,
+}
+
+/// Where answers are computed: the default backend, the endpoints added, and the known
+/// servers found listening on this machine.
+#[derive(Debug, Default, Serialize)]
+struct BackendsReport {
+    default: String,
+    endpoints: Vec<EndpointReport>,
+    found_on_this_machine: Vec<FoundReport>,
+}
+
+#[derive(Debug, Serialize)]
+struct EndpointReport {
+    name: String,
+    url: String,
+    /// Where it computes (its address class), or why its address is refused.
+    placement: String,
+    allowed: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct FoundReport {
+    product: &'static str,
+    url: String,
+    models: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -84,6 +112,7 @@ fn gather() -> Report {
         mlx: None,
         models: Vec::new(),
         model_dirs: Vec::new(),
+        backends: BackendsReport::default(),
         problems: Vec::new(),
         warnings: Vec::new(),
     };
@@ -92,6 +121,7 @@ fn gather() -> Report {
         Ok(dir) => {
             report.data_dir = Some(data_dir_report(&dir, &mut report.warnings));
             report.model_dirs.push(dir.models_dir());
+            report.backends = backends_report(&dir, &mut report.warnings);
         }
         Err(error) => report.problems.push(format!("data folder: {error}")),
     }
@@ -126,6 +156,53 @@ fn gather() -> Report {
                 .to_owned(),
         );
     }
+    report
+}
+
+fn backends_report(dir: &DataDir, warnings: &mut Vec<String>) -> BackendsReport {
+    let mut report = BackendsReport {
+        default: LOCAL.to_owned(),
+        ..BackendsReport::default()
+    };
+    match ledge_core::open_store(dir) {
+        Ok(store) => {
+            match backends::default_backend(&store) {
+                Ok(name) => report.default = name,
+                Err(error) => warnings.push(format!("backends: {error:#}")),
+            }
+            match store.backends() {
+                Ok(endpoints) => {
+                    for endpoint in endpoints {
+                        let placement = backends::placement(&endpoint);
+                        if let Err(error) = &placement {
+                            warnings.push(format!("backend {}: {error}", endpoint.name));
+                        }
+                        report.endpoints.push(EndpointReport {
+                            name: endpoint.name,
+                            url: endpoint.url.to_string(),
+                            allowed: placement.is_ok(),
+                            placement: match placement {
+                                Ok(class) => class.to_string(),
+                                Err(error) => error,
+                            },
+                        });
+                    }
+                }
+                Err(error) => warnings.push(format!("backends: {error}")),
+            }
+        }
+        Err(error) => warnings.push(format!("the assistant database: {error}")),
+    }
+    report.found_on_this_machine = discover_local(KNOWN_SERVERS)
+        .into_iter()
+        .filter_map(|found| {
+            Some(FoundReport {
+                product: found.product,
+                url: found.url.to_string(),
+                models: found.models.ok()?,
+            })
+        })
+        .collect();
     report
 }
 
@@ -233,6 +310,36 @@ fn print_human(report: &Report) {
             model.name,
             model.format,
             model.path.display()
+        );
+    }
+    let backends = &report.backends;
+    let default_place = if backends.default == LOCAL {
+        ledge_core::assistant::COMPUTED_LOCALLY.to_owned()
+    } else {
+        backends
+            .endpoints
+            .iter()
+            .find(|e| e.name == backends.default)
+            .map(|e| format!("{} ({})", e.url, e.placement))
+            .unwrap_or_default()
+    };
+    println!(
+        "  answers      computed by {} — {default_place}",
+        backends.default
+    );
+    for endpoint in &backends.endpoints {
+        println!(
+            "    {:<16} {} ({})",
+            endpoint.name, endpoint.url, endpoint.placement
+        );
+    }
+    for found in &backends.found_on_this_machine {
+        println!(
+            "  found        {} on {} (models: {}); add it with `ledge backends add NAME {}`",
+            found.product,
+            found.url,
+            found.models.join(", "),
+            found.url
         );
     }
     for warning in &report.warnings {

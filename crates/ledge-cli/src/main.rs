@@ -5,6 +5,7 @@
 //! prints. Logic belongs in the crates, not here.
 
 mod ask;
+mod backends;
 mod bench;
 mod doctor;
 mod environment;
@@ -23,7 +24,8 @@ use clap::{Parser, Subcommand};
 #[command(name = "ledge", version)]
 #[command(
     after_help = "Ledge keeps all its state in one data folder: $LEDGE_HOME when set, \
-    otherwise the platform's application data folder. Nothing leaves this machine."
+    otherwise the platform's application data folder. Nothing leaves this machine, unless you \
+    add a backend on another of your machines (`ledge backends add`)."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -50,6 +52,9 @@ enum Command {
     Serve(serve::Args),
     /// Measure a local model (load, first token, decode, memory) against mlx-lm.
     Bench(bench::Args),
+    /// Servers on your own machines that may answer instead of the built-in model: list,
+    /// add, remove, test, default.
+    Backends(backends::Args),
 }
 
 fn main() -> ExitCode {
@@ -65,6 +70,7 @@ fn main() -> ExitCode {
         Command::Chat(args) => ask::run_chat(&args),
         Command::Serve(args) => serve::run(&args),
         Command::Bench(args) => bench::run(&args),
+        Command::Backends(args) => backends::run(&args),
     };
     match outcome {
         Ok(code) => code,

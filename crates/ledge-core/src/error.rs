@@ -117,6 +117,9 @@ pub enum Error {
     /// The index failed.
     #[error(transparent)]
     Index(#[from] ledge_index::Error),
+    /// An inference endpoint failed, or is not one Ledge may use.
+    #[error(transparent)]
+    Backend(#[from] crate::backend::BackendError),
     /// A bug: something Ledge should never let happen.
     #[error("internal error: {0}")]
     Internal(String),

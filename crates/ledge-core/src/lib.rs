@@ -3,7 +3,9 @@
 //! It owns Ledge's data folder ([`DataDir`]), the model registry ([`registry`]), hybrid
 //! retrieval over `ledge-index` ([`retrieve`]), prompt assembly within the model's budget
 //! ([`prompt`]), streamed answers with citations from `ledge-llm` ([`assistant`]), and the
-//! conversations and settings in its own SQLite database ([`store`]).
+//! conversations and settings in its own SQLite database ([`store`]). Answers are generated
+//! by the built-in runtime or, when the person chose one, by an OpenAI-compatible server on
+//! their own machines ([`backend`]).
 //!
 //! ```text
 //! question ─> retrieve (BM25 + vectors, fused, spread over files) or pinned files
@@ -17,6 +19,7 @@
 //! behaviour here is testable with temporary folders.
 
 pub mod assistant;
+pub mod backend;
 pub mod citation;
 mod data_dir;
 pub mod embedding;

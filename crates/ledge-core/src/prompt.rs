@@ -59,6 +59,9 @@ pub struct Budget {
 pub struct Prompt {
     /// The token ids, ending where the answer begins.
     pub tokens: Vec<u32>,
+    /// The same conversation as chat messages, for a backend that applies its own chat
+    /// template (an OpenAI-compatible endpoint).
+    pub messages: Vec<Message>,
     /// The new user message as the model sees it (to be stored for follow-ups).
     pub user_content: String,
     /// Which candidates made it in, in order; source `[k]` is `candidates[included[k - 1]]`.
@@ -206,10 +209,12 @@ pub fn assemble(
             .map(|(k, (index, text))| source_block(k + 1, &candidates[*index], text))
             .collect();
         let user_content = user_message(&blocks, question);
-        let tokens = encode(tokenizer, &messages(kept, &user_content))?;
+        let conversation = messages(kept, &user_content);
+        let tokens = encode(tokenizer, &conversation)?;
         if tokens.len() <= limit {
             return Ok(Prompt {
                 tokens,
+                messages: conversation,
                 user_content,
                 included: chosen.iter().map(|(index, _)| *index).collect(),
                 truncated,

@@ -1,5 +1,6 @@
 //! The assistant's own SQLite database (`assistant.sqlite3` in the data folder):
-//! conversations, their messages and citations, and settings.
+//! conversations, their messages and citations, settings, and the inference backends the
+//! person added (`store/backends.rs`).
 //!
 //! The schema lives in numbered migrations (`migrations/NNNN_*.sql`); `PRAGMA user_version`
 //! records how many have run. Every write is one transaction, so a crash keeps either a whole
@@ -14,7 +15,12 @@ use serde::Serialize;
 use crate::citation::Source;
 use crate::{Error, Result};
 
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_conversations.sql")];
+mod backends;
+
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_conversations.sql"),
+    include_str!("migrations/0002_backends.sql"),
+];
 
 /// A conversation's id.
 pub type ConversationId = i64;

@@ -392,6 +392,7 @@ impl Session {
                 on_event(AskEvent::Sources { sources });
             }
             AnswerEvent::Text(text) => on_event(AskEvent::Text { text }),
+            AnswerEvent::Fallback { reason } => on_event(AskEvent::Fallback { reason }),
             // The outcome is returned by `ask` itself.
             AnswerEvent::Done(_) => {}
         })?;

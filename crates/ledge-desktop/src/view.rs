@@ -239,6 +239,12 @@ pub enum AskEvent {
         /// Append it.
         text: String,
     },
+    /// The chosen endpoint failed part way: the text so far is void and the built-in model
+    /// answers again from the start.
+    Fallback {
+        /// What went wrong with the endpoint, in words.
+        reason: String,
+    },
     /// The end.
     Done {
         /// The whole answer.

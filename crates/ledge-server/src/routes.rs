@@ -107,6 +107,14 @@ impl From<ledge_core::Error> for ApiError {
                 "invalid_request_error",
                 error.to_string(),
             ),
+            E::Backend(
+                ledge_core::backend::BackendError::NoSuchBackend { .. }
+                | ledge_core::backend::BackendError::Address(_),
+            ) => ApiError::invalid(error.to_string()),
+            // The endpoint the answer was asked of failed: a bad gateway, said plainly.
+            E::Backend(_) => {
+                ApiError::new(StatusCode::BAD_GATEWAY, "backend_error", error.to_string())
+            }
             _ => ApiError::internal(error),
         }
     }
@@ -565,6 +573,12 @@ struct AskBody {
     conversation: Option<i64>,
     #[serde(default)]
     files: Vec<std::path::PathBuf>,
+    /// `local` or the name of an endpoint the person added (`ledge backends add`).
+    #[serde(default)]
+    backend: Option<String>,
+    /// Whether the built-in model may answer when the endpoint fails.
+    #[serde(default)]
+    fallback: Option<bool>,
     #[serde(default)]
     stream: bool,
 }
@@ -578,6 +592,8 @@ async fn ask(
         question: body.question,
         conversation: body.conversation,
         files: body.files,
+        backend: body.backend,
+        fallback: body.fallback,
     };
     let mut receiver = ledge_core::ask_stream(state.assistant.clone(), request, CancelToken::new());
     if !body.stream {
@@ -588,8 +604,9 @@ async fn ask(
         }
         return Err(ApiError::internal("the answer ended without a result"));
     }
-    // Events: `sources` (JSON list), `text` (JSON string), then `done` (the answer) or
-    // `error`. Dropping the stream drops `receiver`, which cancels the answer.
+    // Events: `sources` (JSON list), `text` (JSON string), `fallback` (JSON string: the
+    // endpoint failed, the text so far is void, the built-in model starts again), then `done`
+    // (the answer) or `error`. Dropping the stream drops `receiver`, which cancels the answer.
     let events = stream::unfold(Some(receiver), |receiver| async move {
         let mut receiver = receiver?;
         let event = receiver.recv().await?;
@@ -604,6 +621,12 @@ async fn ask(
                 Event::default()
                     .event("text")
                     .data(serde_json::to_string(&piece).unwrap_or_default()),
+                true,
+            ),
+            AnswerEvent::Fallback { reason } => (
+                Event::default()
+                    .event("fallback")
+                    .data(serde_json::to_string(&reason).unwrap_or_default()),
                 true,
             ),
             AnswerEvent::Done(outcome) => match *outcome {

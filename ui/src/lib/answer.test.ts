@@ -53,6 +53,28 @@ describe("answer stream reducer", () => {
     expect(isCited(s, 2)).toBe(false);
   });
 
+  it("starts the text over when the endpoint fails and the built-in model answers", () => {
+    let s = run([{ type: "ask", question: "Q" }]);
+    const seq = s.seq;
+    s = run(
+      [
+        { type: "event", seq, event: { event: "sources", sources: [source(1)] } },
+        { type: "event", seq, event: { event: "text", text: "Half an ans" } },
+        { type: "event", seq, event: { event: "fallback", reason: "the server stopped" } },
+      ],
+      s,
+    );
+    expect(s.text).toBe("");
+    expect(s.pieces).toBe(0);
+    expect(s.phase).toBe("writing");
+    expect(s.fallback).toBe("the server stopped");
+    s = run([{ type: "event", seq, event: { event: "text", text: "A whole answer." } }], s);
+    expect(s.text).toBe("A whole answer.");
+    // A fallback after the end changes nothing.
+    const done = run([{ type: "event", seq, event: { event: "done", answer: summary() } }], s);
+    expect(run([{ type: "event", seq, event: { event: "fallback", reason: "late" } }], done)).toEqual(done);
+  });
+
   it("accepts events that arrive before the request id", () => {
     let s = run([{ type: "ask", question: "q" }]);
     const seq = s.seq;

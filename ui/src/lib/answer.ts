@@ -26,6 +26,8 @@ export interface AnswerState {
   pieces: number;
   summary: AnswerSummary | null;
   error: string | null;
+  /** Why the answer is being written again by the built-in model, when it is. */
+  fallback: string | null;
 }
 
 export type AnswerAction =
@@ -46,6 +48,7 @@ export const initialAnswer: AnswerState = {
   pieces: 0,
   summary: null,
   error: null,
+  fallback: null,
 };
 
 export function isBusy(state: AnswerState): boolean {
@@ -89,6 +92,9 @@ function applyEvent(state: AnswerState, event: AskEvent): AnswerState {
     case "text":
       if (!isBusy(state) || event.text === "") return state;
       return { ...state, text: state.text + event.text, pieces: state.pieces + 1, phase: "writing" };
+    case "fallback":
+      if (!isBusy(state)) return state;
+      return { ...state, text: "", pieces: 0, phase: "writing", fallback: event.reason };
     case "done": {
       if (state.phase === "stopped") {
         // Keep what was shown, but learn the conversation so "continue in chat" works.

@@ -461,6 +461,7 @@ function renderStatus(): void {
     tone = "busy";
   } else if (a.phase === "writing") {
     text = a.text === "" ? `Reading ${plural(a.sources.length, "passage")}…` : "Writing…";
+    if (a.fallback !== null) text = `Answering on this computer instead (${a.fallback})`;
     tone = "busy";
   } else if (nothingFound(a)) {
     text = "Nothing found in your files";

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test crate: a panic is a failure report
 
 mod answer;
+mod endpoint;
 mod prompt;
 mod retrieval;
 mod support;
