@@ -357,6 +357,7 @@ impl Session {
             question,
             conversation,
             files,
+            ..AskRequest::default()
         };
         thread::Builder::new()
             .name(format!("ledge-answer-{id}"))
