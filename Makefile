@@ -58,3 +58,5 @@ bench: setup
 	scripts/bench-index.sh
 	scripts/setup.sh bench
 	LEDGE_HOME=$(CURDIR)/.deps/bench-home LEDGE_MODEL_PATH= $(LEDGE) bench --model smollm2 --embedder $(DEMO_EMBEDDER)
+	$(CARGO) build --release --locked -p ledge-app
+	scripts/bench-desktop.py

@@ -222,6 +222,8 @@ function summary(over: Partial<AnswerSummary> = {}): AnswerSummary {
     answerTokens: 64,
     firstTokenMs: 420,
     totalMs: 2300,
+    backend: "local",
+    computedOn: "this machine (built-in runtime)",
     ...over,
   };
 }

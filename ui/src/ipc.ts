@@ -62,6 +62,10 @@ export interface AnswerSummary {
   answerTokens: number;
   firstTokenMs: number | null;
   totalMs: number;
+  /** `local` (the built-in runtime) or the name of the endpoint that answered. */
+  backend: string;
+  /** Where the answer was computed, in words. */
+  computedOn: string;
 }
 
 export type AskEvent =

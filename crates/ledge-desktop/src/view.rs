@@ -200,6 +200,10 @@ pub struct AnswerSummary {
     pub first_token_ms: Option<u64>,
     /// Question to the end.
     pub total_ms: u64,
+    /// The backend that answered: `local` (the built-in runtime) or an endpoint's name.
+    pub backend: String,
+    /// Where the answer was computed, in words.
+    pub computed_on: String,
 }
 
 impl From<&Answer> for AnswerSummary {
@@ -221,6 +225,8 @@ impl From<&Answer> for AnswerSummary {
             first_token_ms: (answer.grounded && stats.answer_tokens > 0)
                 .then_some(stats.time_to_first_token_ms.round() as u64),
             total_ms: stats.total_ms.round() as u64,
+            backend: stats.backend.clone(),
+            computed_on: stats.computed_on.clone(),
         }
     }
 }

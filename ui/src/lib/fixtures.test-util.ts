@@ -25,6 +25,8 @@ export function summary(over: Partial<AnswerSummary> = {}): AnswerSummary {
     answerTokens: 20,
     firstTokenMs: 300,
     totalMs: 1200,
+    backend: "local",
+    computedOn: "this machine (built-in runtime)",
     ...over,
   };
 }

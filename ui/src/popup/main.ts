@@ -469,7 +469,8 @@ function renderStatus(): void {
   } else if (a.phase === "done") {
     const n = a.summary?.cited.length ?? 0;
     const secs = a.summary ? ` · ${(a.summary.totalMs / 1000).toFixed(1)} s` : "";
-    text = n > 0 ? `Answered from ${plural(n, "source")}${secs}` : `Answered${secs}`;
+    const where = a.summary && a.summary.backend !== "local" ? ` · on ${a.summary.backend}` : "";
+    text = n > 0 ? `Answered from ${plural(n, "source")}${secs}${where}` : `Answered${secs}${where}`;
     tone = "ok";
   } else if (a.phase === "stopped") {
     text = "Stopped";
