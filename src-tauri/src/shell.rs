@@ -256,6 +256,21 @@ pub fn show_error(app: &AppHandle, message: &str) {
     let _ = app.emit_to(POPUP, "launch-error", message);
 }
 
+/// Closing the chat window hides it: it is declared once in tauri.conf.json, and a destroyed
+/// window could not be shown again from the tray or the popup.
+pub fn keep_main_window(app: &AppHandle) {
+    let Some(main) = window(app, MAIN) else {
+        return;
+    };
+    let handle = main.clone();
+    main.on_window_event(move |event| {
+        if let WindowEvent::CloseRequested { api, .. } = event {
+            api.prevent_close();
+            let _ = handle.hide();
+        }
+    });
+}
+
 /// When the popup was last shown: a focus loss right after showing is not the person
 /// clicking elsewhere (see [`watch_popup_focus`]).
 #[derive(Default)]

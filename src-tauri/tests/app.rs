@@ -74,16 +74,7 @@ fn hotkey_toggles_the_popup_and_a_second_start_with_a_file_reaches_the_running_a
     // "Ask about this file": a second start with a path hands it to the running app and exits.
     let file = desktop.home.path().join("quarterly notes.md");
     std::fs::write(&file, "# Notes\n\nRevenue grew.\n").unwrap();
-    let second = desktop
-        .app(&[file.to_str().unwrap()])
-        .stderr(Stdio::piped())
-        .output()
-        .unwrap();
-    assert!(
-        second.status.success(),
-        "the second start failed: {}",
-        String::from_utf8_lossy(&second.stderr)
-    );
+    desktop.start_again(&[file.to_str().unwrap()]);
     wait_for(
         "the popup after a file was handed over",
         Duration::from_secs(20),

@@ -331,16 +331,7 @@ fn a_question_in_the_real_popup_is_answered_from_the_indexed_files() {
 
     // "Ask about this file": the running app gets the path and pins it.
     let file = docs.join("MPL-2.0.txt");
-    let second = desktop
-        .app(&[file.to_str().unwrap()])
-        .stderr(Stdio::piped())
-        .output()
-        .unwrap();
-    assert!(
-        second.status.success(),
-        "the second start failed: {}",
-        String::from_utf8_lossy(&second.stderr)
-    );
+    desktop.start_again(&[file.to_str().unwrap()]);
     wait_for(
         "the file pinned in the popup",
         Duration::from_secs(20),
@@ -350,8 +341,7 @@ fn a_question_in_the_real_popup_is_answered_from_the_indexed_files() {
     driver.screenshot("popup-pinned-file");
 
     // The settings list the indexed folder.
-    let settings = desktop.app(&["--settings"]).output().unwrap();
-    assert!(settings.status.success());
+    desktop.start_again(&["--settings"]);
     driver.switch_to("Ledge Settings");
     let folder = docs.display().to_string();
     wait_for(

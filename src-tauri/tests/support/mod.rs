@@ -137,6 +137,17 @@ impl Desktop {
         command
     }
 
+    /// Starts the app a second time with `args`, as a file manager or a link would: it must
+    /// hand them to the running app and exit successfully.
+    pub fn start_again(&self, args: &[&str]) {
+        let second = self.app(args).stderr(Stdio::piped()).output().unwrap();
+        assert!(
+            second.status.success(),
+            "the second start failed: {}",
+            String::from_utf8_lossy(&second.stderr)
+        );
+    }
+
     /// Ids of visible windows whose title is `name`.
     pub fn visible(&self, name: &str) -> Vec<String> {
         let out = self
