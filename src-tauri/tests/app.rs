@@ -3,7 +3,8 @@
 //! hotkey is pressed with `xdotool` and the popup must appear (and hide on a second press);
 //! a second start with a file path ("Ask about this file" from a file manager) must reach the
 //! running app through the single-instance plugin and show the popup, without a second app;
-//! the file-manager integration must be installed into the XDG data folder.
+//! the file-manager integration must be installed into the XDG data folder; closing the chat
+//! window must hide it, not destroy it.
 //!
 //! Screenshots of the display go to `target/desktop-screenshots/` (when ImageMagick can read
 //! X), to look at.
@@ -52,6 +53,22 @@ fn hotkey_toggles_the_popup_and_a_second_start_with_a_file_reaches_the_running_a
     assert!(
         data.join("nautilus/scripts/Ask Ledge about this file")
             .exists()
+    );
+
+    // Closing the chat window hides it; it comes back when asked for (it is not destroyed).
+    desktop.close_window("Ledge");
+    wait_for(
+        "the chat window to hide after closing it",
+        Duration::from_secs(20),
+        || desktop.visible("Ledge").is_empty(),
+        log_text,
+    );
+    desktop.start_again(&["--chat"]);
+    wait_for(
+        "the chat window to come back",
+        Duration::from_secs(20),
+        || !desktop.visible("Ledge").is_empty(),
+        log_text,
     );
 
     // The hotkey shows the popup, and hides it again.

@@ -148,6 +148,39 @@ impl Desktop {
         );
     }
 
+    /// Asks the visible window titled `name` to close, the way a window manager's close
+    /// button does (a `WM_DELETE_WINDOW` client message; the virtual display has no window
+    /// manager to send it).
+    pub fn close_window(&self, name: &str) {
+        use x11rb::connection::Connection;
+        use x11rb::protocol::xproto::{ClientMessageEvent, ConnectionExt, EventMask};
+
+        let window: u32 = self
+            .visible(name)
+            .first()
+            .unwrap_or_else(|| panic!("no visible window titled {name:?}"))
+            .parse()
+            .unwrap();
+        let (conn, _) = x11rb::connect(Some(&self.display)).unwrap();
+        let atom = |atom_name: &[u8]| {
+            conn.intern_atom(false, atom_name)
+                .unwrap()
+                .reply()
+                .unwrap()
+                .atom
+        };
+        let (protocols, delete) = (atom(b"WM_PROTOCOLS"), atom(b"WM_DELETE_WINDOW"));
+        let message = ClientMessageEvent::new(
+            32,
+            window,
+            protocols,
+            [delete, x11rb::CURRENT_TIME, 0, 0, 0],
+        );
+        conn.send_event(false, window, EventMask::NO_EVENT, message)
+            .unwrap();
+        conn.flush().unwrap();
+    }
+
     /// Ids of visible windows whose title is `name`.
     pub fn visible(&self, name: &str) -> Vec<String> {
         let out = self
