@@ -8,7 +8,8 @@
 //! at a time, alternating, after one warm-up answer each. Prints per-backend medians of the
 //! question → first token time (retrieval included, the same for both) and the decode speed,
 //! and the differences: the HTTP path's overhead, plus whatever separates mlx-lm's model code
-//! from Ledge's on the same MLX.
+//! from Ledge's on the same MLX. The server gets Debian's OpenBLAS preloaded, so both sides
+//! multiply matrices with the same library.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a benchmark: a panic is a failure report
 
@@ -33,6 +34,9 @@ const QUESTIONS: &[&str] = &[
     "What Installation Information must be provided with a User Product?",
     "Must object code be accompanied by a written offer valid for three years?",
 ];
+
+/// Debian's OpenBLAS, which every Ledge executable links (see `ledge-build`).
+const OPENBLAS: &str = "/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblas.so.0";
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -77,6 +81,9 @@ fn main() {
         .env("HF_HUB_OFFLINE", "1")
         .env("HF_HOME", temp.path().join("hf-home"))
         .env("HF_HUB_CACHE", &hub)
+        // The same BLAS as Ledge's: the wheel's bundled reference BLAS is ~30x slower on
+        // matrix products (BENCHMARKS.md), which would swamp the HTTP path being measured.
+        .env("LD_PRELOAD", OPENBLAS)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -114,10 +121,15 @@ fn main() {
         .add_backend(&endpoint)
         .unwrap();
 
+    // A short source budget: mlx_lm.server reads a prompt in one 2048-token step and says
+    // nothing meanwhile, and on a 2-core CPU a 2,000-token prompt takes it minutes.
     let mut settings = AssistantSettings {
         answer_tokens: 64,
+        source_tokens: 512,
+        context_tokens: 2048,
         ..AssistantSettings::default()
     };
+    settings.endpoint_timeouts.idle = Duration::from_secs(600);
     settings.sampling.repetition_penalty = 1.0;
     let assistant = Assistant::open(
         &data_dir,
