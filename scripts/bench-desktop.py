@@ -50,7 +50,9 @@ class Desktop:
             ["Xvfb", self.display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 20
-        while not Path(f"/tmp/.X11-unix/X{n}").exists():
+        # The socket appears before the server accepts clients: wait until one gets an answer.
+        while subprocess.run(["xdotool", "getdisplaygeometry"], env={**os.environ, "DISPLAY": self.display},
+                             capture_output=True).returncode != 0:
             if time.monotonic() > deadline:
                 sys.exit("Xvfb did not start")
             time.sleep(0.05)
@@ -187,7 +189,9 @@ def main():
             seconds = wait_until(desktop.popup_visible, 120)
             stop_app(app)
             if seconds is None:
-                sys.exit("the popup never appeared after a cold start; the app said:\n" + log_of(env))
+                sys.exit(f"the popup never appeared after cold start {run + 1} (Xvfb "
+                         f"{'running' if desktop.xvfb.poll() is None else 'exited'}); the app said:\n"
+                         + log_of(env))
             starts.append(seconds * 1000)
         results["cold_start_ms"] = statistics.median(starts)
 

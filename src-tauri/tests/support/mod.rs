@@ -77,7 +77,16 @@ impl Desktop {
         wait_for(
             "Xvfb",
             Duration::from_secs(20),
-            || Path::new(&format!("/tmp/.X11-unix/X{n}")).exists(),
+            // The socket appears before the server accepts clients: wait for an answer.
+            || {
+                Command::new("xdotool")
+                    .arg("getdisplaygeometry")
+                    .env("DISPLAY", &display)
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .status()
+                    .is_ok_and(|s| s.success())
+            },
             String::new,
         );
         let home = tempfile::tempdir().unwrap();
