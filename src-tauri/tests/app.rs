@@ -13,23 +13,15 @@
 
 mod support;
 
-use std::process::Stdio;
 use std::time::Duration;
 
-use support::{Desktop, Running, wait_for};
+use support::{Desktop, read_log, spawn_logged, wait_for};
 #[test]
 fn hotkey_toggles_the_popup_and_a_second_start_with_a_file_reaches_the_running_app() {
     let desktop = Desktop::start();
     let log = desktop.home.path().join("app.log");
-    let mut app = Running(
-        desktop
-            .app(&[])
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log).unwrap())
-            .spawn()
-            .unwrap(),
-    );
-    let log_text = || std::fs::read_to_string(&log).unwrap_or_default();
+    let mut app = spawn_logged(desktop.app(&[]), &log);
+    let log_text = || read_log(&log);
 
     // Started quietly: the windows exist (created hidden), none is shown; the first run shows
     // the welcome window, though, since onboarding was never completed.

@@ -19,7 +19,6 @@ mod support;
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -29,7 +28,7 @@ use ledge_desktop::session::ONBOARDED_SETTING;
 use ledge_desktop::{Events, IndexingState, ModelState, Session, SessionConfig};
 use ledge_llm::import::{ImportOptions, import_gguf};
 use serde_json::{Value, json};
-use support::{Desktop, Running, wait_for};
+use support::{Desktop, read_log, spawn_logged, wait_for};
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
@@ -239,21 +238,15 @@ fn a_question_in_the_real_popup_is_answered_from_the_indexed_files() {
 
     let (port, native_port) = (free_port(), free_port());
     let log = desktop.home.path().join("driver.log");
-    let _driver = Running(
-        desktop
-            .command(&driver_bin)
-            .args([
-                "--port",
-                &port.to_string(),
-                "--native-port",
-                &native_port.to_string(),
-            ])
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log).unwrap())
-            .spawn()
-            .unwrap(),
-    );
-    let log_text = || std::fs::read_to_string(&log).unwrap_or_default();
+    let mut driver_command = desktop.command(&driver_bin);
+    driver_command.args([
+        "--port",
+        &port.to_string(),
+        "--native-port",
+        &native_port.to_string(),
+    ]);
+    let _driver = spawn_logged(driver_command, &log);
+    let log_text = || read_log(&log);
     wait_for(
         "tauri-driver to listen",
         Duration::from_secs(30),

@@ -27,6 +27,23 @@ pub fn free_display() -> u32 {
         .expect("no free X display number")
 }
 
+/// Starts `command` with its stderr going to `log` (its stdout dropped).
+pub fn spawn_logged(mut command: Command, log: &Path) -> Running {
+    let stderr = std::fs::File::create(log).unwrap();
+    Running(
+        command
+            .stdout(Stdio::null())
+            .stderr(stderr)
+            .spawn()
+            .unwrap(),
+    )
+}
+
+/// What a program started by [`spawn_logged`] has written so far.
+pub fn read_log(log: &Path) -> String {
+    std::fs::read_to_string(log).unwrap_or_default()
+}
+
 /// Waits for `ready`; on a timeout the panic shows `context()` (the app's log).
 pub fn wait_for(
     what: &str,
