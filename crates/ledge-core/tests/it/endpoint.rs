@@ -155,6 +155,39 @@ fn text_of(events: &[AnswerEvent]) -> String {
         .collect()
 }
 
+/// The licence texts indexed, the server added as endpoint `mlx` (with `fallback` as given)
+/// and warmed with one long question (its first request loads the model again under its own
+/// id); returns that question, to ask again. Keep the fixture alive as long as the assistant.
+fn warmed_on_server(port: u16, fallback: bool) -> (Fixture, Assistant, AskRequest) {
+    let fixture = Fixture::new();
+    fixture.index(false);
+    add(&fixture, &endpoint("mlx", port, None, fallback));
+    let assistant = open(&fixture, 400, Timeouts::default());
+    let request = AskRequest {
+        question:
+            "Summarise the conditions of the MPL for distributing Covered Software, in detail."
+                .into(),
+        backend: Some("mlx".into()),
+        ..AskRequest::default()
+    };
+    assistant
+        .ask(&request, &CancelToken::new(), &mut |_| {})
+        .unwrap();
+    (fixture, assistant, request)
+}
+
+/// Where the `Fallback` event is among `events`, and its reason.
+fn fallback_event(events: &[AnswerEvent]) -> (usize, &str) {
+    events
+        .iter()
+        .enumerate()
+        .find_map(|(at, event)| match event {
+            AnswerEvent::Fallback { reason } => Some((at, reason.as_str())),
+            _ => None,
+        })
+        .expect("a Fallback event")
+}
+
 const QUESTION: &str =
     "Under the Apache License, when do the patent licenses granted to me terminate?";
 
@@ -261,22 +294,7 @@ fn a_server_killed_mid_answer_is_an_error_or_with_fallback_a_local_answer() {
     let Some(mut server) = start_server() else {
         return;
     };
-    let fixture = Fixture::new();
-    fixture.index(false);
-    add(&fixture, &endpoint("mlx", server.port, None, false));
-    let assistant = open(&fixture, 400, Timeouts::default());
-    let request = AskRequest {
-        question:
-            "Summarise the conditions of the MPL for distributing Covered Software, in detail."
-                .into(),
-        backend: Some("mlx".into()),
-        ..AskRequest::default()
-    };
-
-    // Warm the server (its first request loads the model again under its own id).
-    assistant
-        .ask(&request, &CancelToken::new(), &mut |_| {})
-        .unwrap();
+    let (_fixture, assistant, request) = warmed_on_server(server.port, false);
 
     // Without fallback: the text stops, and the error says so.
     let mut pieces = 0;
@@ -311,17 +329,11 @@ fn a_server_killed_mid_answer_is_an_error_or_with_fallback_a_local_answer() {
             &mut |e| events.push(e),
         )
         .unwrap();
-    let fallback_at = events
-        .iter()
-        .position(|e| matches!(e, AnswerEvent::Fallback { .. }))
-        .expect("a Fallback event");
-    let AnswerEvent::Fallback { reason } = &events[fallback_at] else {
-        unreachable!()
-    };
+    let (fallback_at, reason) = fallback_event(&events);
     assert!(reason.contains("cannot reach"), "{reason}");
     assert_eq!(text_of(&events[fallback_at..]).trim(), answer.text);
     assert_eq!(answer.stats.backend, LOCAL);
-    assert_eq!(answer.stats.fallback.as_deref(), Some(reason.as_str()));
+    assert_eq!(answer.stats.fallback.as_deref(), Some(reason));
     assert!(answer.grounded && !answer.text.is_empty());
 }
 
@@ -330,21 +342,8 @@ fn a_server_dying_mid_answer_falls_back_when_the_endpoint_allows_it() {
     let Some(mut server) = start_server() else {
         return;
     };
-    let fixture = Fixture::new();
-    fixture.index(false);
     // Fallback allowed when it was added.
-    add(&fixture, &endpoint("mlx", server.port, None, true));
-    let assistant = open(&fixture, 400, Timeouts::default());
-    let request = AskRequest {
-        question:
-            "Summarise the conditions of the MPL for distributing Covered Software, in detail."
-                .into(),
-        backend: Some("mlx".into()),
-        ..AskRequest::default()
-    };
-    assistant
-        .ask(&request, &CancelToken::new(), &mut |_| {})
-        .unwrap();
+    let (_fixture, assistant, request) = warmed_on_server(server.port, true);
 
     let mut events: Vec<AnswerEvent> = Vec::new();
     let mut pieces = 0;
@@ -359,15 +358,9 @@ fn a_server_dying_mid_answer_falls_back_when_the_endpoint_allows_it() {
             events.push(event);
         })
         .unwrap();
-    let fallback_at = events
-        .iter()
-        .position(|e| matches!(e, AnswerEvent::Fallback { .. }))
-        .expect("a Fallback event");
+    let (fallback_at, reason) = fallback_event(&events);
     // Some text had streamed from the server before it died; it is void.
     assert!(!text_of(&events[..fallback_at]).is_empty());
-    let AnswerEvent::Fallback { reason } = &events[fallback_at] else {
-        unreachable!()
-    };
     assert!(reason.contains("stopped part way"), "{reason}");
     assert_eq!(text_of(&events[fallback_at + 1..]).trim(), answer.text);
     assert_eq!(answer.stats.backend, LOCAL);
