@@ -5,8 +5,10 @@
 
 use std::path::{Path, PathBuf};
 
+use ledge_core::backend::manage::NewBackend;
 use ledge_desktop::view::{
-    AppState, ConversationSummary, FolderView, MessageView, ModelView, SearchHitView,
+    AddedBackendView, AppState, BackendTestView, BackendsView, ConversationSummary, FolderView,
+    MessageView, ModelView, SearchHitView,
 };
 use ledge_desktop::{AskEvent, Session};
 use tauri::ipc::Channel;
@@ -53,6 +55,13 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke<tauri::Wry>) -> bool + Send + Syn
         show_chat,
         show_settings,
         hide_popup,
+        backends,
+        add_backend,
+        remove_backend,
+        set_default_backend,
+        test_backend,
+        conversation_backend,
+        set_conversation_backend,
     ]
 }
 
@@ -84,6 +93,7 @@ fn ask(
     question: String,
     conversation_id: Option<i64>,
     files: Vec<String>,
+    backend: Option<String>,
     on_event: Channel<AskEvent>,
 ) -> CommandResult<u64> {
     let files = files.into_iter().map(PathBuf::from).collect();
@@ -92,6 +102,7 @@ fn ask(
             question,
             conversation_id,
             files,
+            backend,
             Box::new(move |event| {
                 // The window may have closed; the answer still finishes and is saved.
                 let _ = on_event.send(event);
@@ -271,4 +282,67 @@ fn show_settings(app: AppHandle) {
 #[tauri::command]
 fn hide_popup(app: AppHandle) {
     shell::hide_popup(&app);
+}
+
+/// The backends; with `discover`, also the known servers running on this machine.
+#[tauri::command]
+async fn backends(session: State<'_, Session>, discover: bool) -> CommandResult<BackendsView> {
+    session.backends(discover).map_err(words)
+}
+
+/// Adds an OpenAI-compatible server; `check` asks it for its models first.
+#[tauri::command]
+#[allow(clippy::too_many_arguments)] // one per field of the form
+async fn add_backend(
+    session: State<'_, Session>,
+    name: String,
+    url: String,
+    model: Option<String>,
+    allow_public: bool,
+    fallback_local: bool,
+    make_default: bool,
+    check: bool,
+) -> CommandResult<AddedBackendView> {
+    session
+        .add_backend(NewBackend {
+            name,
+            url,
+            model,
+            allow_public,
+            fallback_local,
+            make_default,
+            check,
+        })
+        .map_err(words)
+}
+
+#[tauri::command]
+async fn remove_backend(session: State<'_, Session>, name: String) -> CommandResult<()> {
+    session.remove_backend(&name).map_err(words)
+}
+
+#[tauri::command]
+async fn set_default_backend(session: State<'_, Session>, name: String) -> CommandResult<()> {
+    session.set_default_backend(&name).map_err(words)
+}
+
+#[tauri::command]
+async fn test_backend(session: State<'_, Session>, name: String) -> CommandResult<BackendTestView> {
+    session.test_backend(&name).map_err(words)
+}
+
+#[tauri::command]
+async fn conversation_backend(session: State<'_, Session>, id: i64) -> CommandResult<String> {
+    session.conversation_backend(id).map_err(words)
+}
+
+#[tauri::command]
+async fn set_conversation_backend(
+    session: State<'_, Session>,
+    id: i64,
+    backend: String,
+) -> CommandResult<()> {
+    session
+        .set_conversation_backend(id, &backend)
+        .map_err(words)
 }

@@ -2,18 +2,13 @@
 //! person's own machines that may answer instead of the built-in model.
 
 use std::process::ExitCode;
-use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
-use ledge_core::backend::discover::{KNOWN_SERVERS, discover_local};
-use ledge_core::backend::{
-    AddressClass, ChatParams, DEFAULT_BACKEND_SETTING, Endpoint, EndpointClient, LOCAL, Timeouts,
-    prepare_endpoint,
+use ledge_core::backend::manage::{
+    NewBackend, add_backend, default_backend, list_backends, set_default_backend, test_backend,
 };
+use ledge_core::backend::{BackendError, LOCAL};
 use ledge_core::store::Store;
-use ledge_llm::chat::{Message, Role};
-use ledge_llm::generate::CancelToken;
-use serde::Serialize;
 
 use crate::environment;
 
@@ -86,15 +81,15 @@ pub fn run(args: &Args) -> Result<ExitCode> {
             fallback,
             default,
             no_check,
-        } => add(
-            name,
-            url,
-            model.clone(),
-            *allow_public,
-            *fallback,
-            *default,
-            *no_check,
-        ),
+        } => add(NewBackend {
+            name: name.clone(),
+            url: url.clone(),
+            model: model.clone(),
+            allow_public: *allow_public,
+            fallback_local: *fallback,
+            make_default: *default,
+            check: !*no_check,
+        }),
         Command::Remove { name } => {
             store()?.remove_backend(name)?;
             println!("removed {name}");
@@ -110,104 +105,13 @@ fn store() -> Result<Store> {
     Ok(ledge_core::open_store(&data_dir)?)
 }
 
-/// The name questions use when they name no backend.
-pub fn default_backend(store: &Store) -> Result<String> {
-    Ok(store
-        .setting(DEFAULT_BACKEND_SETTING)?
-        .unwrap_or_else(|| LOCAL.to_owned()))
-}
-
-/// Where an endpoint is, or why it may not be used (the address policy, resolved now).
-pub fn placement(endpoint: &Endpoint) -> Result<AddressClass, String> {
-    EndpointClient::new(endpoint.clone(), Timeouts::default())
-        .check_address()
-        .map(|(_, class)| class)
-        .map_err(|e| e.to_string())
-}
-
-#[derive(Debug, Serialize)]
-struct Listed {
-    name: String,
-    url: Option<String>,
-    model: Option<String>,
-    default: bool,
-    fallback_local: bool,
-    allow_public: bool,
-    /// Where answers are computed, or why the address is refused.
-    placement: String,
-}
-
-#[derive(Debug, Serialize)]
-struct Found {
-    product: &'static str,
-    url: String,
-    models: Vec<String>,
-    error: Option<String>,
-    added_as: Option<String>,
-}
-
 fn list(json: bool, discover: bool) -> Result<ExitCode> {
-    let store = store()?;
-    let default = default_backend(&store)?;
-    let mut listed = vec![Listed {
-        name: LOCAL.to_owned(),
-        url: None,
-        model: None,
-        default: default == LOCAL,
-        fallback_local: false,
-        allow_public: false,
-        placement: ledge_core::assistant::COMPUTED_LOCALLY.to_owned(),
-    }];
-    let endpoints = store.backends()?;
-    for endpoint in &endpoints {
-        listed.push(Listed {
-            name: endpoint.name.clone(),
-            url: Some(endpoint.url.to_string()),
-            model: endpoint.model.clone(),
-            default: default == endpoint.name,
-            fallback_local: endpoint.fallback_local,
-            allow_public: endpoint.allow_public,
-            placement: match placement(endpoint) {
-                Ok(class) => class.to_string(),
-                Err(error) => format!("refused: {error}"),
-            },
-        });
-    }
-    let found: Vec<Found> = if discover {
-        discover_local(KNOWN_SERVERS)
-            .into_iter()
-            .map(|found| {
-                let added_as = endpoints
-                    .iter()
-                    .find(|e| {
-                        e.url.port == found.url.port
-                            && placement(e).ok() == Some(AddressClass::Loopback)
-                    })
-                    .map(|e| e.name.clone());
-                let (models, error) = match found.models {
-                    Ok(models) => (models, None),
-                    Err(error) => (Vec::new(), Some(error)),
-                };
-                Found {
-                    product: found.product,
-                    url: found.url.to_string(),
-                    models,
-                    error,
-                    added_as,
-                }
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
+    let list = list_backends(&store()?, discover)?;
     if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&serde_json::json!({"backends": listed, "found": found}))?
-        );
+        println!("{}", serde_json::to_string_pretty(&list)?);
         return Ok(ExitCode::SUCCESS);
     }
-    for backend in &listed {
+    for backend in &list.backends {
         let mark = if backend.default { "*" } else { " " };
         let mut line = format!("{mark} {:<16} {}", backend.name, backend.placement);
         if let Some(url) = &backend.url {
@@ -225,10 +129,10 @@ fn list(json: bool, discover: bool) -> Result<ExitCode> {
         println!("{line}");
     }
     if discover {
-        if found.is_empty() {
+        if list.found.is_empty() {
             println!("no known server is running on this machine");
         }
-        for server in &found {
+        for server in &list.found {
             let what = match &server.error {
                 Some(error) => format!("answers, but: {error}"),
                 None => format!("models: {}", server.models.join(", ")),
@@ -243,54 +147,27 @@ fn list(json: bool, discover: bool) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn add(
-    name: &str,
-    url: &str,
-    model: Option<String>,
-    allow_public: bool,
-    fallback: bool,
-    make_default: bool,
-    no_check: bool,
-) -> Result<ExitCode> {
-    let store = store()?;
-    let (endpoint, class) = prepare_endpoint(name, url, model, allow_public, fallback)?;
-    if class == AddressClass::Public {
-        eprintln!(
-            "warning: {} is on the public internet. The passages of your files that answer each \
-             question, and the question, will be sent there and leave your devices.",
-            endpoint.url
-        );
-    }
-    if !no_check {
-        let client = EndpointClient::new(endpoint.clone(), Timeouts::default());
-        let models = client.models().with_context(|| {
-            format!(
-                "{} does not answer (add it with --no-check to keep it anyway)",
-                endpoint.url
-            )
-        })?;
-        match &endpoint.model {
-            Some(model) if !models.contains(model) => eprintln!(
-                "warning: the server does not list `{model}` (it lists: {}); it may load it on demand",
-                models.join(", ")
-            ),
-            None if models.len() != 1 => bail!(
-                "the server offers {} models ({}); choose one with --model",
-                models.len(),
-                models.join(", ")
-            ),
-            _ => {}
+fn add(new: NewBackend) -> Result<ExitCode> {
+    let check = new.check;
+    let url = new.url.clone();
+    let added = add_backend(&store()?, new).map_err(|error| match error {
+        ledge_core::Error::Backend(BackendError::Unreachable { .. }) if check => {
+            anyhow::Error::new(error).context(format!(
+                "{url} does not answer (add it with --no-check to keep it anyway)"
+            ))
         }
+        error => error.into(),
+    })?;
+    for warning in &added.warnings {
+        eprintln!("warning: {warning}");
     }
-    store.add_backend(&endpoint)?;
-    if make_default {
-        store.set_setting(DEFAULT_BACKEND_SETTING, Some(&endpoint.name))?;
-    }
+    let is_default = default_backend(&store()?)? == added.endpoint.name;
     println!(
-        "added {} ({}, {class}){}",
-        endpoint.name,
-        endpoint.url,
-        if make_default { ", the default" } else { "" }
+        "added {} ({}, {}){}",
+        added.endpoint.name,
+        added.endpoint.url,
+        added.class,
+        if is_default { ", the default" } else { "" }
     );
     Ok(ExitCode::SUCCESS)
 }
@@ -299,16 +176,13 @@ fn default(name: Option<&str>) -> Result<ExitCode> {
     let store = store()?;
     match name {
         None => println!("{}", default_backend(&store)?),
-        Some(LOCAL) => {
-            store.set_setting(DEFAULT_BACKEND_SETTING, None)?;
-            println!("questions use the built-in model by default");
-        }
         Some(name) => {
-            if store.backend(name)?.is_none() {
-                bail!("there is no backend `{name}`; see `ledge backends list`");
+            set_default_backend(&store, name)?;
+            if name == LOCAL {
+                println!("questions use the built-in model by default");
+            } else {
+                println!("questions use {name} by default");
             }
-            store.set_setting(DEFAULT_BACKEND_SETTING, Some(name))?;
-            println!("questions use {name} by default");
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -328,11 +202,20 @@ fn test(name: Option<&str>) -> Result<ExitCode> {
     }
     let mut failed = false;
     for endpoint in endpoints {
-        match test_one(&endpoint) {
-            Ok(line) => println!("ok   {}: {line}", endpoint.name),
+        match test_backend(&endpoint) {
+            Ok(test) => println!(
+                "ok   {}: {} at {} ({}) answered {:?} in {:.0} ms, first token after {:.0} ms",
+                endpoint.name,
+                test.model,
+                test.address,
+                test.class,
+                test.reply,
+                test.total_ms,
+                test.first_token_ms
+            ),
             Err(error) => {
                 failed = true;
-                println!("FAIL {}: {error:#}", endpoint.name);
+                println!("FAIL {}: {error}", endpoint.name);
             }
         }
     }
@@ -341,33 +224,4 @@ fn test(name: Option<&str>) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
-}
-
-fn test_one(endpoint: &Endpoint) -> Result<String> {
-    let timeouts = Timeouts {
-        first_response: Duration::from_secs(60),
-        ..Timeouts::default()
-    };
-    let client = EndpointClient::new(endpoint.clone(), timeouts);
-    let messages = [Message::new(
-        Role::User,
-        "Reply with the single word: ready",
-    )];
-    let params = ChatParams {
-        max_tokens: 8,
-        temperature: 0.0,
-        top_p: 1.0,
-        seed: None,
-        repetition_penalty: 1.0,
-    };
-    let outcome = client.chat(&messages, &params, &CancelToken::new(), &mut |_| {})?;
-    Ok(format!(
-        "{} at {} ({}) answered {:?} in {:.0} ms, first token after {:.0} ms",
-        outcome.model,
-        outcome.address,
-        outcome.class,
-        outcome.text.trim(),
-        outcome.total.as_secs_f64() * 1e3,
-        outcome.time_to_first_token.as_secs_f64() * 1e3
-    ))
 }

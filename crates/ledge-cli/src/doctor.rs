@@ -4,13 +4,13 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use ledge_core::backend::LOCAL;
 use ledge_core::backend::discover::{KNOWN_SERVERS, discover_local};
+use ledge_core::backend::{LOCAL, manage};
 use ledge_core::{DataDir, DataDirSource};
 use ledge_llm::{BlasLibrary, FoundModel, ModelFormat, Runtime, discover_models};
 use serde::Serialize;
 
-use crate::{backends, environment};
+use crate::environment;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -166,14 +166,14 @@ fn backends_report(dir: &DataDir, warnings: &mut Vec<String>) -> BackendsReport 
     };
     match ledge_core::open_store(dir) {
         Ok(store) => {
-            match backends::default_backend(&store) {
+            match manage::default_backend(&store) {
                 Ok(name) => report.default = name,
                 Err(error) => warnings.push(format!("backends: {error:#}")),
             }
             match store.backends() {
                 Ok(endpoints) => {
                     for endpoint in endpoints {
-                        let placement = backends::placement(&endpoint);
+                        let placement = manage::placement(&endpoint).map_err(|e| e.to_string());
                         if let Err(error) = &placement {
                             warnings.push(format!("backend {}: {error}", endpoint.name));
                         }

@@ -13,6 +13,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread;
 
+use ledge_core::backend::manage::{self, NewBackend};
+use ledge_core::backend::{BackendError, LOCAL};
 use ledge_core::embedding::EmbeddingModel;
 use ledge_core::registry::{ModelEntry, ModelRegistry, ModelRole};
 use ledge_core::store::Store;
@@ -26,8 +28,9 @@ use ledge_llm::import::{ImportOptions, import_folder, import_gguf};
 
 use crate::indexer::{Indexer, Job};
 use crate::view::{
-    AnswerSummary, AskEvent, ConversationSummary, FolderView, IndexingState, MessageView,
-    ModelState, ModelView, ProblemView, SearchHitView, SourceView, snippet_of,
+    AddedBackendView, AnswerSummary, AskEvent, BackendTestView, BackendsView, ConversationSummary,
+    FolderView, IndexingState, MessageView, ModelState, ModelView, ProblemView, SearchHitView,
+    SourceView, snippet_of,
 };
 use crate::{Error, Result};
 
@@ -339,11 +342,15 @@ impl Session {
     /// Asks `question` on a thread of its own; `on_event` gets the sources, the text as it
     /// comes, and last a `done` or `error`. Returns the id [`stop_answer`](Self::stop_answer)
     /// takes. Background indexing steps aside until the answer ends.
+    ///
+    /// `backend` names the backend to answer with (`local` or an endpoint); `None` uses the
+    /// conversation's, else the default. A name given is kept for the conversation.
     pub fn ask(
         &self,
         question: String,
         conversation: Option<i64>,
         files: Vec<PathBuf>,
+        backend: Option<String>,
         mut on_event: Box<dyn FnMut(AskEvent) + Send>,
     ) -> Result<u64> {
         if question.trim().is_empty() {
@@ -357,6 +364,7 @@ impl Session {
             question,
             conversation,
             files,
+            backend,
             ..AskRequest::default()
         };
         thread::Builder::new()
@@ -461,6 +469,74 @@ impl Session {
     /// Deletes a conversation.
     pub fn delete_conversation(&self, id: i64) -> Result<()> {
         Ok(self.store().delete_conversation(id)?)
+    }
+
+    /// The backend a conversation answers with: its own choice, else the default.
+    pub fn conversation_backend(&self, id: i64) -> Result<String> {
+        let store = self.store();
+        match store.conversation_backend(id)? {
+            Some(name) => Ok(name),
+            None => Ok(manage::default_backend(&store)?),
+        }
+    }
+
+    /// Makes a conversation answer with `backend` from now on.
+    pub fn set_conversation_backend(&self, id: i64, backend: &str) -> Result<()> {
+        let store = self.store();
+        if backend != LOCAL && store.backend(backend)?.is_none() {
+            return Err(ledge_core::Error::from(BackendError::NoSuchBackend {
+                name: backend.to_owned(),
+            })
+            .into());
+        }
+        Ok(store.set_conversation_backend(id, Some(backend))?)
+    }
+
+    // ---- backends ----
+
+    /// The built-in model and the endpoints added; with `discover`, the known servers
+    /// answering on this machine too.
+    pub fn backends(&self, discover: bool) -> Result<BackendsView> {
+        let (mut list, endpoints) = {
+            let store = self.store();
+            (manage::list_backends(&store, false)?, store.backends()?)
+        };
+        // Discovery waits on the network: not while holding the store.
+        if discover {
+            list.found = manage::found_servers(&endpoints);
+        }
+        Ok(list.into())
+    }
+
+    /// Adds an endpoint (asking it for its models first when `new.check`).
+    pub fn add_backend(&self, new: NewBackend) -> Result<AddedBackendView> {
+        manage::refuse_taken_name(&self.store(), &new.name)?;
+        let make_default = new.make_default;
+        // Checking asks the server: not while holding the store.
+        let added = manage::prepare_backend(new)?;
+        manage::save_backend(&self.store(), &added, make_default)?;
+        Ok(added.into())
+    }
+
+    /// Removes an endpoint; its conversations go back to the default backend.
+    pub fn remove_backend(&self, name: &str) -> Result<()> {
+        Ok(self.store().remove_backend(name)?)
+    }
+
+    /// Makes `name` the backend questions use by default.
+    pub fn set_default_backend(&self, name: &str) -> Result<()> {
+        Ok(manage::set_default_backend(&self.store(), name)?)
+    }
+
+    /// Asks an endpoint for a one-word reply and times it.
+    pub fn test_backend(&self, name: &str) -> Result<BackendTestView> {
+        let endpoint = self.store().backend(name)?.ok_or_else(|| {
+            ledge_core::Error::from(BackendError::NoSuchBackend {
+                name: name.to_owned(),
+            })
+        })?;
+        let test = manage::test_backend(&endpoint).map_err(ledge_core::Error::from)?;
+        Ok(test.into())
     }
 
     // ---- folders ----

@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use ledge_core::backend::manage::{AddedBackend, BackendList, BackendTest};
 use ledge_core::registry::{ModelEntry, ModelRole};
 use ledge_core::store::{Conversation, Speaker, StoredMessage};
 use ledge_core::{Answer, Source};
@@ -204,6 +205,8 @@ pub struct AnswerSummary {
     pub backend: String,
     /// Where the answer was computed, in words.
     pub computed_on: String,
+    /// When the endpoint failed and the built-in model answered instead: why.
+    pub fallback: Option<String>,
 }
 
 impl From<&Answer> for AnswerSummary {
@@ -227,6 +230,7 @@ impl From<&Answer> for AnswerSummary {
             total_ms: stats.total_ms.round() as u64,
             backend: stats.backend.clone(),
             computed_on: stats.computed_on.clone(),
+            fallback: stats.fallback.clone(),
         }
     }
 }
@@ -425,6 +429,139 @@ impl ModelView {
             bytes: entry.bytes,
             is_default,
             problem: entry.problem.clone(),
+        }
+    }
+}
+
+/// A backend in the settings and the chat window's picker.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BackendView {
+    /// Its name (`local`: the built-in model).
+    pub name: String,
+    /// Its address; `None` for the built-in model.
+    pub url: Option<String>,
+    /// The model it asks the server for; `None`: the server's only model.
+    pub model: Option<String>,
+    /// Whether questions use it when none is chosen.
+    pub is_default: bool,
+    /// Whether the built-in model answers when it fails.
+    pub fallback_local: bool,
+    /// Whether a public address was allowed for it.
+    pub allow_public: bool,
+    /// Where it computes, in words, or why its address is refused now.
+    pub placement: String,
+    /// Whether its address is refused now.
+    pub refused: bool,
+}
+
+/// A known server found running on this machine.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FoundServerView {
+    /// What usually listens on its port (`LM Studio`, `Ollama`, ...).
+    pub product: String,
+    /// Its address.
+    pub url: String,
+    /// The models it lists.
+    pub models: Vec<String>,
+    /// Why its models could not be listed.
+    pub error: Option<String>,
+    /// The name it was added under, if it was.
+    pub added_as: Option<String>,
+}
+
+/// The backends and the servers found.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BackendsView {
+    /// The built-in model first, then the endpoints added.
+    pub backends: Vec<BackendView>,
+    /// Servers found on this machine (empty unless asked for).
+    pub found: Vec<FoundServerView>,
+}
+
+impl From<BackendList> for BackendsView {
+    fn from(list: BackendList) -> BackendsView {
+        BackendsView {
+            backends: list
+                .backends
+                .into_iter()
+                .map(|b| BackendView {
+                    name: b.name,
+                    url: b.url,
+                    model: b.model,
+                    is_default: b.default,
+                    fallback_local: b.fallback_local,
+                    allow_public: b.allow_public,
+                    placement: b.placement,
+                    refused: b.refused,
+                })
+                .collect(),
+            found: list
+                .found
+                .into_iter()
+                .map(|f| FoundServerView {
+                    product: f.product.to_owned(),
+                    url: f.url,
+                    models: f.models,
+                    error: f.error,
+                    added_as: f.added_as,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// An endpoint just added, with what the person should know.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AddedBackendView {
+    /// Its name.
+    pub name: String,
+    /// Where it is, in words.
+    pub placement: String,
+    /// Warnings: a public address, a model the server does not list.
+    pub warnings: Vec<String>,
+}
+
+impl From<AddedBackend> for AddedBackendView {
+    fn from(added: AddedBackend) -> AddedBackendView {
+        AddedBackendView {
+            name: added.endpoint.name,
+            placement: added.class.to_string(),
+            warnings: added.warnings,
+        }
+    }
+}
+
+/// What a test answer from an endpoint showed.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BackendTestView {
+    /// The model that answered.
+    pub model: String,
+    /// The address that answered.
+    pub address: String,
+    /// Where that is, in words.
+    pub placement: String,
+    /// What it replied.
+    pub reply: String,
+    /// Milliseconds to the first text.
+    pub first_token_ms: f64,
+    /// Milliseconds in all.
+    pub total_ms: f64,
+}
+
+impl From<BackendTest> for BackendTestView {
+    fn from(test: BackendTest) -> BackendTestView {
+        BackendTestView {
+            model: test.model,
+            address: test.address,
+            placement: test.class.to_string(),
+            reply: test.reply,
+            first_token_ms: test.first_token_ms,
+            total_ms: test.total_ms,
         }
     }
 }

@@ -18,10 +18,12 @@
 //! ```
 //!
 //! [`openai`] is the client (plain HTTP/1.1 through `ureq`, Server-Sent Events parsed here);
-//! [`discover`] finds the known servers listening on this machine.
+//! [`discover`] finds the known servers listening on this machine; [`manage`] lists, adds,
+//! tests and chooses backends the same way for the CLI and the app.
 
 pub mod address;
 pub mod discover;
+pub mod manage;
 pub mod openai;
 
 use std::fmt;

@@ -7,6 +7,8 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
+use ledge_core::backend::AddressClass;
+use ledge_core::backend::manage::NewBackend;
 use ledge_core::{AssistantSettings, DataDir, DataDirSource};
 use ledge_desktop::view::IndexingPhase;
 use ledge_desktop::{AskEvent, Events, IndexingState, ModelState, Session, SessionConfig};
@@ -190,12 +192,22 @@ fn pausing_stops_indexing_until_resumed_and_nothing_is_lost() {
 }
 
 fn collect_answer(session: &Session, question: &str, conversation: Option<i64>) -> Vec<AskEvent> {
+    collect_answer_with(session, question, conversation, None)
+}
+
+fn collect_answer_with(
+    session: &Session,
+    question: &str,
+    conversation: Option<i64>,
+    backend: Option<&str>,
+) -> Vec<AskEvent> {
     let (send, receive) = mpsc::channel();
     session
         .ask(
             question.to_owned(),
             conversation,
             Vec::new(),
+            backend.map(str::to_owned),
             Box::new(move |event| {
                 let _ = send.send(event);
             }),
@@ -305,6 +317,7 @@ fn answers_stream_with_sources_while_indexing_steps_aside_and_conversations_pers
             "Summarise the GNU General Public License in detail.".to_owned(),
             None,
             Vec::new(),
+            None,
             Box::new(move |event| {
                 let _ = send.send(event);
             }),
@@ -344,12 +357,133 @@ fn answers_stream_with_sources_while_indexing_steps_aside_and_conversations_pers
     assert_eq!(f.session.model_state(), ModelState::NotLoaded);
 }
 
+/// A loopback port nothing listens on (bound, then released).
+fn dead_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[test]
+fn endpoints_are_chosen_per_conversation_and_fall_back_to_the_built_in_model() {
+    let f = fixture(true);
+    let names = |session: &Session| -> Vec<(String, bool)> {
+        let list = session.backends(false).unwrap();
+        list.backends
+            .into_iter()
+            .map(|b| (b.name, b.is_default))
+            .collect()
+    };
+    assert_eq!(names(&f.session), [("local".to_owned(), true)]);
+
+    // A checked add of a server that does not answer is refused, and nothing is kept.
+    let studio = NewBackend {
+        name: "studio".into(),
+        url: format!("127.0.0.1:{}", dead_port()),
+        fallback_local: true,
+        check: true,
+        ..NewBackend::default()
+    };
+    let error = f.session.add_backend(studio.clone()).unwrap_err();
+    assert!(error.to_string().contains("cannot reach"), "{error}");
+    assert_eq!(names(&f.session).len(), 1);
+    let added = f
+        .session
+        .add_backend(NewBackend {
+            check: false,
+            ..studio
+        })
+        .unwrap();
+    assert_eq!(added.placement, AddressClass::Loopback.to_string());
+    assert!(added.warnings.is_empty(), "{:?}", added.warnings);
+    let error = f.session.test_backend("studio").unwrap_err();
+    assert!(error.to_string().contains("cannot reach"), "{error}");
+
+    // Asked on the endpoint, which fails: the built-in model answers, and says why.
+    f.session.add_folder(&f.docs).unwrap();
+    assert!(f.session.wait_indexed(Duration::from_secs(300)));
+    let events = collect_answer_with(
+        &f.session,
+        "What does the Apache License say about trademarks?",
+        None,
+        Some("studio"),
+    );
+    let fallback = events
+        .iter()
+        .position(|e| matches!(e, AskEvent::Fallback { .. }));
+    let first_text = events
+        .iter()
+        .position(|e| matches!(e, AskEvent::Text { .. }));
+    assert!(
+        matches!((fallback, first_text), (Some(f), Some(t)) if f < t),
+        "the fallback is announced before the built-in model's text: {events:?}"
+    );
+    let Some(AskEvent::Done { answer }) = events.last() else {
+        panic!("{events:?}");
+    };
+    assert_eq!(answer.backend, "local");
+    assert!(
+        answer
+            .fallback
+            .as_deref()
+            .is_some_and(|r| r.contains("cannot reach")),
+        "{answer:?}"
+    );
+    // The conversation keeps the endpoint it was asked on.
+    let conversation = answer.conversation_id;
+    assert_eq!(
+        f.session.conversation_backend(conversation).unwrap(),
+        "studio"
+    );
+
+    // Switched to the built-in model, a follow-up does not try the endpoint.
+    f.session
+        .set_conversation_backend(conversation, "local")
+        .unwrap();
+    let events = collect_answer(&f.session, "And about patents?", Some(conversation));
+    assert!(
+        !events
+            .iter()
+            .any(|e| matches!(e, AskEvent::Fallback { .. }))
+    );
+    let Some(AskEvent::Done { answer }) = events.last() else {
+        panic!("{events:?}");
+    };
+    assert_eq!(
+        (answer.backend.as_str(), answer.fallback.as_ref()),
+        ("local", None)
+    );
+    assert!(
+        f.session
+            .set_conversation_backend(conversation, "nowhere")
+            .is_err()
+    );
+
+    // The default follows the person's choice; removing the endpoint restores the built-in one.
+    f.session.set_default_backend("studio").unwrap();
+    assert_eq!(
+        names(&f.session),
+        [("local".to_owned(), false), ("studio".to_owned(), true)]
+    );
+    f.session
+        .set_conversation_backend(conversation, "studio")
+        .unwrap();
+    f.session.remove_backend("studio").unwrap();
+    assert_eq!(names(&f.session), [("local".to_owned(), true)]);
+    assert_eq!(
+        f.session.conversation_backend(conversation).unwrap(),
+        "local"
+    );
+}
+
 #[test]
 fn empty_questions_and_missing_models_are_clear_errors() {
     let f = fixture(false);
     let error = f
         .session
-        .ask("   ".to_owned(), None, Vec::new(), Box::new(|_| {}))
+        .ask("   ".to_owned(), None, Vec::new(), None, Box::new(|_| {}))
         .unwrap_err();
     assert!(error.to_string().contains("question"), "{error}");
     let events = collect_answer(&f.session, "What is the BSD licence?", None);
