@@ -1,4 +1,5 @@
-//! `ledge models import|list`: the models Ledge can run, and bringing new ones in.
+//! `ledge models import|download|list|default`: the models Ledge can run, and bringing new
+//! ones in.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -6,6 +7,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use ledge_core::DEFAULT_MODEL_SETTING;
+use ledge_core::download::{DownloadProgress, DownloadRequest, download_model};
 use ledge_core::registry::{ModelRegistry, ModelRole};
 use ledge_llm::import::{ImportOptions, WeightDtype, import_folder, import_gguf};
 
@@ -30,6 +32,20 @@ enum Command {
         /// Weight type of a GGUF import: bf16 (default), f16 or f32.
         #[arg(long, default_value = "bf16", value_parser = parse_dtype)]
         dtype: WeightDtype,
+    },
+    /// Download a model from the Hugging Face hub (only the files a model needs), check every
+    /// file's checksum, and install it like `import`. An interrupted download resumes when run
+    /// again. This is the one command that uses the network: HF_ENDPOINT picks another hub or
+    /// a mirror, HF_TOKEN (or `$HF_HOME/token`) opens gated and private models.
+    Download {
+        /// The model on the hub, OWNER/NAME, e.g. HuggingFaceTB/SmolLM2-135M-Instruct.
+        repo: String,
+        /// A branch, tag or commit; default: main.
+        #[arg(long)]
+        revision: Option<String>,
+        /// The name to install it under; default: the repository's name.
+        #[arg(long)]
+        name: Option<String>,
     },
     /// List the models found in Ledge's models folder and in $LEDGE_MODEL_PATH.
     List {
@@ -63,6 +79,11 @@ pub fn run(args: &Args) -> Result<ExitCode> {
             name,
             dtype,
         } => import(source, name.as_deref(), *dtype),
+        Command::Download {
+            repo,
+            revision,
+            name,
+        } => download(repo, revision.clone(), name.clone()),
         Command::List { json } => list(*json),
         Command::Default { name, clear } => set_default(name.as_deref(), *clear),
     }
@@ -106,6 +127,54 @@ fn import(source: &Path, name: Option<&str>, dtype: WeightDtype) -> Result<ExitC
     bar.finish_and_clear();
     let installed = installed.with_context(|| format!("cannot import {}", source.display()))?;
     println!("imported {}", installed.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn download(repo: &str, revision: Option<String>, name: Option<String>) -> Result<ExitCode> {
+    let data_dir = environment::data_dir().context("cannot use the data folder")?;
+    ledge_llm::Runtime::init().context("cannot start MLX")?;
+    let hub = environment::hub();
+    let request = DownloadRequest {
+        repo: repo.to_owned(),
+        revision,
+        name,
+    };
+    let bar = ProgressBar::new(0);
+    bar.set_style(style(
+        "{bar:40} {bytes}/{total_bytes} {bytes_per_sec} ({eta}) {msg}",
+    ));
+    let outcome = download_model(
+        &hub,
+        &request,
+        &data_dir.downloads_dir(),
+        &data_dir.models_dir(),
+        |event| match event {
+            DownloadProgress::Planned {
+                commit,
+                files,
+                bytes_total,
+            } => {
+                bar.println(format!(
+                    "{repo} at {}: {} files, {}",
+                    commit.get(..12).unwrap_or(commit),
+                    files.len(),
+                    human_bytes(*bytes_total)
+                ));
+                bar.set_length(*bytes_total);
+            }
+            DownloadProgress::Bytes {
+                file, bytes_done, ..
+            } => {
+                bar.set_position(*bytes_done);
+                bar.set_message(file.clone());
+            }
+            DownloadProgress::Verified { .. } => {}
+            DownloadProgress::Installing => bar.set_message("checking that it loads"),
+        },
+    );
+    bar.finish_and_clear();
+    let downloaded = outcome.map_err(ledge_core::Error::from)?;
+    println!("installed {}", downloaded.path.display());
     Ok(ExitCode::SUCCESS)
 }
 

@@ -22,6 +22,7 @@ pub mod assistant;
 pub mod backend;
 pub mod citation;
 mod data_dir;
+pub mod download;
 pub mod embedding;
 mod error;
 mod open;

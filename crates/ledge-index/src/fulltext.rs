@@ -110,6 +110,19 @@ impl FullText {
         ))
     }
 
+    /// Deletes the index in `path` and creates it empty (for an index whose segments cannot
+    /// be read even though it opens); the caller refills it from the catalog.
+    pub fn recreate(path: &Path) -> Result<FullText> {
+        let io = |source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        if path.exists() {
+            fs::remove_dir_all(path).map_err(io)?;
+        }
+        Ok(FullText::open(path)?.0)
+    }
+
     /// The writer; only one process may hold it.
     pub fn writer(&self) -> Result<IndexWriter> {
         self.index
