@@ -269,6 +269,15 @@ class Handler(BaseHTTPRequestHandler):
         self.send(status, body, headers, "application/octet-stream")
 
 
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        # A client hanging up (ours, after a fault it was sent) is no error of the server's.
+        if not isinstance(sys.exc_info()[1], (ConnectionError, BrokenPipeError)):
+            super().handle_error(request, client_address)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--repo", action="append", default=[])
@@ -288,10 +297,8 @@ def main():
     State.drop = {k: int(v) for k, _, v in (s.partition("=") for s in args.drop)}
     State.corrupt = set(args.corrupt)
     State.log = args.log
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    cdn = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    cdn.daemon_threads = True
+    server = Server(("127.0.0.1", 0), Handler)
+    cdn = Server(("127.0.0.1", 0), Handler)
     State.cdn_port = cdn.server_address[1]
     threading.Thread(target=cdn.serve_forever, daemon=True).start()
     print(f"PORT {server.server_address[1]}", flush=True)

@@ -52,6 +52,26 @@ pub fn hf_home() -> Option<PathBuf> {
     dirs::home_dir().map(|home| home.join(".cache").join("huggingface"))
 }
 
+/// The Hugging Face hub cache: `HF_HUB_CACHE`, else `$HF_HOME/hub` (see [`hf_home`]).
+pub fn hf_hub_cache() -> Option<PathBuf> {
+    env::var_os("HF_HUB_CACHE")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| hf_home().map(|home| home.join("hub")))
+}
+
+/// LM Studio's models folders: `~/.lmstudio/models` and the older `~/.cache/lm-studio/models`.
+pub fn lm_studio_dirs() -> Vec<PathBuf> {
+    dirs::home_dir()
+        .map(|home| {
+            vec![
+                home.join(".lmstudio").join("models"),
+                home.join(".cache").join("lm-studio").join("models"),
+            ]
+        })
+        .unwrap_or_default()
+}
+
 /// Logs go to stderr, filtered by `LEDGE_LOG` (e.g. `LEDGE_LOG=debug`); warnings by default.
 pub fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("LEDGE_LOG")

@@ -326,6 +326,41 @@ fn a_download_installs_a_model_that_answers_like_the_original() {
         assert_eq!(official[&file], sha256, "{file}");
     }
 
+    // What the official client put in its cache is found there and imports from it.
+    let user = temp.path().join("user");
+    let env = [
+        ("HF_HOME", hf_home.to_str().unwrap()),
+        ("HOME", user.to_str().unwrap()),
+    ];
+    let listed: Value = serde_json::from_str(&succeeded(&ledge_with(
+        &home,
+        &hub.endpoint,
+        &["models", "found", "--json"],
+        &env,
+    )))
+    .unwrap();
+    let cached = &listed.as_array().unwrap()[0];
+    assert_eq!(cached["origin"], "hf-cache", "{listed}");
+    assert_eq!(cached["id"], REPO, "{listed}");
+    assert_eq!(cached["format"], "safetensors", "{listed}");
+    assert_eq!(cached["path"], snapshot["path"], "{listed}");
+    assert!(cached["problem"].is_null(), "{listed}");
+    succeeded(&ledge_with(
+        &home,
+        &hub.endpoint,
+        &[
+            "models",
+            "import",
+            "--from",
+            "hf-cache",
+            REPO,
+            "--name",
+            "from-cache",
+        ],
+        &env,
+    ));
+    assert_eq!(tree(&home.join("models/from-cache")), model_files());
+
     // The same name again is refused before any download.
     let before = hub.requests().len();
     fails_saying(
@@ -390,7 +425,9 @@ fn a_damaged_file_is_refused_and_nothing_is_installed() {
     let blobs = home.join("downloads/models--HuggingFaceTB--SmolLM2-135M-Instruct/blobs");
     let sha256 = sha256_of(&smollm_folder().join("model.safetensors"));
     assert!(
-        !entries(&blobs).iter().any(|name| name.starts_with(&sha256)),
+        !entries(&blobs)
+            .iter()
+            .any(|name| *name == sha256 || *name == format!("{sha256}.part")),
         "{:?}",
         entries(&blobs)
     );
@@ -398,11 +435,12 @@ fn a_damaged_file_is_refused_and_nothing_is_installed() {
 
     // A damaged small file is caught by its git blob id just the same.
     let hub = Hub::serving(temp.path(), &["--corrupt", "config.json"]);
+    let other_home = temp.path().join("home2");
     fails_saying(
-        &ledge(&home, &hub.endpoint, &["models", "download", REPO]),
+        &ledge(&other_home, &hub.endpoint, &["models", "download", REPO]),
         &["config.json arrived damaged", "git sha1"],
     );
-    assert_eq!(entries(&home.join("models")), Vec::<String>::new());
+    assert_eq!(entries(&other_home.join("models")), Vec::<String>::new());
     drop(hub);
 
     // Once the hub serves good files, the same command installs the model.
@@ -502,4 +540,116 @@ fn hub_problems_are_named_plainly() {
         &ledge(&blocked, &hub.endpoint, &["models", "download", REPO]),
         &["cannot write", "downloads"],
     );
+}
+
+#[test]
+fn models_lm_studio_keeps_are_found_and_imported() {
+    let temp = tempfile::tempdir().unwrap();
+    let home = temp.path().join("home");
+    let user = temp.path().join("user");
+    // LM Studio's folder with the real Gemma GGUF (and a vision projector beside it), and its
+    // older folder with the real SmolLM2 GGUF; links, as a person's own set-up might have.
+    let gemma_dir = user.join(".lmstudio/models/ggml-org/gemma-3-270m-GGUF");
+    fs::create_dir_all(&gemma_dir).unwrap();
+    let gemma = root().join("models/gemma-3-270m/gemma-3-270m-q4_k_m.gguf");
+    std::os::unix::fs::symlink(&gemma, gemma_dir.join("gemma-3-270m-q4_k_m.gguf")).unwrap();
+    fs::write(gemma_dir.join("mmproj-model-f16.gguf"), b"GGUF").unwrap();
+    let smol_dir = user.join(".cache/lm-studio/models/bartowski/SmolLM2-135M-Instruct-GGUF");
+    fs::create_dir_all(&smol_dir).unwrap();
+    let smol = root().join("models/smollm2-135m-instruct/SmolLM2-135M-Instruct.Q4_1.gguf");
+    std::os::unix::fs::symlink(&smol, smol_dir.join("SmolLM2-135M-Instruct.Q4_1.gguf")).unwrap();
+
+    let env = [
+        ("HOME", user.to_str().unwrap()),
+        (
+            "HF_HUB_CACHE",
+            temp.path()
+                .join("no-cache")
+                .to_str()
+                .unwrap()
+                .to_owned()
+                .leak() as &str,
+        ),
+    ];
+    let run = |args: &[&str]| ledge_with(&home, "http://127.0.0.1:9", args, &env);
+    let listed: Value =
+        serde_json::from_str(&succeeded(&run(&["models", "found", "--json"]))).unwrap();
+    let ids: Vec<(&str, &str, bool)> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["id"].as_str().unwrap(),
+                m["name"].as_str().unwrap(),
+                m["problem"].is_null(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            (
+                "ggml-org/gemma-3-270m-GGUF/gemma-3-270m-q4_k_m.gguf",
+                "gemma-3-270m-GGUF",
+                true
+            ),
+            (
+                "ggml-org/gemma-3-270m-GGUF/mmproj-model-f16.gguf",
+                "gemma-3-270m-GGUF",
+                false
+            ),
+            (
+                "bartowski/SmolLM2-135M-Instruct-GGUF/SmolLM2-135M-Instruct.Q4_1.gguf",
+                "SmolLM2-135M-Instruct-GGUF",
+                true
+            ),
+        ]
+    );
+    let human = succeeded(&run(&["models", "found"]));
+    assert!(
+        human.contains("ledge models import --from lm-studio"),
+        "{human}"
+    );
+
+    fails_saying(
+        &run(&["models", "import", "--from", "lm-studio", "nobody/nothing"]),
+        &["no model `nobody/nothing` in LM Studio's models folder"],
+    );
+    // All of them: the projector is named and left out, the two models are imported.
+    let imported = run(&["models", "import", "--from", "lm-studio"]);
+    assert!(imported.status.success(), "{}", stderr(&imported));
+    assert!(
+        stderr(&imported).contains("vision projector"),
+        "{}",
+        stderr(&imported)
+    );
+    let listed: Value =
+        serde_json::from_str(&succeeded(&run(&["models", "list", "--json"]))).unwrap();
+    let installed: Vec<(&str, &str)> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["name"].as_str().unwrap(),
+                m["architecture"].as_str().unwrap_or("-"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        installed,
+        [
+            ("SmolLM2-135M-Instruct-GGUF", "llama"),
+            ("gemma-3-270m-GGUF", "gemma3_text")
+        ]
+    );
+    let again = succeeded(&run(&[
+        "models",
+        "import",
+        "--from",
+        "lm-studio",
+        "ggml-org/gemma-3-270m-GGUF",
+    ]));
+    assert!(again.contains("already installed"), "{again}");
 }

@@ -25,6 +25,7 @@ mod data_dir;
 pub mod download;
 pub mod embedding;
 mod error;
+pub mod found;
 mod open;
 mod pinned;
 pub mod prompt;
