@@ -559,17 +559,10 @@ fn models_lm_studio_keeps_are_found_and_imported() {
     let smol = root().join("models/smollm2-135m-instruct/SmolLM2-135M-Instruct.Q4_1.gguf");
     std::os::unix::fs::symlink(&smol, smol_dir.join("SmolLM2-135M-Instruct.Q4_1.gguf")).unwrap();
 
+    let no_cache = temp.path().join("no-cache");
     let env = [
         ("HOME", user.to_str().unwrap()),
-        (
-            "HF_HUB_CACHE",
-            temp.path()
-                .join("no-cache")
-                .to_str()
-                .unwrap()
-                .to_owned()
-                .leak() as &str,
-        ),
+        ("HF_HUB_CACHE", no_cache.to_str().unwrap()),
     ];
     let run = |args: &[&str]| ledge_with(&home, "http://127.0.0.1:9", args, &env);
     let listed: Value =
