@@ -21,6 +21,57 @@ pub fn extra_model_dirs() -> Vec<PathBuf> {
         .unwrap_or_default()
 }
 
+/// The Hugging Face hub `ledge models download` asks: `HF_ENDPOINT` (a mirror, or a test's
+/// local server) or the public hub, with `HF_TOKEN` or the token `huggingface-cli login` saved
+/// (`$HF_HOME/token`, by default `~/.cache/huggingface/token`).
+pub fn hub() -> ledge_core::download::Hub {
+    let endpoint = env::var("HF_ENDPOINT")
+        .ok()
+        .filter(|value| !value.trim().is_empty())
+        .unwrap_or_else(|| ledge_core::download::DEFAULT_ENDPOINT.to_owned());
+    let token = env::var("HF_TOKEN")
+        .ok()
+        .or_else(|| {
+            let token_file = hf_home()?.join("token");
+            std::fs::read_to_string(token_file).ok()
+        })
+        .map(|token| token.trim().to_owned())
+        .filter(|token| !token.is_empty());
+    ledge_core::download::Hub { endpoint, token }
+}
+
+/// The Hugging Face home folder: `HF_HOME`, else `$XDG_CACHE_HOME/huggingface`, else
+/// `~/.cache/huggingface`.
+pub fn hf_home() -> Option<PathBuf> {
+    if let Some(home) = env::var_os("HF_HOME").filter(|v| !v.is_empty()) {
+        return Some(PathBuf::from(home));
+    }
+    if let Some(cache) = env::var_os("XDG_CACHE_HOME").filter(|v| !v.is_empty()) {
+        return Some(PathBuf::from(cache).join("huggingface"));
+    }
+    dirs::home_dir().map(|home| home.join(".cache").join("huggingface"))
+}
+
+/// The Hugging Face hub cache: `HF_HUB_CACHE`, else `$HF_HOME/hub` (see [`hf_home`]).
+pub fn hf_hub_cache() -> Option<PathBuf> {
+    env::var_os("HF_HUB_CACHE")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| hf_home().map(|home| home.join("hub")))
+}
+
+/// LM Studio's models folders: `~/.lmstudio/models` and the older `~/.cache/lm-studio/models`.
+pub fn lm_studio_dirs() -> Vec<PathBuf> {
+    dirs::home_dir()
+        .map(|home| {
+            vec![
+                home.join(".lmstudio").join("models"),
+                home.join(".cache").join("lm-studio").join("models"),
+            ]
+        })
+        .unwrap_or_default()
+}
+
 /// Logs go to stderr, filtered by `LEDGE_LOG` (e.g. `LEDGE_LOG=debug`); warnings by default.
 pub fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("LEDGE_LOG")

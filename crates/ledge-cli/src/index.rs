@@ -1,4 +1,4 @@
-//! `ledge index add|refresh|list|status|remove`: the folders Ledge indexes.
+//! `ledge index add|refresh|rebuild|list|status|remove`: the folders Ledge indexes.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -45,6 +45,19 @@ enum Command {
     },
     /// Re-scan the indexed folders (or one of them): only what changed is read again.
     Refresh {
+        /// One indexed folder; all of them when left out.
+        folder: Option<PathBuf>,
+        /// Do not compute vectors for search by meaning.
+        #[arg(long)]
+        no_vectors: bool,
+        /// Print the reports as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Read and index again every file of the indexed folders (or of one): text extracted
+    /// afresh, the full-text index made whole again. Safe to interrupt: running it again
+    /// continues where it stopped.
+    Rebuild {
         /// One indexed folder; all of them when left out.
         folder: Option<PathBuf>,
         /// Do not compute vectors for search by meaning.
@@ -117,6 +130,19 @@ pub fn run(args: &Args) -> Result<ExitCode> {
             let reports = with_progress(|progress, cancel| match folder {
                 Some(folder) => index.refresh(folder, progress, cancel).map(|r| vec![r]),
                 None => index.refresh_all(progress, cancel),
+            })?;
+            print_reports(&reports, *json)?;
+            if !no_vectors {
+                embed_new_chunks(&mut index, *json)?;
+            }
+        }
+        Command::Rebuild {
+            folder,
+            no_vectors,
+            json,
+        } => {
+            let reports = with_progress(|progress, cancel| {
+                index.rebuild(folder.as_deref(), progress, cancel)
             })?;
             print_reports(&reports, *json)?;
             if !no_vectors {

@@ -1,4 +1,5 @@
-//! `ledge models import|list`: the models Ledge can run, and bringing new ones in.
+//! `ledge models import|download|list|default`: the models Ledge can run, and bringing new
+//! ones in.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -6,6 +7,8 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use ledge_core::DEFAULT_MODEL_SETTING;
+use ledge_core::download::{DownloadProgress, DownloadRequest, download_model};
+use ledge_core::found::{self, FoundModel};
 use ledge_core::registry::{ModelRegistry, ModelRole};
 use ledge_llm::import::{ImportOptions, WeightDtype, import_folder, import_gguf};
 
@@ -21,15 +24,45 @@ pub struct Args {
 enum Command {
     /// Import a GGUF file (llama.cpp, LM Studio, Ollama) or a Hugging Face / MLX model folder
     /// into Ledge's models folder. The source is only read.
+    ///
+    /// With --from, imports models another tool already downloaded (see `ledge models found`):
+    /// the one named, or all of them.
     Import {
-        /// A `.gguf` file or a folder with config.json, *.safetensors and tokenizer.json.
-        source: PathBuf,
+        /// A `.gguf` file or a folder with config.json, *.safetensors and tokenizer.json; with
+        /// --from, the id or name of a model found there (all of them when left out).
+        #[arg(required_unless_present = "from")]
+        source: Option<String>,
+        /// Import from the Hugging Face cache or LM Studio's models folder.
+        #[arg(long, value_enum)]
+        from: Option<Origin>,
         /// The name to install it under; default: the file or folder name.
         #[arg(long)]
         name: Option<String>,
         /// Weight type of a GGUF import: bf16 (default), f16 or f32.
         #[arg(long, default_value = "bf16", value_parser = parse_dtype)]
         dtype: WeightDtype,
+    },
+    /// Download a model from the Hugging Face hub (only the files a model needs), check every
+    /// file's checksum, and install it like `import`. An interrupted download resumes when run
+    /// again. This is the one command that uses the network: HF_ENDPOINT picks another hub or
+    /// a mirror, HF_TOKEN (or `$HF_HOME/token`) opens gated and private models.
+    Download {
+        /// The model on the hub, OWNER/NAME, e.g. HuggingFaceTB/SmolLM2-135M-Instruct.
+        repo: String,
+        /// A branch, tag or commit; default: main.
+        #[arg(long)]
+        revision: Option<String>,
+        /// The name to install it under; default: the repository's name.
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// List the models other tools downloaded on this machine, which `import --from` takes:
+    /// the Hugging Face cache ($HF_HUB_CACHE, $HF_HOME/hub, ~/.cache/huggingface/hub) and
+    /// LM Studio's models folder (~/.lmstudio/models, ~/.cache/lm-studio/models).
+    Found {
+        /// Print the list as JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// List the models found in Ledge's models folder and in $LEDGE_MODEL_PATH.
     List {
@@ -60,9 +93,23 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     match &args.command {
         Command::Import {
             source,
+            from: Some(origin),
             name,
             dtype,
-        } => import(source, name.as_deref(), *dtype),
+        } => import_found(*origin, source.as_deref(), name.as_deref(), *dtype),
+        Command::Import {
+            source: Some(source),
+            from: None,
+            name,
+            dtype,
+        } => import(Path::new(source), name.as_deref(), *dtype),
+        Command::Import { .. } => bail!("name a GGUF file or a model folder, or use --from"),
+        Command::Found { json } => found(*json),
+        Command::Download {
+            repo,
+            revision,
+            name,
+        } => download(repo, revision.clone(), name.clone()),
         Command::List { json } => list(*json),
         Command::Default { name, clear } => set_default(name.as_deref(), *clear),
     }
@@ -107,6 +154,181 @@ fn import(source: &Path, name: Option<&str>, dtype: WeightDtype) -> Result<ExitC
     let installed = installed.with_context(|| format!("cannot import {}", source.display()))?;
     println!("imported {}", installed.display());
     Ok(ExitCode::SUCCESS)
+}
+
+fn download(repo: &str, revision: Option<String>, name: Option<String>) -> Result<ExitCode> {
+    let data_dir = environment::data_dir().context("cannot use the data folder")?;
+    ledge_llm::Runtime::init().context("cannot start MLX")?;
+    let hub = environment::hub();
+    let request = DownloadRequest {
+        repo: repo.to_owned(),
+        revision,
+        name,
+    };
+    let bar = ProgressBar::new(0);
+    bar.set_style(style(
+        "{bar:40} {bytes}/{total_bytes} {bytes_per_sec} ({eta}) {msg}",
+    ));
+    let outcome = download_model(
+        &hub,
+        &request,
+        &data_dir.downloads_dir(),
+        &data_dir.models_dir(),
+        |event| match event {
+            DownloadProgress::Planned {
+                commit,
+                files,
+                bytes_total,
+            } => {
+                bar.println(format!(
+                    "{repo} at {}: {} files, {}",
+                    commit.get(..12).unwrap_or(commit),
+                    files.len(),
+                    human_bytes(*bytes_total)
+                ));
+                bar.set_length(*bytes_total);
+            }
+            DownloadProgress::Bytes {
+                file, bytes_done, ..
+            } => {
+                bar.set_position(*bytes_done);
+                bar.set_message(file.clone());
+            }
+            DownloadProgress::Verified { .. } => {}
+            DownloadProgress::Installing => bar.set_message("checking that it loads"),
+        },
+    );
+    bar.finish_and_clear();
+    let downloaded = outcome.map_err(ledge_core::Error::from)?;
+    println!("installed {}", downloaded.path.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Where `import --from` looks.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum Origin {
+    /// The Hugging Face hub's cache.
+    HfCache,
+    /// LM Studio's models folder.
+    LmStudio,
+}
+
+/// The models other tools keep, from `origin` or from all of them.
+fn found_models(origin: Option<Origin>) -> Result<Vec<FoundModel>> {
+    let mut models = Vec::new();
+    if matches!(origin, None | Some(Origin::HfCache))
+        && let Some(cache) = environment::hf_hub_cache()
+    {
+        models.extend(found::in_hf_cache(&cache)?);
+    }
+    if matches!(origin, None | Some(Origin::LmStudio)) {
+        for dir in environment::lm_studio_dirs() {
+            models.extend(found::in_lm_studio(&dir)?);
+        }
+    }
+    Ok(models)
+}
+
+fn found(json: bool) -> Result<ExitCode> {
+    let models = found_models(None)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&models)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    if models.is_empty() {
+        println!("no models found in the Hugging Face cache or LM Studio's folder");
+    }
+    let installed = models_dir()?;
+    for model in &models {
+        let state = match &model.problem {
+            Some(problem) => problem.clone(),
+            None if installed.join(&model.name).exists() => format!("installed as {}", model.name),
+            None => format!(
+                "ledge models import --from {} {}",
+                model.origin.as_str(),
+                model.id
+            ),
+        };
+        println!(
+            "{:<10} {:<52} {:<11} {:>9}  {}",
+            model.origin.as_str(),
+            model.id,
+            model.format,
+            human_bytes(model.bytes),
+            state
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Imports the found models `wanted` designates (an id, an id's prefix, or a name), or all.
+fn import_found(
+    origin: Origin,
+    wanted: Option<&str>,
+    name: Option<&str>,
+    dtype: WeightDtype,
+) -> Result<ExitCode> {
+    let models = found_models(Some(origin))?;
+    let chosen: Vec<&FoundModel> = models
+        .iter()
+        .filter(|model| {
+            wanted.is_none_or(|wanted| {
+                let wanted = wanted.trim_end_matches('/');
+                model.id == wanted
+                    || model.name == wanted
+                    || model.id.starts_with(&format!("{wanted}/"))
+            })
+        })
+        .collect();
+    let place = match origin {
+        Origin::HfCache => "the Hugging Face cache",
+        Origin::LmStudio => "LM Studio's models folder",
+    };
+    if chosen.is_empty() {
+        bail!(
+            "no model {}in {place}; `ledge models found` lists what is there",
+            wanted.map(|w| format!("`{w}` ")).unwrap_or_default()
+        );
+    }
+    if name.is_some() && chosen.len() > 1 {
+        bail!(
+            "--name fits one model, and {} match: {}",
+            chosen.len(),
+            chosen
+                .iter()
+                .map(|m| m.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    let models_dir = models_dir()?;
+    let only_one = chosen.len() == 1;
+    let mut failed = 0;
+    for model in chosen {
+        let target = name.unwrap_or(&model.name);
+        if let Some(problem) = &model.problem {
+            eprintln!("skipped {}: {problem}", model.id);
+            // Asked for by itself, it is a failure; among others, it is left out.
+            failed += usize::from(only_one && wanted.is_some());
+            continue;
+        }
+        if models_dir.join(target).exists() {
+            println!("{} is already installed as {target}", model.id);
+            continue;
+        }
+        match import(&model.path, Some(target), dtype) {
+            Ok(_) => {}
+            Err(error) => {
+                eprintln!("error: {error:#}");
+                failed += 1;
+            }
+        }
+    }
+    Ok(if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 fn style(template: &str) -> ProgressStyle {

@@ -167,6 +167,63 @@ fn exit_codes_tell_usage_errors_from_failures() {
     assert!(stderr(&unknown).contains("not an indexed folder"));
 }
 
+/// The chunk paths and lines `ledge search --json QUERY` prints.
+fn search_results(home: &Path, query: &str) -> Vec<(String, u64)> {
+    let found = ok(ledge(home, &["search", "--json", "--limit", "20", query]));
+    let hits: Value = serde_json::from_str(&stdout(&found)).unwrap();
+    hits.as_array()
+        .unwrap()
+        .iter()
+        .map(|hit| {
+            (
+                hit["path"].as_str().unwrap().to_owned(),
+                hit["line_start"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn rebuild_restores_search_after_the_fulltext_index_is_lost_or_damaged() {
+    let (temp, home, docs) = setup();
+    let docs_arg = docs.to_str().unwrap();
+    ok(ledge(&home, &["index", "add", docs_arg]));
+    let before = search_results(&home, "irrevocable copyright license");
+    assert!(!before.is_empty());
+    let fulltext = home.join("index/fulltext");
+
+    for damage in ["deleted", "garbage"] {
+        fs::remove_dir_all(&fulltext).unwrap();
+        if damage == "garbage" {
+            fs::create_dir_all(&fulltext).unwrap();
+            fs::write(fulltext.join("meta.json"), "{ not tantivy").unwrap();
+        }
+        let rebuilt = ok(ledge(&home, &["index", "rebuild", "--json"]));
+        let reports: Value = serde_json::from_str(&stdout(&rebuilt)).unwrap();
+        assert_eq!(reports[0]["indexed"], 4, "{reports}");
+        assert_eq!(reports[0]["unchanged"], 0, "{reports}");
+        assert_eq!(
+            search_results(&home, "irrevocable copyright license"),
+            before
+        );
+        let status = ok(ledge(&home, &["index", "status", "--json"]));
+        let status: Value = serde_json::from_str(&stdout(&status)).unwrap();
+        assert_eq!(status["consistent"], true);
+        assert_eq!(status["chunks"], status["fulltext_docs"]);
+    }
+
+    // One folder by name, and a folder that is not indexed.
+    let human = ok(ledge(&home, &["index", "rebuild", docs_arg]));
+    assert!(stdout(&human).contains("4 indexed"), "{}", stdout(&human));
+    let unknown = ledge(&home, &["index", "rebuild", temp.path().to_str().unwrap()]);
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(
+        stderr(&unknown).contains("is not an indexed folder"),
+        "{}",
+        stderr(&unknown)
+    );
+}
+
 /// Up to `limit` real documents: the packages' copyright files under /usr/share/doc.
 fn copyright_corpus(docs: &Path, limit: usize) -> usize {
     let mut packages: Vec<PathBuf> = fs::read_dir("/usr/share/doc")

@@ -105,6 +105,12 @@ impl DataDir {
         self.root.join("models")
     }
 
+    /// Where model downloads are kept while they are incomplete (a Hugging Face cache layout,
+    /// so that an interrupted download resumes); emptied of a repository once it is installed.
+    pub fn downloads_dir(&self) -> PathBuf {
+        self.root.join("downloads")
+    }
+
     /// Where the file index lives (its SQLite catalog and full-text index).
     pub fn index_dir(&self) -> PathBuf {
         self.root.join("index")

@@ -120,6 +120,9 @@ pub enum Error {
     /// An inference endpoint failed, or is not one Ledge may use.
     #[error(transparent)]
     Backend(#[from] crate::backend::BackendError),
+    /// A model download failed.
+    #[error(transparent)]
+    Download(#[from] crate::download::DownloadError),
     /// A bug: something Ledge should never let happen.
     #[error("internal error: {0}")]
     Internal(String),

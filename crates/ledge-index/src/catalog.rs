@@ -125,6 +125,10 @@ impl std::fmt::Debug for Catalog {
     }
 }
 
+/// The mtime a file row is given when a rebuild must read it again: no real file has it, so
+/// the scan never takes the file for unchanged.
+const REBUILD_MTIME: i64 = i64::MIN;
+
 pub(crate) fn now() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -330,6 +334,25 @@ impl Catalog {
             .prepare_cached("UPDATE files SET path = ?2, size = ?3, mtime_ns = ?4 WHERE id = ?1")?
             .execute(params![id, key, to_i64(size), mtime_ns])?;
         Ok(())
+    }
+
+    /// Marks every file of a folder as needing to be read and extracted again (a rebuild):
+    /// one statement, so a crash leaves either all or none marked. The scan that re-reads a
+    /// file writes its real mtime back, which clears the mark.
+    pub fn mark_for_rebuild(&self, folder_id: i64) -> Result<usize> {
+        Ok(self
+            .conn
+            .prepare_cached("UPDATE files SET mtime_ns = ?2, hash = NULL WHERE folder_id = ?1")?
+            .execute(params![folder_id, REBUILD_MTIME])?)
+    }
+
+    /// Files of a folder still marked by [`mark_for_rebuild`](Self::mark_for_rebuild).
+    pub fn rebuild_pending(&self, folder_id: i64) -> Result<u64> {
+        let count: i64 = self
+            .conn
+            .prepare_cached("SELECT COUNT(*) FROM files WHERE folder_id = ?1 AND mtime_ns = ?2")?
+            .query_row(params![folder_id, REBUILD_MTIME], |row| row.get(0))?;
+        Ok(count.max(0) as u64)
     }
 
     pub fn delete_file(&self, id: i64) -> Result<()> {

@@ -90,15 +90,34 @@ impl FullText {
                 tracing::warn!(path = %path.display(), "full-text index unreadable or of another schema; rebuilding it");
                 fs::remove_dir_all(path).map_err(io)?;
                 fs::create_dir_all(path).map_err(io)?;
-                tantivy::Index::create_in_dir(path, schema)?
+                tantivy::Index::create_in_dir(path, schema.clone())?
             }
-            _ => tantivy::Index::create_in_dir(path, schema)?,
+            _ => tantivy::Index::create_in_dir(path, schema.clone())?,
         };
-        let created = fresh || index.searchable_segment_ids()?.is_empty();
-        let reader = index
-            .reader_builder()
-            .reload_policy(ReloadPolicy::Manual)
-            .try_into()?;
+        let opened = index.searchable_segment_ids().and_then(|segments| {
+            let reader: IndexReader = index
+                .reader_builder()
+                .reload_policy(ReloadPolicy::Manual)
+                .try_into()?;
+            Ok((segments.is_empty(), reader))
+        });
+        let (index, empty, reader) = match opened {
+            Ok((empty, reader)) => (index, empty, reader),
+            // Opens, but its segments cannot be read: derived data, so start it afresh.
+            Err(error) => {
+                tracing::warn!(path = %path.display(), %error, "full-text segments unreadable; rebuilding the index");
+                drop(index);
+                fs::remove_dir_all(path).map_err(io)?;
+                fs::create_dir_all(path).map_err(io)?;
+                let index = tantivy::Index::create_in_dir(path, schema.clone())?;
+                let reader = index
+                    .reader_builder()
+                    .reload_policy(ReloadPolicy::Manual)
+                    .try_into()?;
+                (index, true, reader)
+            }
+        };
+        let created = fresh || empty;
         Ok((
             FullText {
                 index,
@@ -108,6 +127,19 @@ impl FullText {
             },
             created,
         ))
+    }
+
+    /// Deletes the index in `path` and creates it empty (for an index whose segments cannot
+    /// be read even though it opens); the caller refills it from the catalog.
+    pub fn recreate(path: &Path) -> Result<FullText> {
+        let io = |source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        if path.exists() {
+            fs::remove_dir_all(path).map_err(io)?;
+        }
+        Ok(FullText::open(path)?.0)
     }
 
     /// The writer; only one process may hold it.

@@ -283,6 +283,61 @@ impl Index {
         Ok(reports)
     }
 
+    /// Reads and indexes again every file of the indexed folders (or of the indexed folder
+    /// `path`): text extracted afresh, chunks and full-text documents replaced, and the
+    /// full-text index first made to agree with the catalog again (recreated empty and
+    /// refilled from the catalog if it cannot be read). For after an upgrade of the
+    /// extractors, or an index that looks wrong.
+    ///
+    /// Crash-safe and resumable: the files are marked in one catalog statement, and each is
+    /// unmarked by the batch that re-indexes it (the usual two-commit protocol), so the index
+    /// is consistent at every point; after an interruption (a kill, [`CancelToken`]) the next
+    /// `rebuild` continues with the files still marked instead of starting over, and a
+    /// `refresh` finishes them too.
+    pub fn rebuild(
+        &mut self,
+        path: Option<&Path>,
+        progress: &mut dyn FnMut(&Progress),
+        cancel: &CancelToken,
+    ) -> Result<Vec<IndexReport>> {
+        let folders = match path {
+            Some(path) => vec![self.folder(path)?],
+            None => self.catalog.folders()?,
+        };
+        match self.repair() {
+            Ok(_) => {}
+            Err(error @ Error::Busy { .. }) => return Err(error),
+            Err(error) => {
+                tracing::warn!(%error, "full-text index unreadable; recreating it from the catalog");
+                self.catalog.set_fulltext_dirty(true)?;
+                self.fulltext = FullText::recreate(&self.dir.join(FULLTEXT_DIR))?;
+                self.repair()?;
+            }
+        }
+        let mut reports = Vec::with_capacity(folders.len());
+        for folder in &folders {
+            let pending = self.catalog.rebuild_pending(folder.id)?;
+            if pending > 0 {
+                tracing::info!(folder = %folder.path.display(), pending, "resuming an interrupted rebuild");
+            } else {
+                let marked = self.catalog.mark_for_rebuild(folder.id)?;
+                tracing::info!(folder = %folder.path.display(), marked, "rebuilding");
+            }
+            // Marked files are read whatever their state; the others are left as they are.
+            reports.push(self.scan_folder(folder, false, progress, cancel)?);
+        }
+        Ok(reports)
+    }
+
+    /// Files a rebuild has still to read again (after an interrupted one), over all folders.
+    pub fn rebuild_pending(&self) -> Result<u64> {
+        let mut pending = 0;
+        for folder in self.catalog.folders()? {
+            pending += self.catalog.rebuild_pending(folder.id)?;
+        }
+        Ok(pending)
+    }
+
     /// Removes a folder and everything indexed from it (the folder itself is not touched).
     pub fn remove_folder(&mut self, path: &Path) -> Result<()> {
         let folder = self.folder(path)?;

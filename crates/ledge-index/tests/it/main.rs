@@ -12,6 +12,7 @@ mod fuzz;
 mod incremental;
 mod kill;
 mod pdf;
+mod rebuild;
 mod records;
 mod search;
 mod vectors;

@@ -33,6 +33,16 @@ const MODEL_FILES: &[&str] = &[
 /// The pooling configuration of a sentence-transformers folder, in its own subfolder.
 const POOLING_CONFIG: &str = "1_Pooling/config.json";
 
+/// Whether a file of a model repository (its path inside the repository, `/`-separated) is
+/// one a folder import takes: the configuration, tokenizer and chat template files, the
+/// `*.safetensors` weights at the top, and a sentence-transformers pooling configuration.
+/// Downloads use it to fetch only what an import keeps.
+pub fn is_model_file(relative: &str) -> bool {
+    relative == POOLING_CONFIG
+        || (!relative.contains('/')
+            && (relative.ends_with(".safetensors") || MODEL_FILES.contains(&relative)))
+}
+
 /// Progress of a folder import, reported after each file.
 #[derive(Debug, Clone)]
 pub struct FolderProgress {

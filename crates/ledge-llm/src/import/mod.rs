@@ -24,7 +24,7 @@ use serde_json::json;
 
 use crate::gguf::GgufFile;
 use crate::{Error, Result};
-pub use folder::{FolderProgress, import_folder};
+pub use folder::{FolderProgress, import_folder, is_model_file};
 use layout::{Architecture, Transform};
 pub use tokenizer::{GgufTokenizer, tokenizer_from_gguf};
 
