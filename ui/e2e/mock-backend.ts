@@ -12,6 +12,8 @@ import type {
   AnswerSummary,
   AppState,
   AskEvent,
+  Backend,
+  FoundServer,
   ConversationSummary,
   Folder,
   Message,
@@ -30,6 +32,10 @@ interface Scenario {
   noFolders?: boolean;
   indexing?: Partial<AppState["indexing"]>;
   model?: AppState["model"];
+  /** Servers the person added before (the built-in model is always there). */
+  endpoints?: Backend[];
+  /** Known servers "running on this computer". */
+  found?: FoundServer[];
 }
 
 interface Call {
@@ -224,6 +230,7 @@ function summary(over: Partial<AnswerSummary> = {}): AnswerSummary {
     totalMs: 2300,
     backend: "local",
     computedOn: "this machine (built-in runtime)",
+    fallback: null,
     ...over,
   };
 }
@@ -287,6 +294,64 @@ function clone<T>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
 }
 
+const LOCAL_BACKEND: Backend = {
+  name: "local",
+  url: null,
+  model: null,
+  isDefault: true,
+  fallbackLocal: false,
+  allowPublic: false,
+  placement: "this machine (built-in runtime)",
+  refused: false,
+};
+let backends: Backend[] = [LOCAL_BACKEND, ...(scenario.endpoints ?? [])];
+const conversationBackends = new Map<number, string>();
+
+/** Where a mock address is, as the core's address policy would say. */
+function placementOf(host: string): string | null {
+  if (host === "127.0.0.1" || host === "localhost" || host === "::1") return "this machine";
+  if (/^(10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.)/.test(host) || host.endsWith(".local")) return "private network";
+  return null;
+}
+
+function addBackend(args: Record<string, unknown>): unknown {
+  const name = String(args.name);
+  if (backends.some((b) => b.name === name)) throw `a backend named \`${name}\` exists already`;
+  const url = String(args.url).replace(/^http:\/\//, "");
+  const host = url.split(":")[0] ?? "";
+  const placement = placementOf(host) ?? (args.allowPublic ? "public internet" : null);
+  if (placement === null) {
+    throw `${host} is on the public internet: the passages of your files would leave your devices; allow public addresses for this endpoint to use it anyway`;
+  }
+  const full = `http://${url.includes("/") ? url : `${url}/v1`}`;
+  const found = (scenario.found ?? []).find((f) => f.url === full);
+  if (args.check && !found) throw `cannot reach ${full}: connection refused`;
+  const model = (args.model as string | null) ?? null;
+  if (args.check && found && model === null && found.models.length !== 1) {
+    throw `${full} offers several models (${found.models.join(", ")}); choose one`;
+  }
+  if (args.makeDefault) backends = backends.map((b) => ({ ...b, isDefault: false }));
+  backends = [
+    ...backends,
+    {
+      name,
+      url: full,
+      model,
+      isDefault: Boolean(args.makeDefault),
+      fallbackLocal: Boolean(args.fallbackLocal),
+      allowPublic: Boolean(args.allowPublic),
+      placement,
+      refused: false,
+    },
+  ];
+  const warnings = placement === "public internet" ? [`${full} is on the public internet.`] : [];
+  return { name, placement, warnings };
+}
+
+function knownBackend(name: string): void {
+  if (!backends.some((b) => b.name === name)) throw `there is no backend \`${name}\``;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Commands.
 
@@ -308,6 +373,7 @@ function handle(cmd: string, args: Record<string, unknown>): unknown {
         question: String(args.question),
         conversationId: conversationId ?? nextConversation,
       };
+      if (typeof args.backend === "string") conversationBackends.set(conversationId ?? nextConversation, args.backend);
       streamed = "";
       lastSources = [];
       const mode = scenario.askMode ?? "manual";
@@ -380,6 +446,45 @@ function handle(cmd: string, args: Record<string, unknown>): unknown {
     case "complete_onboarding":
       app.onboarded = true;
       return null;
+    case "backends": {
+      const found = args.discover
+        ? (scenario.found ?? []).map((f) => ({ ...f, addedAs: backends.find((b) => b.url === f.url)?.name ?? null }))
+        : [];
+      return clone({ backends, found });
+    }
+    case "add_backend":
+      return addBackend(args);
+    case "remove_backend": {
+      const name = String(args.name);
+      knownBackend(name);
+      const wasDefault = backends.some((b) => b.name === name && b.isDefault);
+      backends = backends
+        .filter((b) => b.name !== name)
+        .map((b) => (wasDefault && b.name === "local" ? { ...b, isDefault: true } : b));
+      for (const [id, backend] of conversationBackends) if (backend === name) conversationBackends.delete(id);
+      return null;
+    }
+    case "set_default_backend": {
+      const name = String(args.name);
+      knownBackend(name);
+      backends = backends.map((b) => ({ ...b, isDefault: b.name === name }));
+      return null;
+    }
+    case "test_backend": {
+      const backend = backends.find((b) => b.name === args.name);
+      if (!backend?.url) throw `there is no backend \`${String(args.name)}\``;
+      if (!(scenario.found ?? []).some((f) => f.url === backend.url)) throw `cannot reach ${backend.url}: connection refused`;
+      return { model: backend.model ?? "the-model", address: "127.0.0.1:1234", placement: backend.placement, reply: "ready", firstTokenMs: 212.4, totalMs: 388.9 };
+    }
+    case "conversation_backend": {
+      const id = args.id as number;
+      return conversationBackends.get(id) ?? backends.find((b) => b.isDefault)?.name ?? "local";
+    }
+    case "set_conversation_backend": {
+      knownBackend(String(args.backend));
+      conversationBackends.set(args.id as number, String(args.backend));
+      return null;
+    }
     case "forget_everything":
       folders = [];
       conversations = [];

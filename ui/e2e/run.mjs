@@ -266,7 +266,7 @@ test("popup: ask, see sources, streamed text piece by piece, clickable citations
   await input.fill(WARRANTY_Q);
   await input.press("Enter");
   const ask = await lastCall(page, "ask");
-  assert.deepEqual(ask, { question: WARRANTY_Q, conversationId: null, files: [], onEvent: "[channel]" });
+  assert.deepEqual(ask, { question: WARRANTY_Q, conversationId: null, files: [], backend: null, onEvent: "[channel]" });
   await page.getByText("Searching your files…").waitFor();
 
   // Sources come first.
@@ -384,7 +384,7 @@ test("popup: pinned files from the shell, Stop, and popup-shown focus", async ()
   // "Ask about this file" with a question asks at once.
   await ledge(page, "emit", "pin-files", { files: [`${HOME}/Desktop/invoice.pdf`], question: "Summarize this file" });
   const second = await lastCall(page, "ask", 2);
-  assert.deepEqual(second, { question: "Summarize this file", conversationId: null, files: [`${HOME}/Desktop/invoice.pdf`], onEvent: "[channel]" });
+  assert.deepEqual(second, { question: "Summarize this file", conversationId: null, files: [`${HOME}/Desktop/invoice.pdf`], backend: null, onEvent: "[channel]" });
 
   // popup-shown puts the focus back in the input.
   await page.getByRole("button", { name: "Settings" }).focus();
@@ -436,7 +436,7 @@ test("chat: conversation list, open one, citations, ask, stop, regenerate, copy,
   await input.fill("Who has vault access?");
   await input.press("Enter");
   const ask = await lastCall(page, "ask");
-  assert.deepEqual(ask, { question: "Who has vault access?", conversationId: 1, files: [], onEvent: "[channel]" });
+  assert.deepEqual(ask, { question: "Who has vault access?", conversationId: 1, files: [], backend: null, onEvent: "[channel]" });
   await page.locator(".turn .bubble", { hasText: "Who has vault access?" }).waitFor();
   await page.locator(".turn-status", { hasText: "Searching your files…" }).waitFor();
   await ledge(page, "sources");
@@ -455,7 +455,7 @@ test("chat: conversation list, open one, citations, ask, stop, regenerate, copy,
   // Regenerate re-asks the last question in the same conversation.
   await page.locator(".messages .regenerate").click();
   const again = await lastCall(page, "ask", 2);
-  assert.deepEqual(again, { question: "Who has vault access?", conversationId: 1, files: [], onEvent: "[channel]" });
+  assert.deepEqual(again, { question: "Who has vault access?", conversationId: 1, files: [], backend: null, onEvent: "[channel]" });
   await ledge(page, "sources");
   await ledge(page, "text", "Maria, Jonas and Lea [2].");
   await ledge(page, "done");
@@ -619,6 +619,111 @@ test("settings: folders with problems, pause/resume, hotkey rejected then saved,
 
 // ---------------------------------------------------------------------------------------------
 // First run.
+
+test("settings: other machines — find, add (refused, then allowed), test, default, remove; chat: answer with one per conversation", async () => {
+  const studioUrl = "http://192.168.1.30:52415/v1";
+  const page = await open("/index.html#/settings", {
+    scenario: {
+      found: [
+        { product: "LM Studio", url: "http://127.0.0.1:1234/v1", models: ["qwen2.5-7b-instruct"], error: null, addedAs: null },
+        { product: "Ollama", url: "http://127.0.0.1:11434/v1", models: ["llama3.2", "phi4"], error: null, addedAs: null },
+      ],
+      endpoints: [
+        { name: "studio", url: studioUrl, model: "llama-3.3-70b", isDefault: false, fallbackLocal: true, allowPublic: false, placement: "private network", refused: false },
+      ],
+    },
+  });
+  const rows = page.locator(".backend-row");
+  await rows.nth(1).waitFor();
+  assert.match(await rows.nth(0).textContent(), /This computer \(built-in model\).*Default.*nothing leaves it/);
+  assert.match(await rows.nth(1).textContent(), /studio · private network.*192\.168\.1\.30:52415.*model llama-3\.3-70b.*falls back to the built-in model/);
+
+  // Servers running on this computer; "Use…" fills the form with a free name and its one model.
+  await page.getByRole("button", { name: "Look for Servers on This Computer" }).click();
+  assert.deepEqual(await lastCall(page, "backends"), { discover: true });
+  await page.locator(".found-row", { hasText: "LM Studio is running" }).waitFor();
+  await page.locator(".found-row", { hasText: "LM Studio" }).getByRole("button", { name: "Use…" }).click();
+  const form = page.getByRole("form", { name: "Add a server" });
+  assert.equal(await form.getByLabel("Name", { exact: true }).inputValue(), "lm-studio");
+  assert.equal(await form.getByLabel("Address", { exact: true }).inputValue(), "http://127.0.0.1:1234/v1");
+  assert.equal(await form.getByLabel("Model", { exact: true }).inputValue(), "qwen2.5-7b-instruct");
+  await page.evaluate(() => document.querySelector(".backend-form").scrollIntoView());
+  await shoot(page, "settings-backends");
+  await form.getByRole("button", { name: "Add", exact: true }).click();
+  assert.deepEqual(await lastCall(page, "add_backend"), {
+    name: "lm-studio", url: "http://127.0.0.1:1234/v1", model: "qwen2.5-7b-instruct",
+    allowPublic: false, fallbackLocal: true, makeDefault: false, check: true,
+  });
+  await page.locator(".backend-message", { hasText: "Added lm-studio (this machine)." }).waitFor();
+  await page.locator(".found-row", { hasText: "LM Studio" }).getByText("Added as lm-studio").waitFor();
+  assert.equal(await rows.count(), 3);
+
+  // The form says what is wrong before asking the core; the core's refusals are shown as they are.
+  await form.getByLabel("Name", { exact: true }).fill("local");
+  await form.getByLabel("Address", { exact: true }).fill("203.0.113.9:8080");
+  await form.getByRole("button", { name: "Add", exact: true }).click();
+  await page.locator(".backend-message", { hasText: "“local” is the built-in model" }).waitFor();
+  await form.getByLabel("Name", { exact: true }).fill("cloud");
+  await form.getByRole("button", { name: "Add", exact: true }).click();
+  await page.locator(".backend-message", { hasText: "is on the public internet" }).waitFor();
+  assert.equal(await rows.count(), 3, "nothing added when refused");
+  // Allowing a public address shows what it means before it is added.
+  await form.getByLabel("Allow an address on the public internet").check();
+  await page.locator(".public-warning", { hasText: "leave your devices" }).waitFor();
+  await form.getByRole("button", { name: "Add", exact: true }).click();
+  assert.equal((await lastCall(page, "add_backend", 3)).allowPublic, true);
+  // It does not answer now; it can still be added, on the person's word.
+  await page.locator(".backend-message", { hasText: "cannot reach http://203.0.113.9:8080/v1" }).waitFor();
+  await form.getByRole("button", { name: "Add Without Checking" }).click();
+  const unchecked = await lastCall(page, "add_backend", 4);
+  assert.equal(unchecked.check, false);
+  assert.equal(unchecked.allowPublic, true);
+  await page.locator(".backend-message.field-warning", { hasText: "Added cloud (public internet)" }).waitFor();
+  await page.locator(".backend-row", { hasText: "cloud" }).getByText("Public").waitFor();
+  assert.equal(await form.getByLabel("Allow an address on the public internet").isChecked(), false, "the override is not kept for the next one");
+
+  // Test: a reply with its timing, or the reason it failed.
+  const lm = page.locator(".backend-row", { hasText: "lm-studio" });
+  await lm.getByRole("button", { name: "Test" }).click();
+  await lm.getByText(/replied “ready”: first word after 212 ms/).waitFor();
+  const cloud = page.locator(".backend-row", { hasText: "cloud" });
+  await cloud.getByRole("button", { name: "Test" }).click();
+  await cloud.locator(".field-error", { hasText: "cannot reach http://203.0.113.9:8080/v1" }).waitFor();
+
+  // Default, then removal (confirmed) puts the built-in model back as the default.
+  await page.locator(".backend-row", { hasText: "studio · private" }).getByRole("button", { name: "Use by Default" }).click();
+  assert.deepEqual(await lastCall(page, "set_default_backend"), { name: "studio" });
+  await page.locator(".backend-row.is-default", { hasText: "studio · private" }).waitFor();
+  await cloud.getByRole("button", { name: "Remove cloud" }).click();
+  await cloud.getByRole("button", { name: "Remove", exact: true }).click();
+  assert.deepEqual(await lastCall(page, "remove_backend"), { name: "cloud" });
+  await page.locator(".backend-row", { hasText: "cloud" }).waitFor({ state: "detached" });
+
+  // The chat window offers the backends; a new chat sends its choice with the question.
+  await page.evaluate(() => { location.hash = "#/chat"; });
+  const picker = page.getByLabel("Answer with");
+  await picker.waitFor();
+  assert.equal(await picker.inputValue(), "studio", "the default is preselected");
+  assert.deepEqual(await picker.locator("option").allTextContents(), [
+    "This computer (built-in model)",
+    "studio · private network (default)",
+    "lm-studio · this machine",
+  ]);
+  await picker.selectOption("lm-studio");
+  await page.locator("#chat-input").fill("Who has vault access?");
+  await page.locator("#chat-input").press("Enter");
+  assert.equal((await lastCall(page, "ask")).backend, "lm-studio");
+  await ledge(page, "sources");
+  await ledge(page, "done", { backend: "lm-studio", computedOn: "127.0.0.1:1234 (this machine)" });
+  // Saved: the conversation keeps its backend, and a change is stored for it.
+  await page.waitForFunction(() => location.hash.startsWith("#/chat/"));
+  await page.waitForFunction(() => document.querySelector("#chat-backend")?.value === "lm-studio");
+  await picker.selectOption("local");
+  const stored = await lastCall(page, "set_conversation_backend");
+  assert.equal(stored.backend, "local");
+  await shoot(page, "chat-backend");
+  await close(page);
+});
 
 test("welcome: privacy, folders, model, then the chat", async () => {
   const page = await open("/index.html", { scenario: { onboarded: false, noFolders: true } });

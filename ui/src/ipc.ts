@@ -66,6 +66,8 @@ export interface AnswerSummary {
   backend: string;
   /** Where the answer was computed, in words. */
   computedOn: string;
+  /** The endpoint failed and the built-in model answered instead: why. */
+  fallback: string | null;
 }
 
 export type AskEvent =
@@ -122,6 +124,59 @@ export interface Model {
   problem: string | null;
 }
 
+/** Where answers can be computed: the built-in model (`local`) or a server the person added. */
+export interface Backend {
+  name: string;
+  url: string | null;
+  model: string | null;
+  isDefault: boolean;
+  fallbackLocal: boolean;
+  allowPublic: boolean;
+  /** Where it computes ("this machine", "private network", ...), or why it is refused now. */
+  placement: string;
+  refused: boolean;
+}
+
+/** A known server (LM Studio, Ollama, mlx_lm.server, ...) answering on this computer. */
+export interface FoundServer {
+  product: string;
+  url: string;
+  models: string[];
+  error: string | null;
+  addedAs: string | null;
+}
+
+export interface Backends {
+  backends: Backend[];
+  found: FoundServer[];
+}
+
+export interface NewBackend {
+  name: string;
+  url: string;
+  model: string | null;
+  allowPublic: boolean;
+  fallbackLocal: boolean;
+  makeDefault: boolean;
+  /** Ask the server for its models before adding it. */
+  check: boolean;
+}
+
+export interface AddedBackend {
+  name: string;
+  placement: string;
+  warnings: string[];
+}
+
+export interface BackendTest {
+  model: string;
+  address: string;
+  placement: string;
+  reply: string;
+  firstTokenMs: number;
+  totalMs: number;
+}
+
 export interface PinFilesPayload {
   files: string[];
   question: string | null;
@@ -157,9 +212,10 @@ export function ask(
   conversationId: number | null,
   files: string[],
   onEvent: (event: AskEvent) => void,
+  backend: string | null = null,
 ): Promise<number> {
   const channel = new Channel<AskEvent>(onEvent);
-  return invoke<number>("ask", { question, conversationId, files, onEvent: channel });
+  return invoke<number>("ask", { question, conversationId, files, backend, onEvent: channel });
 }
 
 export const stopAnswer = (requestId: number): Promise<void> =>
@@ -204,6 +260,25 @@ export const setDefaultModel = (name: string): Promise<void> =>
 
 export const importModel = (path: string): Promise<void> =>
   invoke<void>("import_model", { path });
+
+export const backends = (discover: boolean): Promise<Backends> =>
+  invoke<Backends>("backends", { discover });
+
+export const addBackend = (backend: NewBackend): Promise<AddedBackend> =>
+  invoke<AddedBackend>("add_backend", { ...backend });
+
+export const removeBackend = (name: string): Promise<void> => invoke<void>("remove_backend", { name });
+
+export const setDefaultBackend = (name: string): Promise<void> =>
+  invoke<void>("set_default_backend", { name });
+
+export const testBackend = (name: string): Promise<BackendTest> => invoke<BackendTest>("test_backend", { name });
+
+export const conversationBackend = (id: number): Promise<string> =>
+  invoke<string>("conversation_backend", { id });
+
+export const setConversationBackend = (id: number, backend: string): Promise<void> =>
+  invoke<void>("set_conversation_backend", { id, backend });
 
 export const setHotkey = (hotkey: string): Promise<void> => invoke<void>("set_hotkey", { hotkey });
 

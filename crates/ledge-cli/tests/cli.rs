@@ -156,3 +156,70 @@ fn doctor_notices_when_the_slow_reference_blas_serves_mlx() {
         report["warnings"]
     );
 }
+
+#[test]
+fn backends_are_added_listed_made_default_and_removed_with_clear_refusals() {
+    let home = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let output = ledge(home.path(), args);
+        let text = format!(
+            "{}{}",
+            stdout(&output),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        (output.status.success(), text)
+    };
+    // A port nothing listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let address = format!("127.0.0.1:{port}");
+
+    let (ok, text) = run(&["backends", "add", "box", &address]);
+    assert!(!ok, "a server that does not answer is not added: {text}");
+    assert!(text.contains("--no-check"), "{text}");
+    let (ok, text) = run(&["backends", "add", "far", "8.8.8.8:8080", "--no-check"]);
+    assert!(!ok && text.contains("public"), "{text}");
+    let (ok, text) = run(&[
+        "backends",
+        "add",
+        "box",
+        &address,
+        "--no-check",
+        "--fallback",
+        "--default",
+    ]);
+    assert!(ok && text.contains("the default"), "{text}");
+
+    let output = ledge(
+        home.path(),
+        &["backends", "list", "--json", "--no-discover"],
+    );
+    assert!(output.status.success());
+    let list: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let backends = list["backends"].as_array().unwrap();
+    assert_eq!(backends.len(), 2, "{list}");
+    assert_eq!(backends[0]["name"], "local");
+    assert_eq!(backends[0]["default"], false);
+    assert_eq!(backends[1]["name"], "box");
+    assert_eq!(backends[1]["default"], true);
+    assert_eq!(backends[1]["fallback_local"], true);
+    assert_eq!(backends[1]["placement"], "this machine");
+
+    let (ok, text) = run(&["backends", "test", "box"]);
+    assert!(
+        !ok && text.contains("FAIL box") && text.contains("cannot reach"),
+        "{text}"
+    );
+    let (ok, text) = run(&["backends", "default", "nowhere"]);
+    assert!(!ok && text.contains("no backend `nowhere`"), "{text}");
+    let (ok, text) = run(&["backends", "remove", "box"]);
+    assert!(ok, "{text}");
+    let (ok, text) = run(&["backends", "default"]);
+    assert!(
+        ok && text.trim() == "local",
+        "the default goes back to the built-in model: {text}"
+    );
+}

@@ -27,6 +27,7 @@ export function summary(over: Partial<AnswerSummary> = {}): AnswerSummary {
     totalMs: 1200,
     backend: "local",
     computedOn: "this machine (built-in runtime)",
+    fallback: null,
     ...over,
   };
 }

@@ -15,6 +15,7 @@ import {
 import { AnswerView } from "../lib/answerView";
 import { citedNumbers, linkCitations } from "../lib/citations";
 import { h, setChildren } from "../lib/dom";
+import { backendLabel } from "../lib/backends";
 import { basename, plural } from "../lib/format";
 import { hotkeyText } from "../lib/hotkey";
 import { icon } from "../lib/icons";
@@ -38,8 +39,17 @@ export class ChatView implements View {
   private pinned: string[] = [];
   private notice: string | null = null;
   private destroyed = false;
+  /** The backend chosen for this conversation; `null`: the default. */
+  private backend: string | null = null;
 
   private readonly titleEl = h("h1", { class: "chat-title", id: "chat-title" });
+  private readonly backendSelect = h("select", { id: "chat-backend", class: "field small" });
+  private readonly backendPicker = h(
+    "div",
+    { class: "chat-backend", hidden: true },
+    h("label", { for: "chat-backend" }, "Answer with"),
+    this.backendSelect,
+  );
   private readonly scroller = h("div", { class: "chat-scroll" });
   private readonly messagesEl = h("div", { class: "messages" });
   private readonly turnEl = h("div", { class: "turn" });
@@ -110,17 +120,19 @@ export class ChatView implements View {
       this.sendButton.disabled = this.input.value.trim() === "";
     });
     this.stopButton.addEventListener("click", () => this.stop());
+    this.backendSelect.addEventListener("change", () => void this.chooseBackend(this.backendSelect.value));
 
     this.scroller.append(this.emptyEl, this.messagesEl, this.turnEl, this.noticeEl);
     this.el = h(
       "section",
       { class: "view chat-view", "aria-labelledby": "chat-title" },
-      h("header", { class: "view-head" }, this.titleEl),
+      h("header", { class: "view-head" }, this.titleEl, this.backendPicker),
       this.scroller,
       form,
     );
     this.unsubscribe = store.subscribe(() => this.renderHead());
     this.render();
+    void store.refreshBackends();
     if (conversationId !== null) void this.load(conversationId);
   }
 
@@ -129,6 +141,7 @@ export class ChatView implements View {
     this.conversationId = route.conversationId;
     this.messages = [];
     this.notice = null;
+    this.backend = null;
     this.render();
     if (route.conversationId !== null) void this.load(route.conversationId);
     this.focus();
@@ -161,9 +174,13 @@ export class ChatView implements View {
     this.loading = true;
     this.renderEmpty();
     try {
-      const messages = await ipc.conversation(id);
+      const [messages, backend] = await Promise.all([
+        ipc.conversation(id),
+        ipc.conversationBackend(id).catch(() => null),
+      ]);
       if (seq !== this.loadSeq || this.conversationId !== id) return;
       this.messages = messages;
+      this.backend = backend;
       // The saved conversation now holds the answer that was being written.
       if (this.answerConversation === id && !isBusy(this.answer)) this.answer = initialAnswer;
     } catch (error) {
@@ -194,7 +211,14 @@ export class ChatView implements View {
     this.dispatch({ type: "ask", question });
     const seq = this.answer.seq;
     ipc
-      .ask(question, this.conversationId, [...this.pinned], (event) => this.dispatch({ type: "event", seq, event }))
+      .ask(
+        question,
+        this.conversationId,
+        [...this.pinned],
+        (event) => this.dispatch({ type: "event", seq, event }),
+        // A saved conversation keeps its own backend in the core.
+        this.conversationId === null ? this.backend : null,
+      )
       .then((requestId) => {
         this.dispatch({ type: "started", seq, requestId });
         if (this.answer.seq === seq && this.answer.phase === "stopped") void ipc.stopAnswer(requestId);
@@ -223,6 +247,42 @@ export class ChatView implements View {
       ipc.stopAnswer(requestId).catch((error: unknown) => this.showNotice(ipc.errorText(error)));
     }
     this.input.focus();
+  }
+
+  /** The person chose where this conversation's answers are computed. */
+  private async chooseBackend(name: string): Promise<void> {
+    const previous = this.backend;
+    this.backend = name;
+    if (this.conversationId === null) return;
+    try {
+      await ipc.setConversationBackend(this.conversationId, name);
+    } catch (error) {
+      this.backend = previous;
+      this.renderBackend();
+      this.showNotice(ipc.errorText(error));
+    }
+  }
+
+  private renderBackend(): void {
+    const backends = store.backends;
+    // Only the built-in model: nothing to choose, so nothing shown.
+    this.backendPicker.hidden = backends.length < 2;
+    if (backends.length < 2) return;
+    const chosen = this.backend ?? backends.find((b) => b.isDefault)?.name ?? "local";
+    const key = JSON.stringify([backends, chosen]);
+    if (this.backendSelect.dataset.drawn === key) return;
+    this.backendSelect.dataset.drawn = key;
+    setChildren(
+      this.backendSelect,
+      backends.map((b) =>
+        h(
+          "option",
+          { value: b.name, disabled: b.refused && b.name !== chosen },
+          `${backendLabel(b)}${b.isDefault ? " (default)" : ""}`,
+        ),
+      ),
+    );
+    this.backendSelect.value = chosen;
   }
 
   private regenerate(): void {
@@ -310,6 +370,7 @@ export class ChatView implements View {
           : "New Chat"
         : (summary?.title.trim() || "Conversation");
     if (this.titleEl.textContent !== title) this.titleEl.textContent = title;
+    this.renderBackend();
     this.renderEmpty();
   }
 
@@ -449,6 +510,8 @@ export class ChatView implements View {
         h("span", { class: "spinner" }),
         a.sources.length > 0 ? `Reading ${plural(a.sources.length, "passage")}…` : "Thinking…",
       );
+    } else if (a.phase === "writing" && a.fallback !== null) {
+      status = h("div", { class: "turn-status fallback" }, `Answering on this computer instead: ${a.fallback}`);
     } else if (a.phase === "stopped") {
       status = h("div", { class: "turn-status stopped" }, "Stopped");
     } else if (a.phase === "error") {

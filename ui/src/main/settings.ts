@@ -7,6 +7,7 @@ import { hotkeyCaps, hotkeyText, recordHotkey, type Modifier } from "../lib/hotk
 import { icon } from "../lib/icons";
 import type { Route } from "../lib/route";
 import { indexingBusy, indexingFraction, indexingText } from "../lib/status";
+import { BackendsPanel } from "./backends";
 import { navigate, type View } from "./nav";
 import { FoldersPanel, ModelsPanel } from "./panels";
 import { store } from "./store";
@@ -27,6 +28,7 @@ export class SettingsView implements View {
   readonly el: HTMLElement;
   private readonly folders = new FoldersPanel({ compact: false });
   private readonly models = new ModelsPanel({ compact: false });
+  private readonly backends = new BackendsPanel();
   private readonly unsubscribe: () => void;
 
   // indexing
@@ -128,6 +130,12 @@ export class SettingsView implements View {
           ),
           section("settings-models", "Models", "Everything runs on this computer. The chat model writes the answers; the search model finds passages by meaning.", h("div", { class: "card-pad" }, this.models.el)),
           section(
+            "settings-backends",
+            "Other machines",
+            "A bigger model on your own Mac Studio or server can answer instead: Ledge works with exo, mlx_lm.server, LM Studio, Ollama, Jan and GPT4All. Your files are still searched here; only the passages that answer a question are sent, and only to machines you add.",
+            h("div", { class: "card-pad" }, this.backends.el),
+          ),
+          section(
             "settings-general",
             "Shortcut and startup",
             null,
@@ -198,6 +206,7 @@ export class SettingsView implements View {
     this.renderForget();
     void this.folders.refresh();
     void this.models.refresh();
+    void this.backends.refresh();
   }
 
   route(_route: Route): void {}

@@ -2,13 +2,15 @@
 // conversation list. Views subscribe and redraw what depends on it.
 
 import * as ipc from "../ipc";
-import type { AppState, ConversationSummary, IndexingState, ModelState } from "../ipc";
+import type { AppState, Backend, ConversationSummary, IndexingState, ModelState } from "../ipc";
 
 type Listener = () => void;
 
 class Store {
   app: AppState | null = null;
   conversations: ConversationSummary[] = [];
+  /** Where answers can be computed: the built-in model, then the servers the person added. */
+  backends: Backend[] = [];
   /** A problem talking to the core, shown once at the top of the window. */
   problem: string | null = null;
   private listeners = new Set<Listener>();
@@ -55,6 +57,20 @@ class Store {
     }
     this.changed();
     return this.app;
+  }
+
+  setBackends(backends: Backend[]): void {
+    this.backends = backends;
+    this.changed();
+  }
+
+  async refreshBackends(): Promise<void> {
+    try {
+      this.setBackends((await ipc.backends(false)).backends);
+    } catch (error) {
+      this.problem = ipc.errorText(error);
+      this.changed();
+    }
   }
 
   async refreshConversations(): Promise<void> {
