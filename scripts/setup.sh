@@ -51,6 +51,9 @@ SYSTEM_PACKAGES=(
   # freedesktop's validator for the desktop entries the app installs, and ImageMagick for
   # screenshots of the virtual display
   xvfb xdotool webkit2gtk-driver chromium desktop-file-utils imagemagick
+  # the freedesktop MIME database tools the app asks for a file's default app (to open a
+  # citation at its line or page), and `file`, which xdg-mime uses to tell a file's type
+  xdg-utils file
   # reference PDF text extractor for the index tests, and real PDF manuals to test it on
   poppler-utils texlive-latex-base-doc
 )

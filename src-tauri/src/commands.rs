@@ -10,6 +10,7 @@ use ledge_desktop::view::{
     AddedBackendView, AppState, BackendTestView, BackendsView, ConversationSummary, FolderView,
     MessageView, ModelView, SearchHitView,
 };
+use ledge_desktop::open_at::{DefaultApps, Location};
 use ledge_desktop::{AskEvent, Session};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, State};
@@ -48,6 +49,7 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke<tauri::Wry>) -> bool + Send + Syn
         models,
         set_default_model,
         import_model,
+        download_model,
         set_hotkey,
         set_launch_at_login,
         complete_onboarding,
@@ -140,8 +142,8 @@ async fn delete_conversation(session: State<'_, Session>, id: i64) -> CommandRes
     session.delete_conversation(id).map_err(words)
 }
 
-/// Opens a cited file in the person's default app. Default apps take no line or page
-/// argument in general; the UI shows the cited passage itself.
+/// Opens a cited file in the person's default app: at the cited line or page when that app
+/// takes one on its command line (see `ledge_desktop::open_at`), else at its start.
 #[tauri::command]
 async fn open_source(
     app: AppHandle,
@@ -152,6 +154,11 @@ async fn open_source(
     tracing::debug!(%path, ?line, ?page, "opening a source");
     if !Path::new(&path).exists() {
         return Err(format!("{path} is no longer there"));
+    }
+    let location = Location { line, page };
+    let opened_at = DefaultApps::from_env().and_then(|apps| apps.open_at(Path::new(&path), location));
+    if opened_at.is_some() {
+        return Ok(());
     }
     app.opener().open_path(path, None::<&str>).map_err(words)
 }
@@ -243,6 +250,22 @@ async fn set_hotkey(
     }
     session
         .set_setting(ledge_desktop::session::HOTKEY_SETTING, Some(&hotkey))
+        .map_err(words)
+}
+
+/// Downloads a model from the Hugging Face hub (`HF_ENDPOINT` and `HF_TOKEN` as for the
+/// CLI); progress arrives as model-state events.
+#[tauri::command]
+async fn download_model(
+    session: State<'_, Session>,
+    repo: String,
+    name: Option<String>,
+) -> CommandResult<()> {
+    let hub = ledge_core::download::Hub::from_env();
+    let name = name.filter(|n| !n.trim().is_empty());
+    session
+        .download_model(&hub, &repo, name)
+        .map(drop)
         .map_err(words)
 }
 

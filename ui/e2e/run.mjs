@@ -725,6 +725,28 @@ test("settings: other machines — find, add (refused, then allowed), test, defa
   await close(page);
 });
 
+test("settings: download a model from Hugging Face, with progress; a bad name and a missing model are explained", async () => {
+  const page = await open("/index.html#/settings");
+  const repo = page.getByLabel("Download a model");
+  await repo.waitFor();
+  const download = page.getByRole("button", { name: "Download", exact: true });
+  await repo.fill("just-a-name");
+  await download.click();
+  await page.locator(".models-panel .field-error", { hasText: "model's name on Hugging Face" }).waitFor();
+  assert.equal((await callsOf(page, "download_model")).length, 0, "a malformed name is not sent");
+  await repo.fill("nobody/nothing");
+  await download.click();
+  await page.locator(".models-panel .field-error", { hasText: "Hugging Face has no model nobody/nothing" }).waitFor();
+  await repo.fill("mlx-community/Qwen2.5-0.5B-Instruct-4bit");
+  await repo.press("Enter");
+  assert.deepEqual(await lastCall(page, "download_model", 2), { repo: "mlx-community/Qwen2.5-0.5B-Instruct-4bit", name: null });
+  await page.locator(".import-status", { hasText: "40 % (108 of 270 MB)" }).waitFor();
+  await page.locator(".import-status", { hasText: "Downloaded mlx-community/Qwen2.5-0.5B-Instruct-4bit." }).waitFor();
+  await page.locator(".model-row", { hasText: "Qwen2.5-0.5B-Instruct-4bit" }).waitFor();
+  assert.equal(await repo.inputValue(), "");
+  await close(page);
+});
+
 test("welcome: privacy, folders, model, then the chat", async () => {
   const page = await open("/index.html", { scenario: { onboarded: false, noFolders: true } });
   await page.waitForFunction(() => location.hash === "#/welcome");

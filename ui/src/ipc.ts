@@ -280,6 +280,10 @@ export const conversationBackend = (id: number): Promise<string> =>
 export const setConversationBackend = (id: number, backend: string): Promise<void> =>
   invoke<void>("set_conversation_backend", { id, backend });
 
+/** Downloads a model from the Hugging Face hub; progress comes as model-state events. */
+export const downloadModel = (repo: string, name: string | null = null): Promise<void> =>
+  invoke<void>("download_model", { repo, name });
+
 export const setHotkey = (hotkey: string): Promise<void> => invoke<void>("set_hotkey", { hotkey });
 
 export const setLaunchAtLogin = (enabled: boolean): Promise<void> =>

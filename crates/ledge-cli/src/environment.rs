@@ -21,35 +21,16 @@ pub fn extra_model_dirs() -> Vec<PathBuf> {
         .unwrap_or_default()
 }
 
-/// The Hugging Face hub `ledge models download` asks: `HF_ENDPOINT` (a mirror, or a test's
-/// local server) or the public hub, with `HF_TOKEN` or the token `huggingface-cli login` saved
-/// (`$HF_HOME/token`, by default `~/.cache/huggingface/token`).
+/// The Hugging Face hub `ledge models download` asks (see [`Hub::from_env`]).
+///
+/// [`Hub::from_env`]: ledge_core::download::Hub::from_env
 pub fn hub() -> ledge_core::download::Hub {
-    let endpoint = env::var("HF_ENDPOINT")
-        .ok()
-        .filter(|value| !value.trim().is_empty())
-        .unwrap_or_else(|| ledge_core::download::DEFAULT_ENDPOINT.to_owned());
-    let token = env::var("HF_TOKEN")
-        .ok()
-        .or_else(|| {
-            let token_file = hf_home()?.join("token");
-            std::fs::read_to_string(token_file).ok()
-        })
-        .map(|token| token.trim().to_owned())
-        .filter(|token| !token.is_empty());
-    ledge_core::download::Hub { endpoint, token }
+    ledge_core::download::Hub::from_env()
 }
 
-/// The Hugging Face home folder: `HF_HOME`, else `$XDG_CACHE_HOME/huggingface`, else
-/// `~/.cache/huggingface`.
+/// The Hugging Face home folder (see [`ledge_core::download::hf_home`]).
 pub fn hf_home() -> Option<PathBuf> {
-    if let Some(home) = env::var_os("HF_HOME").filter(|v| !v.is_empty()) {
-        return Some(PathBuf::from(home));
-    }
-    if let Some(cache) = env::var_os("XDG_CACHE_HOME").filter(|v| !v.is_empty()) {
-        return Some(PathBuf::from(cache).join("huggingface"));
-    }
-    dirs::home_dir().map(|home| home.join(".cache").join("huggingface"))
+    ledge_core::download::hf_home()
 }
 
 /// The Hugging Face hub cache: `HF_HUB_CACHE`, else `$HF_HOME/hub` (see [`hf_home`]).

@@ -177,6 +177,37 @@ pub struct Hub {
     pub token: Option<String>,
 }
 
+impl Hub {
+    /// The hub as Hugging Face's own tools find it: `HF_ENDPOINT` (a mirror, or a test's
+    /// local server) or the public hub, with `HF_TOKEN` or the token `hf auth login` saved
+    /// (`$HF_HOME/token`, see [`hf_home`]).
+    pub fn from_env() -> Hub {
+        let endpoint = std::env::var("HF_ENDPOINT")
+            .ok()
+            .filter(|value| !value.trim().is_empty())
+            .unwrap_or_else(|| DEFAULT_ENDPOINT.to_owned());
+        let token = std::env::var("HF_TOKEN")
+            .ok()
+            .or_else(|| fs::read_to_string(hf_home()?.join("token")).ok())
+            .map(|token| token.trim().to_owned())
+            .filter(|token| !token.is_empty());
+        Hub { endpoint, token }
+    }
+}
+
+/// The Hugging Face home folder: `HF_HOME`, else `$XDG_CACHE_HOME/huggingface`, else
+/// `~/.cache/huggingface`.
+pub fn hf_home() -> Option<PathBuf> {
+    let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
+    if let Some(home) = var("HF_HOME") {
+        return Some(PathBuf::from(home));
+    }
+    if let Some(cache) = var("XDG_CACHE_HOME") {
+        return Some(PathBuf::from(cache).join("huggingface"));
+    }
+    var("HOME").map(|home| PathBuf::from(home).join(".cache").join("huggingface"))
+}
+
 impl Default for Hub {
     fn default() -> Hub {
         Hub {

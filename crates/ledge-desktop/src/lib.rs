@@ -17,6 +17,7 @@ mod error;
 pub mod indexer;
 pub mod integration;
 pub mod launch;
+pub mod open_at;
 pub mod session;
 pub mod view;
 

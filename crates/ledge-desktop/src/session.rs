@@ -15,6 +15,7 @@ use std::thread;
 
 use ledge_core::backend::manage::{self, NewBackend};
 use ledge_core::backend::{BackendError, LOCAL};
+use ledge_core::download::{DownloadProgress, DownloadRequest, Hub, download_model};
 use ledge_core::embedding::EmbeddingModel;
 use ledge_core::registry::{ModelEntry, ModelRegistry, ModelRole};
 use ledge_core::store::Store;
@@ -694,6 +695,53 @@ impl Session {
             self.shared.events.model(&self.model_state());
         }
         Ok(installed)
+    }
+
+    /// Downloads `repo` (`owner/name`) from the Hugging Face `hub` and installs it, showing
+    /// its progress as the model state (as an import does). The one network access of the
+    /// app, and only when the person asks for it; an interrupted download resumes next time.
+    pub fn download_model(&self, hub: &Hub, repo: &str, name: Option<String>) -> Result<PathBuf> {
+        let request = DownloadRequest {
+            repo: repo.to_owned(),
+            revision: None,
+            name,
+        };
+        let report = |step: String| self.shared.events.model(&ModelState::Loading { step });
+        report(format!("Downloading {repo}…"));
+        let outcome = download_model(
+            hub,
+            &request,
+            &self.shared.config.data_dir.downloads_dir(),
+            &self.shared.config.data_dir.models_dir(),
+            |event| match event {
+                DownloadProgress::Bytes {
+                    bytes_done,
+                    bytes_total,
+                    ..
+                } => report(format!(
+                    "Downloading {repo}: {:.0} % ({} of {} MB)",
+                    *bytes_done as f64 * 100.0 / (*bytes_total).max(1) as f64,
+                    bytes_done / 1_000_000,
+                    bytes_total / 1_000_000
+                )),
+                DownloadProgress::Installing => {
+                    report(format!("Checking that {repo} loads…"));
+                }
+                DownloadProgress::Planned { .. } | DownloadProgress::Verified { .. } => {}
+            },
+        );
+        // Back to the real state, whatever happened.
+        if matches!(
+            self.model_state(),
+            ModelState::None | ModelState::Failed { .. }
+        ) && outcome.is_ok()
+        {
+            self.set_model_state(ModelState::NotLoaded);
+        } else {
+            self.shared.events.model(&self.model_state());
+        }
+        let downloaded = outcome.map_err(ledge_core::Error::from)?;
+        Ok(downloaded.path)
     }
 
     // ---- forgetting ----

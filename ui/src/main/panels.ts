@@ -265,6 +265,9 @@ export class ModelsPanel {
   private importing = false;
   private importError: string | null = null;
   private importDone: string | null = null;
+  private downloading = false;
+  private readonly repoInput: HTMLInputElement;
+  private readonly downloadButton: HTMLButtonElement;
   private drawn = "";
   private readonly groupName = uid("model");
   private readonly chatList = h("div", { class: "rows model-list", role: "radiogroup", "aria-label": "Chat model" });
@@ -290,6 +293,26 @@ export class ModelsPanel {
       { type: "button", class: "btn import-model", onclick: () => void this.importModel() },
       "Import",
     );
+    const repoId = uid("download-repo");
+    this.repoInput = h("input", {
+      id: repoId,
+      class: "field download-repo",
+      type: "text",
+      placeholder: "mlx-community/Qwen2.5-3B-Instruct-4bit",
+      autocomplete: "off",
+      spellcheck: "false",
+    });
+    this.downloadButton = h(
+      "button",
+      { type: "button", class: "btn download-model", onclick: () => void this.downloadModel() },
+      "Download",
+    );
+    this.repoInput.addEventListener("keydown", (event) => {
+      if (event.key === "Enter") {
+        event.preventDefault();
+        void this.downloadModel();
+      }
+    });
     this.pathInput.addEventListener("keydown", (event) => {
       if (event.key === "Enter") {
         event.preventDefault();
@@ -322,14 +345,17 @@ export class ModelsPanel {
         h("div", { class: "import-row choose" }, chooseFile, chooseFolder),
         this.importStatus,
       ),
-      options.compact
-        ? null
-        : h(
-            "p",
-            { class: "help download-note" },
-            h("strong", null, "Downloading models: "),
-            "not available in this version. Ledge makes no network connections; download a model yourself and import it here.",
-          ),
+      h(
+        "div",
+        { class: "import download" },
+        h("label", { for: repoId, class: "import-label" }, "Download a model"),
+        h(
+          "p",
+          { class: "help download-note" },
+          "A model on Hugging Face, by its name (owner/model): MLX or safetensors weights. This is the only time Ledge connects to the internet, and only when you press Download; an interrupted download resumes.",
+        ),
+        h("div", { class: "import-row" }, this.repoInput, this.downloadButton),
+      ),
     );
   }
 
@@ -382,6 +408,31 @@ export class ModelsPanel {
     await store.refreshApp();
   }
 
+  private async downloadModel(): Promise<void> {
+    const repo = this.repoInput.value.trim();
+    if (this.importing || this.downloading) return;
+    if (!/^[^/\s]+\/[^/\s]+$/.test(repo)) {
+      this.importError = "Enter the model's name on Hugging Face, like mlx-community/Qwen2.5-3B-Instruct-4bit.";
+      this.render();
+      this.repoInput.focus();
+      return;
+    }
+    this.downloading = true;
+    this.importError = null;
+    this.importDone = null;
+    this.render();
+    try {
+      await ipc.downloadModel(repo);
+      this.importDone = `Downloaded ${repo}.`;
+      this.repoInput.value = "";
+    } catch (error) {
+      this.importError = ipc.errorText(error);
+    }
+    this.downloading = false;
+    await this.refresh();
+    await store.refreshApp();
+  }
+
   private async setDefault(name: string): Promise<void> {
     try {
       await ipc.setDefaultModel(name);
@@ -397,16 +448,22 @@ export class ModelsPanel {
   /** The model-state event changes the import progress line. */
   renderStatus(): void {
     const model = store.model;
-    if (this.importing) {
+    if (this.importing || this.downloading) {
       this.importStatus.textContent =
-        model && model.state === "loading" ? model.step : "Importing… this can take a minute for large models.";
+        model && model.state === "loading"
+          ? model.step
+          : this.downloading
+            ? "Downloading…"
+            : "Importing… this can take a minute for large models.";
     } else if (this.importError !== null) {
       this.importStatus.textContent = "";
     } else {
       this.importStatus.textContent = this.importDone ?? "";
     }
-    this.importButton.disabled = this.importing;
+    this.importButton.disabled = this.importing || this.downloading;
     this.importButton.textContent = this.importing ? "Importing…" : "Import";
+    this.downloadButton.disabled = this.importing || this.downloading;
+    this.downloadButton.textContent = this.downloading ? "Downloading…" : "Download";
   }
 
   render(): void {

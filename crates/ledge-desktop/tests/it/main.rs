@@ -5,4 +5,5 @@
 
 mod integration;
 mod launch;
+mod open_at;
 mod session;
