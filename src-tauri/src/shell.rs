@@ -327,8 +327,9 @@ pub fn watch_popup_focus(app: &AppHandle) {
     });
 }
 
-/// Linux: "Ask about this file" in file managers and the `ledge://` handler, pointing at
-/// this binary (rewritten when the binary moves; never over files Ledge did not write).
+/// "Ask about this file": on Linux in file managers (with the `ledge://` handler), on macOS
+/// as a Finder Quick Action; pointing at this binary (rewritten when the binary moves;
+/// never over files Ledge did not write).
 pub fn install_desktop_integration() {
     #[cfg(target_os = "linux")]
     {
@@ -359,6 +360,27 @@ pub fn install_desktop_integration() {
             }
             Ok(_) => {}
             Err(error) => tracing::warn!(%error, "desktop integration not installed"),
+        }
+    }
+    #[cfg(target_os = "macos")]
+    {
+        if std::env::var_os("LEDGE_NO_DESKTOP_INTEGRATION").is_some() {
+            return;
+        }
+        let (Some(home), Ok(exe)) = (dirs::home_dir(), std::env::current_exe()) else {
+            return;
+        };
+        let services = home.join("Library/Services");
+        match ledge_desktop::integration::install_macos(&services, &exe) {
+            Ok(written) if !written.is_empty() => {
+                tracing::info!("Finder Quick Action installed");
+                // Best effort: Finder picks new services up on its own, only later.
+                let _ = std::process::Command::new("/System/Library/CoreServices/pbs")
+                    .arg("-update")
+                    .status();
+            }
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "Finder Quick Action not installed"),
         }
     }
 }

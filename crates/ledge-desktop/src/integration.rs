@@ -1,4 +1,5 @@
-//! "Ask about this file" in the file manager, and the `ledge://` link handler, on Linux.
+//! "Ask about this file" in the file manager: on Linux (with the `ledge://` link handler)
+//! and on macOS (a Finder Quick Action).
 //!
 //! The app writes small files into the user's XDG data folder (`~/.local/share`), each marked
 //! as Ledge's so that uninstalling removes exactly those and nothing of the user's:
@@ -12,8 +13,13 @@
 //! | `icons/hicolor/scalable/apps/ledge.svg` | the icon they show |
 //!
 //! Each runs the app binary with the selected paths; a running app receives them through the
-//! single-instance plugin ([`crate::launch`]). On macOS the equivalent is a Finder Quick
-//! Action, not written by this module yet.
+//! single-instance plugin ([`crate::launch`]).
+//!
+//! On macOS the same action is a Finder Quick Action (a Services workflow) the app writes into
+//! `~/Library/Services` ([`macos_files`]): `Ask Ledge.workflow`, whose one "Run Shell Script"
+//! step runs the app binary with the selected files. Its two property lists are generated
+//! here on every platform, so the Linux tests check them with an independent plist parser;
+//! whether Finder lists them is checked only on a Mac.
 
 use std::fs;
 use std::io::Write;
@@ -180,13 +186,145 @@ pub fn linux_files(exe: &Path) -> Vec<IntegrationFile> {
     ]
 }
 
+/// Escapes text for a property list's XML.
+fn xml_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// The menu item's title in Finder's Quick Actions and Services menus.
+pub const QUICK_ACTION_TITLE: &str = "Ask Ledge about This File";
+
+/// The Finder Quick Action for the app at `exe`, relative to `~/Library/Services`.
+pub fn macos_files(exe: &Path) -> Vec<IntegrationFile> {
+    let plist_head = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+         <!DOCTYPE plist PUBLIC \"-//Apple//DTD PLIST 1.0//EN\" \"http://www.apple.com/DTDs/PropertyList-1.0.dtd\">\n";
+    let info = format!(
+        "{plist_head}<!-- {MARKER}. -->\n\
+         <plist version=\"1.0\">\n\
+         <dict>\n\
+         \t<key>CFBundleName</key>\n\t<string>Ask Ledge</string>\n\
+         \t<key>NSServices</key>\n\
+         \t<array>\n\
+         \t\t<dict>\n\
+         \t\t\t<key>NSBackgroundColorName</key>\n\t\t\t<string>background</string>\n\
+         \t\t\t<key>NSIconName</key>\n\t\t\t<string>NSActionTemplate</string>\n\
+         \t\t\t<key>NSMenuItem</key>\n\
+         \t\t\t<dict>\n\t\t\t\t<key>default</key>\n\t\t\t\t<string>{}</string>\n\t\t\t</dict>\n\
+         \t\t\t<key>NSMessage</key>\n\t\t\t<string>runWorkflowAsService</string>\n\
+         \t\t\t<key>NSRequiredContext</key>\n\
+         \t\t\t<dict>\n\t\t\t\t<key>NSApplicationIdentifier</key>\n\t\t\t\t<string>com.apple.finder</string>\n\t\t\t</dict>\n\
+         \t\t\t<key>NSSendFileTypes</key>\n\t\t\t<array>\n\t\t\t\t<string>public.item</string>\n\t\t\t</array>\n\
+         \t\t</dict>\n\
+         \t</array>\n\
+         </dict>\n\
+         </plist>\n",
+        xml_escape(QUICK_ACTION_TITLE)
+    );
+    // The selected files arrive as the script's arguments (inputMethod 1).
+    let script = format!(
+        "# {MARKER}: Finder passes the selected files as arguments.\nexec {} \"$@\"\n",
+        shell_quote(&exe.to_string_lossy())
+    );
+    let empty = "<dict/>";
+    let workflow = format!(
+        "{plist_head}<!-- {MARKER}. -->\n\
+         <plist version=\"1.0\">\n\
+         <dict>\n\
+         \t<key>AMApplicationBuild</key>\n\t<string>523</string>\n\
+         \t<key>AMApplicationVersion</key>\n\t<string>2.10</string>\n\
+         \t<key>AMDocumentVersion</key>\n\t<string>2</string>\n\
+         \t<key>actions</key>\n\
+         \t<array>\n\
+         \t\t<dict>\n\
+         \t\t\t<key>action</key>\n\
+         \t\t\t<dict>\n\
+         \t\t\t\t<key>AMAccepts</key>\n\
+         \t\t\t\t<dict><key>Container</key><string>List</string><key>Optional</key><true/><key>Types</key><array><string>com.apple.cocoa.string</string></array></dict>\n\
+         \t\t\t\t<key>AMActionVersion</key>\n\t\t\t\t<string>2.0.3</string>\n\
+         \t\t\t\t<key>AMApplication</key>\n\t\t\t\t<array><string>Automator</string></array>\n\
+         \t\t\t\t<key>AMParameterProperties</key>\n\
+         \t\t\t\t<dict><key>COMMAND_STRING</key>{empty}<key>CheckedForUserDefaultShell</key>{empty}<key>inputMethod</key>{empty}<key>shell</key>{empty}<key>source</key>{empty}</dict>\n\
+         \t\t\t\t<key>AMProvides</key>\n\
+         \t\t\t\t<dict><key>Container</key><string>List</string><key>Types</key><array><string>com.apple.cocoa.string</string></array></dict>\n\
+         \t\t\t\t<key>ActionBundlePath</key>\n\t\t\t\t<string>/System/Library/Automator/Run Shell Script.action</string>\n\
+         \t\t\t\t<key>ActionName</key>\n\t\t\t\t<string>Run Shell Script</string>\n\
+         \t\t\t\t<key>ActionParameters</key>\n\
+         \t\t\t\t<dict>\n\
+         \t\t\t\t\t<key>COMMAND_STRING</key>\n\t\t\t\t\t<string>{}</string>\n\
+         \t\t\t\t\t<key>CheckedForUserDefaultShell</key>\n\t\t\t\t\t<true/>\n\
+         \t\t\t\t\t<key>inputMethod</key>\n\t\t\t\t\t<integer>1</integer>\n\
+         \t\t\t\t\t<key>shell</key>\n\t\t\t\t\t<string>/bin/sh</string>\n\
+         \t\t\t\t\t<key>source</key>\n\t\t\t\t\t<string></string>\n\
+         \t\t\t\t</dict>\n\
+         \t\t\t\t<key>BundleIdentifier</key>\n\t\t\t\t<string>com.apple.RunShellScript</string>\n\
+         \t\t\t\t<key>CFBundleVersion</key>\n\t\t\t\t<string>2.0.3</string>\n\
+         \t\t\t\t<key>CanShowSelectedItemsWhenRun</key>\n\t\t\t\t<false/>\n\
+         \t\t\t\t<key>CanShowWhenRun</key>\n\t\t\t\t<true/>\n\
+         \t\t\t\t<key>Category</key>\n\t\t\t\t<array><string>AMCategoryUtilities</string></array>\n\
+         \t\t\t\t<key>Class Name</key>\n\t\t\t\t<string>RunShellScriptAction</string>\n\
+         \t\t\t\t<key>InputUUID</key>\n\t\t\t\t<string>5D8C2A59-4D0F-4C1B-9C7E-3A1E4B6F7001</string>\n\
+         \t\t\t\t<key>OutputUUID</key>\n\t\t\t\t<string>5D8C2A59-4D0F-4C1B-9C7E-3A1E4B6F7002</string>\n\
+         \t\t\t\t<key>UUID</key>\n\t\t\t\t<string>5D8C2A59-4D0F-4C1B-9C7E-3A1E4B6F7003</string>\n\
+         \t\t\t\t<key>UnlocalizedApplications</key>\n\t\t\t\t<array><string>Automator</string></array>\n\
+         \t\t\t\t<key>isViewVisible</key>\n\t\t\t\t<integer>1</integer>\n\
+         \t\t\t</dict>\n\
+         \t\t\t<key>isViewVisible</key>\n\t\t\t<integer>1</integer>\n\
+         \t\t</dict>\n\
+         \t</array>\n\
+         \t<key>connectors</key>\n\t<dict/>\n\
+         \t<key>workflowMetaData</key>\n\
+         \t<dict>\n\
+         \t\t<key>inputTypeIdentifier</key>\n\t\t<string>com.apple.Automator.fileSystemObject</string>\n\
+         \t\t<key>outputTypeIdentifier</key>\n\t\t<string>com.apple.Automator.nothing</string>\n\
+         \t\t<key>presentationMode</key>\n\t\t<integer>15</integer>\n\
+         \t\t<key>processesInput</key>\n\t\t<integer>0</integer>\n\
+         \t\t<key>serviceApplicationBundleID</key>\n\t\t<string>com.apple.finder</string>\n\
+         \t\t<key>serviceApplicationPath</key>\n\t\t<string>/System/Library/CoreServices/Finder.app</string>\n\
+         \t\t<key>serviceInputTypeIdentifier</key>\n\t\t<string>com.apple.Automator.fileSystemObject</string>\n\
+         \t\t<key>serviceOutputTypeIdentifier</key>\n\t\t<string>com.apple.Automator.nothing</string>\n\
+         \t\t<key>serviceProcessesInput</key>\n\t\t<integer>0</integer>\n\
+         \t\t<key>systemImageName</key>\n\t\t<string>NSActionTemplate</string>\n\
+         \t\t<key>useAutomaticInputType</key>\n\t\t<integer>0</integer>\n\
+         \t\t<key>workflowTypeIdentifier</key>\n\t\t<string>com.apple.Automator.servicesMenu</string>\n\
+         \t</dict>\n\
+         </dict>\n\
+         </plist>\n",
+        xml_escape(&script)
+    );
+    vec![
+        IntegrationFile {
+            relative: PathBuf::from("Ask Ledge.workflow/Contents/Info.plist"),
+            content: info,
+            executable: false,
+        },
+        IntegrationFile {
+            relative: PathBuf::from("Ask Ledge.workflow/Contents/document.wflow"),
+            content: workflow,
+            executable: false,
+        },
+    ]
+}
+
 /// Writes the integration files for `exe` under `data_home` (`$XDG_DATA_HOME`, usually
 /// `~/.local/share`); returns the files written (unchanged ones are left alone). A file of
 /// the same name that Ledge did not write is never overwritten: that is an error.
 pub fn install(data_home: &Path, exe: &Path) -> Result<Vec<PathBuf>> {
+    install_files(data_home, linux_files(exe))
+}
+
+/// Writes the Finder Quick Action for `exe` under `services` (`~/Library/Services`), with
+/// [`install`]'s rules.
+pub fn install_macos(services: &Path, exe: &Path) -> Result<Vec<PathBuf>> {
+    install_files(services, macos_files(exe))
+}
+
+fn install_files(root: &Path, files: Vec<IntegrationFile>) -> Result<Vec<PathBuf>> {
     let mut written = Vec::new();
-    for file in linux_files(exe) {
-        let path = data_home.join(&file.relative);
+    for file in files {
+        let path = root.join(&file.relative);
         match fs::read_to_string(&path) {
             Ok(existing) if existing == file.content => continue,
             Ok(existing) if !existing.contains(MARKER) => {
@@ -202,9 +340,23 @@ pub fn install(data_home: &Path, exe: &Path) -> Result<Vec<PathBuf>> {
 
 /// Removes the integration files Ledge wrote under `data_home`; returns those removed.
 pub fn uninstall(data_home: &Path) -> Result<Vec<PathBuf>> {
+    uninstall_files(data_home, linux_files(Path::new("ledge-app")))
+}
+
+/// Removes the Finder Quick Action Ledge wrote under `services`; returns the files removed.
+pub fn uninstall_macos(services: &Path) -> Result<Vec<PathBuf>> {
+    let removed = uninstall_files(services, macos_files(Path::new("ledge-app")))?;
+    // The bundle's folders, once empty (a failure leaves a folder Finder ignores).
+    let bundle = services.join("Ask Ledge.workflow");
+    let _ = fs::remove_dir(bundle.join("Contents"));
+    let _ = fs::remove_dir(&bundle);
+    Ok(removed)
+}
+
+fn uninstall_files(root: &Path, files: Vec<IntegrationFile>) -> Result<Vec<PathBuf>> {
     let mut removed = Vec::new();
-    for file in linux_files(Path::new("ledge-app")) {
-        let path = data_home.join(&file.relative);
+    for file in files {
+        let path = root.join(&file.relative);
         let Ok(existing) = fs::read_to_string(&path) else {
             continue;
         };

@@ -1,11 +1,14 @@
-//! The Linux desktop files: valid by freedesktop's own validator, pointing at the binary,
+//! The Linux desktop files (valid by freedesktop's own validator) and the macOS Finder Quick
+//! Action (valid property lists by Python's plistlib), pointing at the binary,
 //! and never overwriting or removing what Ledge did not write.
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::Command;
 
-use ledge_desktop::integration::{exec_quote, install, linux_files, uninstall};
+use ledge_desktop::integration::{
+    QUICK_ACTION_TITLE, exec_quote, install, install_macos, linux_files, uninstall, uninstall_macos,
+};
 
 fn validator() -> Option<&'static str> {
     Command::new("desktop-file-validate")
@@ -124,4 +127,84 @@ fn install_is_idempotent_and_never_touches_files_it_did_not_write() {
     );
     assert!(!home.path().join("applications/ledge.desktop").exists());
     assert_eq!(removed.len(), linux_files(exe).len() - 1);
+}
+
+/// Reads a property list with Python's own `plistlib` (an independent parser) as JSON.
+fn read_plist(path: &Path) -> serde_json::Value {
+    let script = "import json, plistlib, sys\n\
+                  with open(sys.argv[1], 'rb') as f:\n    data = plistlib.load(f)\n\
+                  print(json.dumps(data, default=str))";
+    let out = Command::new("python3")
+        .args(["-c", script])
+        .arg(path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{} is not a valid property list: {}",
+        path.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn the_finder_quick_action_is_a_valid_workflow_that_runs_the_binary_with_the_selection() {
+    let services = tempfile::tempdir().unwrap();
+    let bin = tempfile::tempdir().unwrap();
+    // A path with what XML and the shell both care about.
+    let exe = bin.path().join("Ledge & Co's <app>/ledge-app");
+    std::fs::create_dir_all(exe.parent().unwrap()).unwrap();
+    let record = bin.path().join("args");
+    std::fs::write(
+        &exe,
+        format!("#!/bin/sh\nprintf '%s\\n' \"$@\" > '{}'\n", record.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o755)).unwrap();
+
+    let written = install_macos(services.path(), &exe).unwrap();
+    assert_eq!(written.len(), 2);
+    let contents = services.path().join("Ask Ledge.workflow/Contents");
+    let info = read_plist(&contents.join("Info.plist"));
+    let service = &info["NSServices"][0];
+    assert_eq!(service["NSMenuItem"]["default"], QUICK_ACTION_TITLE);
+    assert_eq!(service["NSMessage"], "runWorkflowAsService");
+    assert_eq!(
+        service["NSRequiredContext"]["NSApplicationIdentifier"],
+        "com.apple.finder"
+    );
+    assert_eq!(service["NSSendFileTypes"][0], "public.item");
+
+    let workflow = read_plist(&contents.join("document.wflow"));
+    assert_eq!(
+        workflow["workflowMetaData"]["workflowTypeIdentifier"],
+        "com.apple.Automator.servicesMenu"
+    );
+    assert_eq!(
+        workflow["workflowMetaData"]["serviceInputTypeIdentifier"],
+        "com.apple.Automator.fileSystemObject"
+    );
+    let action = &workflow["actions"][0]["action"];
+    assert_eq!(action["BundleIdentifier"], "com.apple.RunShellScript");
+    let parameters = &action["ActionParameters"];
+    assert_eq!(parameters["inputMethod"], 1, "the files arrive as arguments");
+    assert_eq!(parameters["shell"], "/bin/sh");
+
+    // The script, as the parser read it back, runs the binary with the selected files.
+    let script = parameters["COMMAND_STRING"].as_str().unwrap();
+    let status = Command::new("/bin/sh")
+        .args(["-c", script, "sh", "/Users/maria/Q3 plan.pdf", "/Users/maria/it's.md"])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert_eq!(
+        std::fs::read_to_string(&record).unwrap(),
+        "/Users/maria/Q3 plan.pdf\n/Users/maria/it's.md\n"
+    );
+
+    // Again: nothing to write. Uninstalled: the bundle is gone.
+    assert!(install_macos(services.path(), &exe).unwrap().is_empty());
+    assert_eq!(uninstall_macos(services.path()).unwrap().len(), 2);
+    assert!(!services.path().join("Ask Ledge.workflow").exists());
 }
