@@ -6,11 +6,11 @@
 use std::path::{Path, PathBuf};
 
 use ledge_core::backend::manage::NewBackend;
+use ledge_desktop::open_at::{DefaultApps, Location};
 use ledge_desktop::view::{
     AddedBackendView, AppState, BackendTestView, BackendsView, ConversationSummary, FolderView,
     MessageView, ModelView, SearchHitView,
 };
-use ledge_desktop::open_at::{DefaultApps, Location};
 use ledge_desktop::{AskEvent, Session};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, State};
@@ -156,7 +156,8 @@ async fn open_source(
         return Err(format!("{path} is no longer there"));
     }
     let location = Location { line, page };
-    let opened_at = DefaultApps::from_env().and_then(|apps| apps.open_at(Path::new(&path), location));
+    let opened_at =
+        DefaultApps::from_env().and_then(|apps| apps.open_at(Path::new(&path), location));
     if opened_at.is_some() {
         return Ok(());
     }

@@ -112,7 +112,6 @@ fn main() -> anyhow::Result<()> {
             shell::register_saved_hotkey(app.handle(), &session);
             shell::install_desktop_integration();
             shell::watch_popup_focus(app.handle());
-            shell::keep_main_window(app.handle());
             // Load the model now, so the first question does not wait for it.
             session.load_model();
             if !session.onboarded().unwrap_or(true) {

@@ -9,7 +9,9 @@ use ledge_desktop::{LaunchRequest, Session, Show};
 use serde_json::json;
 use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::TrayIconBuilder;
-use tauri::{AppHandle, Emitter, Manager, WebviewWindow, WindowEvent};
+use tauri::{
+    AppHandle, Emitter, Manager, WebviewUrl, WebviewWindow, WebviewWindowBuilder, WindowEvent,
+};
 use tauri_plugin_global_shortcut::{GlobalShortcutExt, Shortcut, ShortcutState};
 
 const TRAY_ID: &str = "ledge";
@@ -213,9 +215,21 @@ fn toggle_popup(app: &AppHandle) {
     }
 }
 
+/// The chat window's route for `view` (the UI's hash routes).
+fn main_route(view: &str, conversation: Option<i64>) -> String {
+    match (view, conversation) {
+        ("chat", Some(id)) => format!("index.html#/chat/{id}"),
+        (view, _) => format!("index.html#/{view}"),
+    }
+}
+
 /// Shows the chat window at `view` (`chat`, `settings`, `welcome`).
+///
+/// The window exists only while it is open: it is created here on first use and destroyed
+/// when closed, so an idle Ledge (tray, hotkey, popup) keeps no second web view and its
+/// web process in memory.
 pub fn show_main(app: &AppHandle, view: &str, conversation: Option<i64>) {
-    if let Some(main) = window(app, MAIN) {
+    if let Some(main) = app.get_webview_window(MAIN) {
         let _ = main.show();
         let _ = main.unminimize();
         let _ = main.set_focus();
@@ -224,6 +238,24 @@ pub fn show_main(app: &AppHandle, view: &str, conversation: Option<i64>) {
             "navigate",
             json!({ "view": view, "conversationId": conversation }),
         );
+        return;
+    }
+    // A new window starts at the route itself: an event sent now would arrive before
+    // its page listens.
+    let route = main_route(view, conversation);
+    tracing::debug!(%route, "creating the chat window");
+    let built = WebviewWindowBuilder::new(app, MAIN, WebviewUrl::App(route.into()))
+        .title("Ledge")
+        .inner_size(980.0, 680.0)
+        .min_inner_size(640.0, 420.0)
+        .center()
+        .focused(true)
+        .build();
+    match built {
+        Ok(main) => {
+            let _ = main.set_focus();
+        }
+        Err(error) => tracing::error!(%error, "cannot create the chat window"),
     }
 }
 
@@ -254,21 +286,6 @@ pub fn show_error(app: &AppHandle, message: &str) {
     tracing::warn!(%message, "launch request refused");
     show_popup(app);
     let _ = app.emit_to(POPUP, "launch-error", message);
-}
-
-/// Closing the chat window hides it: it is declared once in tauri.conf.json, and a destroyed
-/// window could not be shown again from the tray or the popup.
-pub fn keep_main_window(app: &AppHandle) {
-    let Some(main) = window(app, MAIN) else {
-        return;
-    };
-    let handle = main.clone();
-    main.on_window_event(move |event| {
-        if let WindowEvent::CloseRequested { api, .. } = event {
-            api.prevent_close();
-            let _ = handle.hide();
-        }
-    });
 }
 
 /// When the popup was last shown: a focus loss right after showing is not the person

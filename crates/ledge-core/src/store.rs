@@ -241,6 +241,20 @@ impl Store {
             .map_err(self.fail())
     }
 
+    /// How many messages each conversation holds (one query for the whole list).
+    pub fn message_counts(&self) -> Result<std::collections::HashMap<ConversationId, usize>> {
+        let mut statement = self
+            .conn
+            .prepare("SELECT conversation_id, COUNT(*) FROM messages GROUP BY conversation_id")
+            .map_err(self.fail())?;
+        let rows = statement
+            .query_map([], |row| Ok((row.get(0)?, row.get::<_, i64>(1)?)))
+            .map_err(self.fail())?;
+        rows.map(|row| row.map(|(id, n)| (id, usize::try_from(n).unwrap_or(0))))
+            .collect::<rusqlite::Result<_>>()
+            .map_err(self.fail())
+    }
+
     /// Deletes a conversation with its messages and citations. Deleting one that does not
     /// exist is not an error.
     pub fn delete_conversation(&self, id: ConversationId) -> Result<()> {
@@ -451,6 +465,7 @@ mod tests {
         assert_eq!(conversation.title, "What is the plan?");
         let messages = store.messages(id)?;
         assert_eq!(messages.len(), 2);
+        assert_eq!(store.message_counts()?.get(&id), Some(&2));
         assert_eq!(messages[0].speaker, Speaker::User);
         assert_eq!(
             messages[0].prompt_content.as_deref(),

@@ -107,21 +107,27 @@ impl Convention {
         let line = location.line.filter(|&l| l > 0);
         let page = location.page.filter(|&p| p > 0);
         match (self, line, page) {
-            (Convention::PlusLine, Some(line), _) => Some(vec![format!("+{line}").into(), path_text()]),
+            (Convention::PlusLine, Some(line), _) => {
+                Some(vec![format!("+{line}").into(), path_text()])
+            }
             (Convention::GotoColon, Some(line), _) => {
                 Some(vec!["--goto".into(), with_suffix(format!(":{line}"))])
             }
             (Convention::LineFlag, Some(line), _) => {
                 Some(vec!["--line".into(), line.to_string().into(), path_text()])
             }
-            (Convention::PathColonLine, Some(line), _) => Some(vec![with_suffix(format!(":{line}"))]),
+            (Convention::PathColonLine, Some(line), _) => {
+                Some(vec![with_suffix(format!(":{line}"))])
+            }
             (Convention::PageIndex, _, Some(page)) => {
                 Some(vec![format!("--page-index={page}").into(), path_text()])
             }
             (Convention::PageFlag, _, Some(page)) => {
                 Some(vec!["--page".into(), page.to_string().into(), path_text()])
             }
-            (Convention::PathThenPage, _, Some(page)) => Some(vec![path_text(), page.to_string().into()]),
+            (Convention::PathThenPage, _, Some(page)) => {
+                Some(vec![path_text(), page.to_string().into()])
+            }
             (Convention::PageFragmentUrl, _, Some(page)) => {
                 let url = url::Url::from_file_path(path).ok()?;
                 Some(vec![format!("{url}#page={page}").into()])
@@ -129,6 +135,12 @@ impl Convention {
             _ => None,
         }
     }
+}
+
+/// An `Exec` word that stands for the files: a field code (`%f`, `%U`, ...) or one of
+/// flatpak's `@@`/`@@u` markers around them.
+fn is_placeholder(word: &str) -> bool {
+    (word.len() == 2 && word.starts_with('%')) || word.starts_with("@@")
 }
 
 /// A default app as its `.desktop` entry describes it.
@@ -158,7 +170,7 @@ impl DesktopApp {
         let command: Vec<String> = words
             .into_iter()
             // Field codes stand for the files; flatpak's @@ markers bracket them.
-            .filter(|w| !(w.len() == 2 && w.starts_with('%')) && !w.starts_with("@@"))
+            .filter(|w| !is_placeholder(w))
             .collect();
         (!command.is_empty()).then(|| DesktopApp {
             id: id.to_owned(),
@@ -239,9 +251,8 @@ impl DefaultApps {
     #[cfg(target_os = "linux")]
     pub fn app_for(&self, path: &Path) -> Option<DesktopApp> {
         let mime = self.xdg_mime(&["query".as_ref(), "filetype".as_ref(), path.as_os_str()])?;
-        let default_for = |mime: &str| {
-            self.xdg_mime(&["query".as_ref(), "default".as_ref(), mime.as_ref()])
-        };
+        let default_for =
+            |mime: &str| self.xdg_mime(&["query".as_ref(), "default".as_ref(), mime.as_ref()]);
         // Source code and Markdown are text: the text editor opens them when nothing is
         // set for their own type.
         let id = default_for(&mime).or_else(|| {
@@ -295,7 +306,12 @@ impl DefaultApps {
 mod tests {
     use super::*;
 
-    fn args(app: &DesktopApp, path: &str, line: Option<u32>, page: Option<u32>) -> Option<Vec<String>> {
+    fn args(
+        app: &DesktopApp,
+        path: &str,
+        line: Option<u32>,
+        page: Option<u32>,
+    ) -> Option<Vec<String>> {
         let command = app.command_at(Path::new(path), Location { line, page })?;
         Some(
             std::iter::once(command.get_program())
@@ -313,28 +329,77 @@ mod tests {
     #[test]
     fn editors_get_the_line_their_own_way() {
         let cases = [
-            ("code", "/usr/share/code/code --unity-launch %F", vec!["/usr/share/code/code", "--unity-launch", "--goto", "/d/a b.md:12"]),
-            ("org.gnome.TextEditor", "gnome-text-editor %U", vec!["gnome-text-editor", "+12", "/d/a b.md"]),
-            ("org.kde.kate", "kate -b %U", vec!["kate", "-b", "--line", "12", "/d/a b.md"]),
-            ("sublime_text", "/opt/sublime_text/sublime_text %F", vec!["/opt/sublime_text/sublime_text", "/d/a b.md:12"]),
-            ("emacs", "env GDK_BACKEND=x11 emacs %F", vec!["env", "GDK_BACKEND=x11", "emacs", "+12", "/d/a b.md"]),
+            (
+                "code",
+                "/usr/share/code/code --unity-launch %F",
+                vec![
+                    "/usr/share/code/code",
+                    "--unity-launch",
+                    "--goto",
+                    "/d/a b.md:12",
+                ],
+            ),
+            (
+                "org.gnome.TextEditor",
+                "gnome-text-editor %U",
+                vec!["gnome-text-editor", "+12", "/d/a b.md"],
+            ),
+            (
+                "org.kde.kate",
+                "kate -b %U",
+                vec!["kate", "-b", "--line", "12", "/d/a b.md"],
+            ),
+            (
+                "sublime_text",
+                "/opt/sublime_text/sublime_text %F",
+                vec!["/opt/sublime_text/sublime_text", "/d/a b.md:12"],
+            ),
+            (
+                "emacs",
+                "env GDK_BACKEND=x11 emacs %F",
+                vec!["env", "GDK_BACKEND=x11", "emacs", "+12", "/d/a b.md"],
+            ),
         ];
         for (id, exec, expected) in cases {
-            assert_eq!(args(&app(id, exec), "/d/a b.md", Some(12), None), Some(expected.iter().map(|s| s.to_string()).collect()), "{id}");
+            assert_eq!(
+                args(&app(id, exec), "/d/a b.md", Some(12), None),
+                Some(expected.iter().map(|s| s.to_string()).collect()),
+                "{id}"
+            );
         }
     }
 
     #[test]
     fn pdf_viewers_get_the_page() {
         let cases = [
-            ("org.gnome.Evince", "evince %U", vec!["evince", "--page-index=7", "/d/r.pdf"]),
-            ("okularApplication_pdf", "okular %U", vec!["okular", "--page", "7", "/d/r.pdf"]),
-            ("org.pwmt.zathura-pdf-mupdf", "zathura %U", vec!["zathura", "--page", "7", "/d/r.pdf"]),
+            (
+                "org.gnome.Evince",
+                "evince %U",
+                vec!["evince", "--page-index=7", "/d/r.pdf"],
+            ),
+            (
+                "okularApplication_pdf",
+                "okular %U",
+                vec!["okular", "--page", "7", "/d/r.pdf"],
+            ),
+            (
+                "org.pwmt.zathura-pdf-mupdf",
+                "zathura %U",
+                vec!["zathura", "--page", "7", "/d/r.pdf"],
+            ),
             ("mupdf", "mupdf %f", vec!["mupdf", "/d/r.pdf", "7"]),
-            ("firefox-esr", "/usr/lib/firefox-esr/firefox-esr %u", vec!["/usr/lib/firefox-esr/firefox-esr", "file:///d/r.pdf#page=7"]),
+            (
+                "firefox-esr",
+                "/usr/lib/firefox-esr/firefox-esr %u",
+                vec!["/usr/lib/firefox-esr/firefox-esr", "file:///d/r.pdf#page=7"],
+            ),
         ];
         for (id, exec, expected) in cases {
-            assert_eq!(args(&app(id, exec), "/d/r.pdf", None, Some(7)), Some(expected.iter().map(|s| s.to_string()).collect()), "{id}");
+            assert_eq!(
+                args(&app(id, exec), "/d/r.pdf", None, Some(7)),
+                Some(expected.iter().map(|s| s.to_string()).collect()),
+                "{id}"
+            );
         }
     }
 
@@ -346,17 +411,51 @@ mod tests {
         );
         let got = args(&flatpak, "/d/n.txt", Some(3), None).unwrap_or_default();
         assert_eq!(got[0], "/usr/bin/flatpak");
-        assert_eq!(got[got.len() - 3..], ["org.gnome.TextEditor", "+3", "/d/n.txt"]);
+        assert_eq!(
+            got[got.len() - 3..],
+            ["org.gnome.TextEditor", "+3", "/d/n.txt"]
+        );
     }
 
     #[test]
     fn unknown_apps_and_locations_they_cannot_take_open_the_plain_way() {
-        assert_eq!(args(&app("libreoffice-writer", "libreoffice --writer %U"), "/d/a.txt", Some(5), None), None);
+        assert_eq!(
+            args(
+                &app("libreoffice-writer", "libreoffice --writer %U"),
+                "/d/a.txt",
+                Some(5),
+                None
+            ),
+            None
+        );
         // A text editor is not given a page, nor a PDF viewer a line.
-        assert_eq!(args(&app("org.gnome.TextEditor", "gnome-text-editor %U"), "/d/a.txt", None, Some(2)), None);
-        assert_eq!(args(&app("org.gnome.Evince", "evince %U"), "/d/a.pdf", Some(40), None), None);
-        assert_eq!(args(&app("code", "code %F"), "/d/a.txt", Some(0), None), None, "line 0 is no line");
-        assert!(DesktopApp::parse("x", "[Desktop Action new]\nExec=x %U\n").is_none(), "only the main group's Exec counts");
+        assert_eq!(
+            args(
+                &app("org.gnome.TextEditor", "gnome-text-editor %U"),
+                "/d/a.txt",
+                None,
+                Some(2)
+            ),
+            None
+        );
+        assert_eq!(
+            args(
+                &app("org.gnome.Evince", "evince %U"),
+                "/d/a.pdf",
+                Some(40),
+                None
+            ),
+            None
+        );
+        assert_eq!(
+            args(&app("code", "code %F"), "/d/a.txt", Some(0), None),
+            None,
+            "line 0 is no line"
+        );
+        assert!(
+            DesktopApp::parse("x", "[Desktop Action new]\nExec=x %U\n").is_none(),
+            "only the main group's Exec counts"
+        );
         assert!(DesktopApp::parse("x", "[Desktop Entry]\nExec=\"unterminated\n").is_none());
     }
 }

@@ -442,12 +442,12 @@ impl Session {
     /// The conversations, newest first.
     pub fn conversations(&self) -> Result<Vec<ConversationSummary>> {
         let store = self.store();
-        let mut out = Vec::new();
-        for conversation in store.conversations()? {
-            let messages = store.messages(conversation.id)?.len();
-            out.push(ConversationSummary::new(&conversation, messages));
-        }
-        Ok(out)
+        let counts = store.message_counts()?;
+        Ok(store
+            .conversations()?
+            .iter()
+            .map(|c| ConversationSummary::new(c, counts.get(&c.id).copied().unwrap_or(0)))
+            .collect())
     }
 
     /// One conversation's messages, oldest first.

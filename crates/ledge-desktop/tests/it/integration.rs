@@ -158,7 +158,10 @@ fn the_finder_quick_action_is_a_valid_workflow_that_runs_the_binary_with_the_sel
     let record = bin.path().join("args");
     std::fs::write(
         &exe,
-        format!("#!/bin/sh\nprintf '%s\\n' \"$@\" > '{}'\n", record.display()),
+        format!(
+            "#!/bin/sh\nprintf '%s\\n' \"$@\" > '{}'\n",
+            record.display()
+        ),
     )
     .unwrap();
     std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o755)).unwrap();
@@ -188,13 +191,22 @@ fn the_finder_quick_action_is_a_valid_workflow_that_runs_the_binary_with_the_sel
     let action = &workflow["actions"][0]["action"];
     assert_eq!(action["BundleIdentifier"], "com.apple.RunShellScript");
     let parameters = &action["ActionParameters"];
-    assert_eq!(parameters["inputMethod"], 1, "the files arrive as arguments");
+    assert_eq!(
+        parameters["inputMethod"], 1,
+        "the files arrive as arguments"
+    );
     assert_eq!(parameters["shell"], "/bin/sh");
 
     // The script, as the parser read it back, runs the binary with the selected files.
     let script = parameters["COMMAND_STRING"].as_str().unwrap();
     let status = Command::new("/bin/sh")
-        .args(["-c", script, "sh", "/Users/maria/Q3 plan.pdf", "/Users/maria/it's.md"])
+        .args([
+            "-c",
+            script,
+            "sh",
+            "/Users/maria/Q3 plan.pdf",
+            "/Users/maria/it's.md",
+        ])
         .status()
         .unwrap();
     assert!(status.success());

@@ -93,7 +93,10 @@ fn a_text_citation_opens_at_its_line_and_a_pdf_citation_at_its_page() {
     );
 
     let pdf = Path::new("/usr/share/doc/texlive-doc/bibtex/babelbib/tugboat-babelbib.pdf");
-    assert!(pdf.is_file(), "texlive-doc is installed by scripts/setup.sh");
+    assert!(
+        pdf.is_file(),
+        "texlive-doc is installed by scripts/setup.sh"
+    );
     let opened = t.apps.open_at(
         pdf,
         Location {
