@@ -159,19 +159,27 @@ impl WebDriver {
         )
     }
 
-    /// Makes the window whose page title is `title` the one commands go to.
-    fn switch_to(&self, title: &str) {
+    /// Makes the window whose page title is `title` the one commands go to; returns the
+    /// titles seen when there is none.
+    fn try_switch_to(&self, title: &str) -> Result<(), Vec<Value>> {
         let handles = self.call("GET", "/window/handles", None);
         let mut titles = Vec::new();
         for handle in handles.as_array().unwrap() {
             self.call("POST", "/window", Some(json!({ "handle": handle })));
             let found = self.call("GET", "/title", None);
             if found == title {
-                return;
+                return Ok(());
             }
             titles.push(found);
         }
-        panic!("no window titled {title:?}; the titles are {titles:?}");
+        Err(titles)
+    }
+
+    /// Makes the window whose page title is `title` the one commands go to.
+    fn switch_to(&self, title: &str) {
+        if let Err(titles) = self.try_switch_to(title) {
+            panic!("no window titled {title:?}; the titles are {titles:?}");
+        }
     }
 
     fn element(&self, css: &str) -> String {
@@ -255,7 +263,8 @@ fn a_question_in_the_real_popup_is_answered_from_the_indexed_files() {
     );
     let driver = WebDriver::start(port, Path::new(env!("CARGO_BIN_EXE_ledge-app")));
 
-    // The hotkey shows the popup; its input has the focus and the model gets ready.
+    // The hotkey shows the popup; its input has the focus and the model gets ready. Only
+    // the popup's web view exists at first: the chat window is made when first shown.
     wait_for(
         "the app to start",
         Duration::from_secs(60),
@@ -263,7 +272,7 @@ fn a_question_in_the_real_popup_is_answered_from_the_indexed_files() {
             driver
                 .call("GET", "/window/handles", None)
                 .as_array()
-                .is_some_and(|h| h.len() >= 2)
+                .is_some_and(|h| h.len() == 1)
         },
         log_text,
     );
@@ -335,7 +344,12 @@ fn a_question_in_the_real_popup_is_answered_from_the_indexed_files() {
 
     // The settings list the indexed folder.
     desktop.start_again(&["--settings"]);
-    driver.switch_to("Ledge Settings");
+    wait_for(
+        "the settings window to be made",
+        Duration::from_secs(30),
+        || driver.try_switch_to("Ledge Settings").is_ok(),
+        log_text,
+    );
     let folder = docs.display().to_string();
     wait_for(
         "the folder in the settings",
