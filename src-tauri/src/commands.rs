@@ -42,6 +42,7 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke<tauri::Wry>) -> bool + Send + Syn
         folders,
         add_folder,
         remove_folder,
+        set_folder_exclusions,
         pause_indexing,
         resume_indexing,
         pick_folder,
@@ -179,6 +180,17 @@ async fn add_folder(session: State<'_, Session>, path: String) -> CommandResult<
     session
         .add_folder(Path::new(&path))
         .map(drop)
+        .map_err(words)
+}
+
+#[tauri::command]
+async fn set_folder_exclusions(
+    session: State<'_, Session>,
+    path: String,
+    patterns: Vec<String>,
+) -> CommandResult<()> {
+    session
+        .set_folder_exclusions(Path::new(&path), patterns)
         .map_err(words)
 }
 

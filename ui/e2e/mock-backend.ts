@@ -95,6 +95,7 @@ let folders: Folder[] = scenario.noFolders
           { path: `${HOME}/Documents/Notes/old/budget.xlsx`, reason: "Unsupported file type" },
         ],
         indexedAt: now - 12 * MINUTE,
+        exclude: [],
       },
       {
         path: `${HOME}/Documents/Manuals`,
@@ -103,6 +104,7 @@ let folders: Folder[] = scenario.noFolders
         errors: 0,
         problems: [],
         indexedAt: now - 3 * 60 * MINUTE,
+        exclude: ["*.log"],
       },
     ];
 
@@ -406,8 +408,16 @@ function handle(cmd: string, args: Record<string, unknown>): unknown {
       return clone(folders);
     case "add_folder":
       if (folders.some((f) => f.path === args.path)) throw `${String(args.path)} is already indexed`;
-      folders = [...folders, { path: String(args.path), files: 0, chunks: 0, errors: 0, problems: [], indexedAt: null }];
+      folders = [...folders, { path: String(args.path), files: 0, chunks: 0, errors: 0, problems: [], indexedAt: null, exclude: [] }];
       return null;
+    case "set_folder_exclusions": {
+      const patterns = args.patterns as string[];
+      const bad = patterns.find((p) => p.includes("["));
+      if (bad) throw `\`${bad}\` is not a valid exclude pattern: unclosed character class`;
+      if (!folders.some((f) => f.path === args.path)) throw `${String(args.path)} is not an indexed folder`;
+      folders = folders.map((f) => (f.path === args.path ? { ...f, exclude: patterns } : f));
+      return null;
+    }
     case "remove_folder":
       folders = folders.filter((f) => f.path !== args.path);
       return null;

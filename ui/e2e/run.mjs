@@ -747,6 +747,28 @@ test("settings: download a model from Hugging Face, with progress; a bad name an
   await close(page);
 });
 
+test("settings: a folder's own exclusions, a bad pattern explained, saved and shown", async () => {
+  const page = await open("/index.html#/settings");
+  const notes = page.locator(".folder-row", { hasText: "Notes" }).first();
+  await notes.waitFor();
+  await page.locator(".folder-row", { hasText: "Manuals" }).getByText("leaves out *.log").waitFor();
+  await notes.getByRole("button", { name: "Exclusions for Notes" }).click();
+  const input = page.getByLabel("Leave out of Notes, one pattern per line:");
+  await input.fill("drafts/**\n[broken");
+  await page.getByRole("button", { name: "Save" }).click();
+  await notes.locator(".field-error", { hasText: "`[broken` is not a valid exclude pattern" }).waitFor();
+  await input.fill("  drafts/**\n\nnode_modules ");
+  await shoot(page, "settings-exclusions");
+  await page.getByRole("button", { name: "Save" }).click();
+  assert.deepEqual(await lastCall(page, "set_folder_exclusions", 2), {
+    path: `${HOME}/Documents/Notes`,
+    patterns: ["drafts/**", "node_modules"],
+  });
+  await notes.getByText("leaves out drafts/**, node_modules").waitFor();
+  await input.waitFor({ state: "detached" });
+  await close(page);
+});
+
 test("welcome: privacy, folders, model, then the chat", async () => {
   const page = await open("/index.html", { scenario: { onboarded: false, noFolders: true } });
   await page.waitForFunction(() => location.hash === "#/welcome");

@@ -113,6 +113,8 @@ export interface Folder {
   errors: number;
   problems: FolderProblem[];
   indexedAt: number | null;
+  /** The person's own exclusions for this folder (globs). */
+  exclude: string[];
 }
 
 export interface Model {
@@ -244,6 +246,9 @@ export const addFolder = (path: string): Promise<void> => invoke<void>("add_fold
 
 export const removeFolder = (path: string): Promise<void> =>
   invoke<void>("remove_folder", { path });
+
+export const setFolderExclusions = (path: string, patterns: string[]): Promise<void> =>
+  invoke<void>("set_folder_exclusions", { path, patterns });
 
 export const pauseIndexing = (): Promise<void> => invoke<void>("pause_indexing");
 

@@ -22,7 +22,7 @@ use ledge_core::store::Store;
 use ledge_core::{
     AnswerEvent, AskRequest, Assistant, AssistantSettings, DEFAULT_MODEL_SETTING, DataDir, Source,
 };
-use ledge_index::Index;
+use ledge_index::{Index, IndexOptions};
 use ledge_llm::Runtime;
 use ledge_llm::generate::{CancelToken, Generator};
 use ledge_llm::import::{ImportOptions, import_folder, import_gguf};
@@ -587,6 +587,34 @@ impl Session {
             indexer.watch(&folder);
         });
         Ok(folder)
+    }
+
+    /// Sets a folder's own exclusions (globs: `*.log`, `node_modules`, `drafts/**`) and
+    /// re-reads it in the background: what they exclude leaves the index.
+    pub fn set_folder_exclusions(&self, path: &Path, patterns: Vec<String>) -> Result<()> {
+        let patterns: Vec<String> = patterns
+            .into_iter()
+            .map(|p| p.trim().to_owned())
+            .filter(|p| !p.is_empty())
+            .collect();
+        let folder = {
+            let mut index = lock(&self.shared.index);
+            let info = index
+                .folders()?
+                .into_iter()
+                .find(|f| f.path == path)
+                .ok_or_else(|| ledge_index::Error::UnknownFolder {
+                    path: path.to_path_buf(),
+                })?;
+            let options = IndexOptions {
+                exclude: patterns,
+                ..info.options
+            };
+            index.set_folder_options(&info.path, &options)?;
+            info.path
+        };
+        self.indexer(|indexer| indexer.enqueue(Job::Folder(folder)));
+        Ok(())
     }
 
     /// Removes a folder from the index (the folder itself is untouched).

@@ -385,6 +385,8 @@ pub struct FolderView {
     pub problems: Vec<ProblemView>,
     /// Last complete scan, unix milliseconds.
     pub indexed_at: Option<i64>,
+    /// The person's own exclusions for it (globs).
+    pub exclude: Vec<String>,
 }
 
 impl FolderView {
@@ -397,6 +399,7 @@ impl FolderView {
             errors: info.files_failed + info.problems,
             problems,
             indexed_at: info.scanned_at.map(|s| s.saturating_mul(1000)),
+            exclude: info.options.exclude.clone(),
         }
     }
 }

@@ -270,6 +270,18 @@ impl Index {
         self.scan_folder(&folder, false, progress, cancel)
     }
 
+    /// Changes how an indexed folder is read (its exclusions, hidden files, size limit)
+    /// without reading it: the next [`refresh`](Self::refresh) applies the change, removing
+    /// what is now excluded and adding what no longer is.
+    pub fn set_folder_options(&mut self, path: &Path, options: &IndexOptions) -> Result<()> {
+        validate_excludes(&options.exclude)?;
+        let folder = self.folder(path)?;
+        if folder.options != *options {
+            self.catalog.update_folder_options(folder.id, options)?;
+        }
+        Ok(())
+    }
+
     /// Re-scans every indexed folder.
     pub fn refresh_all(
         &mut self,

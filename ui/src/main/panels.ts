@@ -16,6 +16,9 @@ export class FoldersPanel {
   folders: Folder[] = [];
   private loaded = false;
   private confirming: string | null = null;
+  /** The folder whose exclusions are being edited. */
+  private editing: string | null = null;
+  private excludeError: string | null = null;
   /** Listing the folders failed. */
   private loadError: string | null = null;
   /** The last add/remove/reveal failed. */
@@ -94,7 +97,7 @@ export class FoldersPanel {
     // problem list or the focus inside the list survives them.
     const indexing = store.indexing;
     const working = indexing !== null && indexingBusy(indexing) ? indexing.folder : null;
-    const key = JSON.stringify([this.loaded, this.folders, working, this.confirming]);
+    const key = JSON.stringify([this.loaded, this.folders, working, this.confirming, this.editing, this.excludeError]);
     if (key === this.drawn) return;
     this.drawn = key;
     if (!this.loaded) {
@@ -148,6 +151,9 @@ export class FoldersPanel {
                 problemCount > 0
                   ? h("span", { class: "badge warn" }, plural(problemCount, "problem"))
                   : null,
+                folder.exclude.length > 0
+                  ? h("span", { class: "badge" }, `leaves out ${folder.exclude.join(", ")}`)
+                  : null,
               ),
             ),
             h(
@@ -164,6 +170,24 @@ export class FoldersPanel {
                 },
                 icon("reveal", 14),
               ),
+              this.options.compact
+                ? null
+                : h(
+                    "button",
+                    {
+                      type: "button",
+                      class: "btn small quiet edit-exclusions",
+                      "aria-label": `Exclusions for ${name}`,
+                      "aria-expanded": String(this.editing === folder.path),
+                      onclick: () => {
+                        this.editing = this.editing === folder.path ? null : folder.path;
+                        this.excludeError = null;
+                        this.render();
+                        this.list.querySelector<HTMLTextAreaElement>(".exclude-input")?.focus();
+                      },
+                    },
+                    "Exclusions…",
+                  ),
               h(
                 "button",
                 {
@@ -181,6 +205,7 @@ export class FoldersPanel {
             ),
           ),
           folder.problems.length > 0 ? this.problemsEl(folder) : null,
+          this.editing === folder.path ? this.exclusionsEl(folder, name) : null,
           this.confirming === folder.path
             ? h(
                 "div",
@@ -221,6 +246,64 @@ export class FoldersPanel {
         );
         return row;
       }),
+    );
+  }
+
+  private exclusionsEl(folder: Folder, name: string): HTMLElement {
+    const id = uid("exclude");
+    const input = h("textarea", {
+      id,
+      class: "field exclude-input",
+      rows: "3",
+      spellcheck: "false",
+      placeholder: "*.log\nnode_modules\ndrafts/**",
+    });
+    input.value = folder.exclude.join("\n");
+    const save = async () => {
+      const patterns = input.value.split("\n").map((p) => p.trim()).filter(Boolean);
+      try {
+        await ipc.setFolderExclusions(folder.path, patterns);
+        this.editing = null;
+        this.excludeError = null;
+      } catch (error) {
+        this.excludeError = ipc.errorText(error);
+      }
+      await this.refresh();
+    };
+    input.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") {
+        this.editing = null;
+        this.render();
+      }
+    });
+    return h(
+      "div",
+      { class: "confirm exclusions-edit", role: "group", "aria-label": `Exclusions for ${name}` },
+      h("label", { for: id }, "Leave out of ", h("strong", null, name), ", one pattern per line:"),
+      input,
+      h(
+        "p",
+        { class: "help" },
+        "A name matches anywhere (*.log, node_modules); a pattern with / matches from the folder (drafts/**). What they match leaves the index; your files are not touched.",
+      ),
+      this.excludeError ? h("p", { class: "field-error", role: "alert" }, this.excludeError) : null,
+      h(
+        "div",
+        { class: "confirm-actions" },
+        h(
+          "button",
+          {
+            type: "button",
+            class: "btn small",
+            onclick: () => {
+              this.editing = null;
+              this.render();
+            },
+          },
+          "Cancel",
+        ),
+        h("button", { type: "button", class: "btn small primary save-exclusions", onclick: () => void save() }, "Save"),
+      ),
     );
   }
 

@@ -124,7 +124,7 @@ export class SettingsView implements View {
                 "p",
                 { class: "help" },
                 h("strong", null, "Your own exclusions: "),
-                "not available in this version of the app.",
+                "per folder, with its Exclusions… button above.",
               ),
             ),
           ),

@@ -191,6 +191,52 @@ fn pausing_stops_indexing_until_resumed_and_nothing_is_lost() {
     assert!(!f.session.indexing().paused);
 }
 
+#[test]
+fn a_folders_own_exclusions_take_files_out_of_the_index_and_back() {
+    let f = fixture(false);
+    f.session.add_folder(&f.docs).unwrap();
+    assert!(f.session.wait_indexed(Duration::from_secs(300)));
+    let folder = f.session.folders().unwrap().remove(0);
+    assert_eq!(folder.files, LICENCES.len() as u64);
+    assert!(folder.exclude.is_empty());
+    let gpl_hits = |session: &Session| {
+        session
+            .search("GNU General Public License", 20)
+            .unwrap()
+            .iter()
+            .filter(|hit| hit.title == "GPL-3.txt")
+            .count()
+    };
+    assert!(gpl_hits(&f.session) > 0);
+
+    // A broken glob is refused and changes nothing.
+    let path = PathBuf::from(&folder.path);
+    assert!(
+        f.session
+            .set_folder_exclusions(&path, vec!["[".into()])
+            .is_err()
+    );
+    f.session
+        .set_folder_exclusions(&path, vec![" GPL-* ".into(), String::new()])
+        .unwrap();
+    assert!(f.session.wait_indexed(Duration::from_secs(300)));
+    let folder = f.session.folders().unwrap().remove(0);
+    assert_eq!(folder.exclude, ["GPL-*"]);
+    assert_eq!(folder.files, LICENCES.len() as u64 - 1);
+    assert_eq!(gpl_hits(&f.session), 0, "the excluded file left the index");
+
+    // Without the exclusion the file comes back.
+    f.session.set_folder_exclusions(&path, Vec::new()).unwrap();
+    assert!(f.session.wait_indexed(Duration::from_secs(300)));
+    assert_eq!(f.session.folders().unwrap()[0].files, LICENCES.len() as u64);
+    assert!(gpl_hits(&f.session) > 0);
+    assert!(
+        f.session
+            .set_folder_exclusions(&f.docs.join("nowhere"), Vec::new())
+            .is_err()
+    );
+}
+
 fn collect_answer(session: &Session, question: &str, conversation: Option<i64>) -> Vec<AskEvent> {
     collect_answer_with(session, question, conversation, None)
 }
