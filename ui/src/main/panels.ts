@@ -339,6 +339,18 @@ export class FoldersPanel {
 // ---------------------------------------------------------------------------------------------
 // Models.
 
+/** A one-line text field that runs `submit` on Enter. */
+function entryField(id: string, cls: string, placeholder: string, submit: () => void): HTMLInputElement {
+  const input = h("input", { id, class: `field ${cls}`, type: "text", placeholder, autocomplete: "off", spellcheck: "false" });
+  input.addEventListener("keydown", (event) => {
+    if (event.key === "Enter") {
+      event.preventDefault();
+      submit();
+    }
+  });
+  return input;
+}
+
 export class ModelsPanel {
   readonly el: HTMLElement;
   models: Model[] = [];
@@ -363,45 +375,19 @@ export class ModelsPanel {
 
   constructor(private readonly options: { compact: boolean; onChange?: () => void }) {
     const inputId = uid("import-path");
-    this.pathInput = h("input", {
-      id: inputId,
-      class: "field import-path",
-      type: "text",
-      placeholder: "/path/to/model.gguf or a model folder",
-      autocomplete: "off",
-      spellcheck: "false",
-    });
+    this.pathInput = entryField(inputId, "import-path", "/path/to/model.gguf or a model folder", () => void this.importModel());
     this.importButton = h(
       "button",
       { type: "button", class: "btn import-model", onclick: () => void this.importModel() },
       "Import",
     );
     const repoId = uid("download-repo");
-    this.repoInput = h("input", {
-      id: repoId,
-      class: "field download-repo",
-      type: "text",
-      placeholder: "mlx-community/Qwen2.5-3B-Instruct-4bit",
-      autocomplete: "off",
-      spellcheck: "false",
-    });
+    this.repoInput = entryField(repoId, "download-repo", "mlx-community/Qwen2.5-3B-Instruct-4bit", () => void this.downloadModel());
     this.downloadButton = h(
       "button",
       { type: "button", class: "btn download-model", onclick: () => void this.downloadModel() },
       "Download",
     );
-    this.repoInput.addEventListener("keydown", (event) => {
-      if (event.key === "Enter") {
-        event.preventDefault();
-        void this.downloadModel();
-      }
-    });
-    this.pathInput.addEventListener("keydown", (event) => {
-      if (event.key === "Enter") {
-        event.preventDefault();
-        void this.importModel();
-      }
-    });
     const chooseFile = h(
       "button",
       { type: "button", class: "btn", onclick: () => void this.choose("file") },
