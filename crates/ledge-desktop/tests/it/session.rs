@@ -403,6 +403,79 @@ fn answers_stream_with_sources_while_indexing_steps_aside_and_conversations_pers
     assert_eq!(f.session.model_state(), ModelState::NotLoaded);
 }
 
+#[test]
+fn a_model_downloads_from_the_hub_with_progress_and_installs() {
+    use std::io::BufRead as _;
+    let f = fixture(false);
+    let served = models().join("smollm2");
+    let mut hub = std::process::Command::new("python3")
+        .arg(repo().join("tests/reference/mock_hub.py"))
+        .args([
+            "--repo",
+            &format!("HuggingFaceTB/SmolLM2={}", served.display()),
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(hub.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let port = line.trim().strip_prefix("PORT ").unwrap().to_owned();
+    let endpoint = ledge_core::download::Hub {
+        endpoint: format!("http://127.0.0.1:{port}"),
+        token: None,
+    };
+
+    let error = f
+        .session
+        .download_model(&endpoint, "nobody/nothing", None)
+        .unwrap_err();
+    assert!(error.to_string().contains("nobody/nothing"), "{error}");
+    let installed = f
+        .session
+        .download_model(
+            &endpoint,
+            "HuggingFaceTB/SmolLM2",
+            Some("downloaded".into()),
+        )
+        .unwrap();
+    let _ = hub.kill();
+    let _ = hub.wait();
+
+    assert_eq!(
+        std::fs::read(installed.join("config.json")).unwrap(),
+        std::fs::read(served.join("config.json")).unwrap()
+    );
+    let models = f.session.models().unwrap();
+    assert!(
+        models
+            .iter()
+            .any(|m| m.name == "downloaded" && m.problem.is_none()),
+        "{models:?}"
+    );
+    // Progress reached the UI as model states, and the state came back to a real one.
+    let states = f.events.model.lock().unwrap().clone();
+    let steps: Vec<String> = states
+        .iter()
+        .filter_map(|s| match s {
+            ModelState::Loading { step } => Some(step.clone()),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        steps
+            .iter()
+            .any(|s| s.contains("Downloading HuggingFaceTB/SmolLM2: ") && s.contains(" %")),
+        "{steps:?}"
+    );
+    assert!(
+        steps.iter().any(|s| s.starts_with("Checking that")),
+        "{steps:?}"
+    );
+    assert_eq!(states.last(), Some(&ModelState::NotLoaded));
+}
+
 /// A loopback port nothing listens on (bound, then released).
 fn dead_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
