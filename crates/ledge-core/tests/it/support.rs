@@ -14,14 +14,25 @@ pub fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
+static MODELS: OnceLock<tempfile::TempDir> = OnceLock::new();
+
+/// Statics are never dropped: the shared models are removed when the test binary exits
+/// (else every run would leave a few hundred MB in the temporary folder).
+extern "C" fn remove_models() {
+    if let Some(dir) = MODELS.get() {
+        let _ = std::fs::remove_dir_all(dir.path());
+    }
+}
+
 /// A folder of models shared by all tests: SmolLM2 (chat) and all-MiniLM-L6-v2 (embedding),
 /// imported through the same library calls `ledge models import` uses.
 pub fn models() -> &'static Path {
-    static MODELS: OnceLock<tempfile::TempDir> = OnceLock::new();
     MODELS
         .get_or_init(|| {
             ledge_llm::Runtime::init().unwrap();
             let dir = tempfile::tempdir().unwrap();
+            // SAFETY: registers a function that takes and captures nothing.
+            unsafe { libc::atexit(remove_models) };
             let gguf = repo().join("models/smollm2-135m-instruct/SmolLM2-135M-Instruct.Q4_1.gguf");
             let embedder = repo().join("models/all-MiniLM-L6-v2");
             assert!(

@@ -18,13 +18,23 @@ fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
+static MODELS: OnceLock<tempfile::TempDir> = OnceLock::new();
+
+/// Statics are never dropped: the shared model is removed when the test binary exits.
+extern "C" fn remove_models() {
+    if let Some(dir) = MODELS.get() {
+        let _ = std::fs::remove_dir_all(dir.path());
+    }
+}
+
 /// SmolLM2 imported once for all tests (the folder `ledge models import` would make).
 fn models() -> &'static Path {
-    static MODELS: OnceLock<tempfile::TempDir> = OnceLock::new();
     MODELS
         .get_or_init(|| {
             ledge_llm::Runtime::init().unwrap();
             let dir = tempfile::tempdir().unwrap();
+            // SAFETY: registers a function that takes and captures nothing.
+            unsafe { libc::atexit(remove_models) };
             let gguf = repo().join("models/smollm2-135m-instruct/SmolLM2-135M-Instruct.Q4_1.gguf");
             assert!(
                 gguf.is_file(),

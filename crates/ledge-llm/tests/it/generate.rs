@@ -20,11 +20,21 @@ use serde_json::{Value, json};
 
 use crate::support::repo;
 
+static FOLDER: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
+
+/// Statics are never dropped: the imported model is removed when the test binary exits.
+extern "C" fn remove_smollm() {
+    if let Some((dir, _)) = FOLDER.get() {
+        let _ = std::fs::remove_dir_all(dir.path());
+    }
+}
+
 /// SmolLM2-135M-Instruct imported once for all tests of this module (f32: the reference
 /// and Ledge then compute in the same type).
 fn smollm() -> &'static Path {
-    static FOLDER: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
     let (_, path) = FOLDER.get_or_init(|| {
+        // SAFETY: registers a function that takes and captures nothing.
+        unsafe { libc::atexit(remove_smollm) };
         let gguf = repo().join("models/smollm2-135m-instruct/SmolLM2-135M-Instruct.Q4_1.gguf");
         assert!(
             gguf.is_file(),
