@@ -453,50 +453,45 @@ export class ModelsPanel {
 
   private async importModel(): Promise<void> {
     const path = this.pathInput.value.trim();
-    if (path === "" || this.importing) {
-      if (path === "") {
-        this.importError = "Enter the path of a GGUF file or a model folder.";
-        this.render();
-        this.pathInput.focus();
-      }
+    if (path === "") {
+      this.refuse("Enter the path of a GGUF file or a model folder.", this.pathInput);
       return;
     }
-    this.importing = true;
-    this.importError = null;
-    this.importDone = null;
-    this.render();
-    try {
-      await ipc.importModel(path);
-      this.importDone = `Imported ${basename(path)}.`;
-      this.pathInput.value = "";
-    } catch (error) {
-      this.importError = ipc.errorText(error);
-    }
-    this.importing = false;
-    await this.refresh();
-    await store.refreshApp();
+    await this.install("import", () => ipc.importModel(path), `Imported ${basename(path)}.`, this.pathInput);
   }
 
   private async downloadModel(): Promise<void> {
     const repo = this.repoInput.value.trim();
-    if (this.importing || this.downloading) return;
     if (!/^[^/\s]+\/[^/\s]+$/.test(repo)) {
-      this.importError = "Enter the model's name on Hugging Face, like mlx-community/Qwen2.5-3B-Instruct-4bit.";
-      this.render();
-      this.repoInput.focus();
+      this.refuse("Enter the model's name on Hugging Face, like mlx-community/Qwen2.5-3B-Instruct-4bit.", this.repoInput);
       return;
     }
-    this.downloading = true;
+    await this.install("download", () => ipc.downloadModel(repo), `Downloaded ${repo}.`, this.repoInput);
+  }
+
+  private refuse(message: string, input: HTMLInputElement): void {
+    if (this.importing || this.downloading) return;
+    this.importError = message;
+    this.render();
+    input.focus();
+  }
+
+  /** Runs an import or a download (one at a time), then shows the models as they are now. */
+  private async install(kind: "import" | "download", action: () => Promise<void>, done: string, input: HTMLInputElement): Promise<void> {
+    if (this.importing || this.downloading) return;
+    this.importing = kind === "import";
+    this.downloading = kind === "download";
     this.importError = null;
     this.importDone = null;
     this.render();
     try {
-      await ipc.downloadModel(repo);
-      this.importDone = `Downloaded ${repo}.`;
-      this.repoInput.value = "";
+      await action();
+      this.importDone = done;
+      input.value = "";
     } catch (error) {
       this.importError = ipc.errorText(error);
     }
+    this.importing = false;
     this.downloading = false;
     await this.refresh();
     await store.refreshApp();
