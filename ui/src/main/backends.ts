@@ -8,6 +8,7 @@ import type { Backend, FoundServer } from "../ipc";
 import { LOCAL, addressProblem, backendLabel, nameProblem, suggestModel, suggestName } from "../lib/backends";
 import { h, setChildren, uid } from "../lib/dom";
 import { icon } from "../lib/icons";
+import { cancelAnd } from "./panels";
 import { store } from "./store";
 
 type Message = { kind: "ok" | "error" | "warning"; text: string };
@@ -294,9 +295,12 @@ export class BackendsPanel {
       );
       actions.push(
         this.confirming === b.name
-          ? h(
-              "span",
-              { class: "confirm-inline" },
+          ? cancelAnd(
+              "confirm-inline",
+              () => {
+                this.confirming = null;
+                this.render();
+              },
               h(
                 "button",
                 {
@@ -308,18 +312,6 @@ export class BackendsPanel {
                   },
                 },
                 "Remove",
-              ),
-              h(
-                "button",
-                {
-                  type: "button",
-                  class: "btn small",
-                  onclick: () => {
-                    this.confirming = null;
-                    this.render();
-                  },
-                },
-                "Cancel",
               ),
             )
           : h(

@@ -8,6 +8,11 @@ import { icon } from "../lib/icons";
 import { indexingBusy } from "../lib/status";
 import { store } from "./store";
 
+/** A confirmation's buttons: Cancel, then the action it guards. */
+export function cancelAnd(cls: string, onCancel: () => void, action: HTMLElement): HTMLElement {
+  return h("div", { class: cls }, h("button", { type: "button", class: "btn small", onclick: onCancel }, "Cancel"), action);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Folders.
 
@@ -216,21 +221,12 @@ export class FoldersPanel {
                   h("strong", null, `Remove “${name}” from Ledge?`),
                   " Its files stay where they are; only Ledge's index of them is deleted.",
                 ),
-                h(
-                  "div",
-                  { class: "confirm-actions" },
-                  h(
-                    "button",
-                    {
-                      type: "button",
-                      class: "btn small",
-                      onclick: () => {
-                        this.confirming = null;
-                        this.render();
-                      },
-                    },
-                    "Cancel",
-                  ),
+                cancelAnd(
+                  "confirm-actions",
+                  () => {
+                    this.confirming = null;
+                    this.render();
+                  },
                   h(
                     "button",
                     {
@@ -287,21 +283,12 @@ export class FoldersPanel {
         "A name matches anywhere (*.log, node_modules); a pattern with / matches from the folder (drafts/**). What they match leaves the index; your files are not touched.",
       ),
       this.excludeError ? h("p", { class: "field-error", role: "alert" }, this.excludeError) : null,
-      h(
-        "div",
-        { class: "confirm-actions" },
-        h(
-          "button",
-          {
-            type: "button",
-            class: "btn small",
-            onclick: () => {
-              this.editing = null;
-              this.render();
-            },
-          },
-          "Cancel",
-        ),
+      cancelAnd(
+        "confirm-actions",
+        () => {
+          this.editing = null;
+          this.render();
+        },
         h("button", { type: "button", class: "btn small primary save-exclusions", onclick: () => void save() }, "Save"),
       ),
     );
