@@ -3,9 +3,10 @@
 
 use std::process::ExitCode;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use ledge_core::backend::manage::{
-    NewBackend, add_backend, default_backend, list_backends, set_default_backend, test_backend,
+    self, NewBackend, add_backend, default_backend, list_backends, set_default_backend,
+    test_backend,
 };
 use ledge_core::backend::{BackendError, LOCAL};
 use ledge_core::store::Store;
@@ -191,10 +192,7 @@ fn default(name: Option<&str>) -> Result<ExitCode> {
 fn test(name: Option<&str>) -> Result<ExitCode> {
     let store = store()?;
     let endpoints = match name {
-        Some(name) => match store.backend(name)? {
-            Some(endpoint) => vec![endpoint],
-            None => bail!("there is no backend `{name}`; see `ledge backends list`"),
-        },
+        Some(name) => vec![manage::endpoint(&store, name)?],
         None => store.backends()?,
     };
     if endpoints.is_empty() {

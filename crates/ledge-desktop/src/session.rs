@@ -14,7 +14,6 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread;
 
 use ledge_core::backend::manage::{self, NewBackend};
-use ledge_core::backend::{BackendError, LOCAL};
 use ledge_core::download::{DownloadProgress, DownloadRequest, Hub, download_model};
 use ledge_core::embedding::EmbeddingModel;
 use ledge_core::registry::{ModelEntry, ModelRegistry, ModelRole};
@@ -483,14 +482,11 @@ impl Session {
 
     /// Makes a conversation answer with `backend` from now on.
     pub fn set_conversation_backend(&self, id: i64, backend: &str) -> Result<()> {
-        let store = self.store();
-        if backend != LOCAL && store.backend(backend)?.is_none() {
-            return Err(ledge_core::Error::from(BackendError::NoSuchBackend {
-                name: backend.to_owned(),
-            })
-            .into());
-        }
-        Ok(store.set_conversation_backend(id, Some(backend))?)
+        Ok(manage::set_conversation_backend(
+            &self.store(),
+            id,
+            backend,
+        )?)
     }
 
     // ---- backends ----
@@ -531,11 +527,7 @@ impl Session {
 
     /// Asks an endpoint for a one-word reply and times it.
     pub fn test_backend(&self, name: &str) -> Result<BackendTestView> {
-        let endpoint = self.store().backend(name)?.ok_or_else(|| {
-            ledge_core::Error::from(BackendError::NoSuchBackend {
-                name: name.to_owned(),
-            })
-        })?;
+        let endpoint = manage::endpoint(&self.store(), name)?;
         let test = manage::test_backend(&endpoint).map_err(ledge_core::Error::from)?;
         Ok(test.into())
     }

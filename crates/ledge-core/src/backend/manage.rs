@@ -18,7 +18,7 @@ use super::{
 };
 use crate::Result;
 use crate::assistant::COMPUTED_LOCALLY;
-use crate::store::Store;
+use crate::store::{ConversationId, Store};
 
 /// One backend as the person sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -72,18 +72,31 @@ pub fn default_backend(store: &Store) -> Result<String> {
         .unwrap_or_else(|| LOCAL.to_owned()))
 }
 
+/// The endpoint added under `name`.
+pub fn endpoint(store: &Store, name: &str) -> Result<Endpoint> {
+    store.backend(name)?.ok_or_else(|| {
+        BackendError::NoSuchBackend {
+            name: name.to_owned(),
+        }
+        .into()
+    })
+}
+
 /// Makes `name` ([`LOCAL`] or an endpoint added before) the default backend.
 pub fn set_default_backend(store: &Store, name: &str) -> Result<()> {
     if name == LOCAL {
         return store.set_setting(DEFAULT_BACKEND_SETTING, None);
     }
-    if store.backend(name)?.is_none() {
-        return Err(BackendError::NoSuchBackend {
-            name: name.to_owned(),
-        }
-        .into());
-    }
+    endpoint(store, name)?;
     store.set_setting(DEFAULT_BACKEND_SETTING, Some(name))
+}
+
+/// Makes conversation `id` answer with `name` ([`LOCAL`] or an endpoint added before).
+pub fn set_conversation_backend(store: &Store, id: ConversationId, name: &str) -> Result<()> {
+    if name != LOCAL {
+        endpoint(store, name)?;
+    }
+    store.set_conversation_backend(id, Some(name))
 }
 
 /// Where an endpoint is, by the address policy applied now.
