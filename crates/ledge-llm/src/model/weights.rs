@@ -192,16 +192,27 @@ fn list_safetensors(dir: &Path) -> Result<Vec<PathBuf>> {
 }
 
 /// Parses one safetensors file and adds its tensors as MLX arrays.
+///
+/// The file is mapped rather than read whole: each tensor is copied into MLX once, straight
+/// from the mapping when its offset suits its type, and its pages are dropped from the mapping
+/// once copied. Loading thus peaks near one copy of the weights plus the largest tensor (a
+/// whole-file read held two copies until the last tensor was made).
 fn read_file(path: &Path, upcast: bool, tensors: &mut HashMap<String, Stored>) -> Result<()> {
-    let bytes = std::fs::read(path).map_err(|source| Error::Io {
+    let io_error = |source| Error::Io {
         path: path.to_owned(),
         source,
-    })?;
+    };
+    let handle = std::fs::File::open(path).map_err(io_error)?;
+    // SAFETY: the mapping is read-only and private to this call. Model folders belong to
+    // Ledge's data folder and are written once, by an import; a file changed underneath would
+    // give wrong numbers (or SIGBUS if truncated), never unsound Rust values, since every
+    // tensor is copied out as plain bytes.
+    let map = unsafe { memmap2::Mmap::map(&handle) }.map_err(io_error)?;
     let invalid = |reason: String| Error::InvalidModel {
         path: path.to_owned(),
         reason,
     };
-    let file = SafeTensors::deserialize(&bytes)
+    let file = SafeTensors::deserialize(&map)
         .map_err(|error| invalid(format!("not a readable safetensors file: {error}")))?;
     let shared: Arc<Path> = Arc::from(path);
     for (name, view) in file.tensors() {
@@ -212,9 +223,8 @@ fn read_file(path: &Path, upcast: bool, tensors: &mut HashMap<String, Stored>) -
             .collect::<Result<Vec<i32>, _>>()
             .map_err(|_| invalid(format!("tensor `{name}` is too large: {shape:?}")))?;
         let data = view.data();
-        // `collect` copies, so the file's unaligned offsets do not matter.
         let array = match view.dtype() {
-            StDtype::F32 => Array::from_slice(&collect::<f32>(data), &dims),
+            StDtype::F32 => array_of::<f32>(data, |v| Array::from_slice(v, &dims)),
             StDtype::F16 if upcast => {
                 let mut wide = vec![0.0f32; data.len() / 2];
                 collect::<f16>(data).convert_to_f32_slice(&mut wide);
@@ -225,15 +235,16 @@ fn read_file(path: &Path, upcast: bool, tensors: &mut HashMap<String, Stored>) -
                 collect::<bf16>(data).convert_to_f32_slice(&mut wide);
                 Array::from_slice(&wide, &dims)
             }
-            StDtype::F16 => Array::from_slice(&collect::<f16>(data), &dims),
-            StDtype::BF16 => Array::from_slice(&collect::<bf16>(data), &dims),
-            StDtype::U32 => Array::from_slice(&collect::<u32>(data), &dims),
+            StDtype::F16 => array_of::<f16>(data, |v| Array::from_slice(v, &dims)),
+            StDtype::BF16 => array_of::<bf16>(data, |v| Array::from_slice(v, &dims)),
+            StDtype::U32 => array_of::<u32>(data, |v| Array::from_slice(v, &dims)),
             other => {
                 return Err(invalid(format!(
                     "tensor `{name}` is {other:?}; expected F32, F16, BF16 or (quantized) U32"
                 )));
             }
         };
+        release(&map, data);
         if tensors
             .insert(
                 name.clone(),
@@ -248,9 +259,43 @@ fn read_file(path: &Path, upcast: bool, tensors: &mut HashMap<String, Stored>) -
             return Err(invalid(format!("tensor `{name}` is stored twice")));
         }
     }
-    tracing::debug!(path = %path.display(), bytes = bytes.len(), "read weights");
+    tracing::debug!(path = %path.display(), bytes = map.len(), "read weights");
     Ok(())
 }
+
+/// An MLX array of `data`'s values: copied straight from `data` when it is aligned for `T`,
+/// else through an aligned vector (safetensors offsets need not be aligned).
+/// (`make` is `Array::from_slice`, whose element bound mlx-rs does not export.)
+fn array_of<T: bytemuck::Pod>(data: &[u8], make: impl Fn(&[T]) -> Array) -> Array {
+    match bytemuck::try_cast_slice::<u8, T>(data) {
+        Ok(values) => make(values),
+        Err(_) => make(&collect::<T>(data)),
+    }
+}
+
+/// Drops the mapped pages under `data` from this process once its tensor is copied, so they
+/// stop counting towards its memory (the kernel may still cache them).
+#[cfg(unix)]
+fn release(map: &memmap2::Mmap, data: &[u8]) {
+    let offset = data.as_ptr() as usize - map.as_ptr() as usize;
+    // Advice works on whole pages: only those wholly inside this tensor are dropped; the
+    // edge pages it shares with its neighbours go when the mapping does.
+    let page = 4096;
+    let start = offset.div_ceil(page) * page;
+    let end = (offset + data.len()) / page * page;
+    if end > start {
+        // SAFETY: the mapping is a read-only view of a file, so dropped pages are read again
+        // from the file if touched (they do not turn to zeros), and nothing touches them:
+        // the range lies inside this tensor's bytes, which were copied out above and are not
+        // read again. Advice is a hint; failing to take it only costs memory.
+        let _ = unsafe {
+            map.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, start, end - start)
+        };
+    }
+}
+
+#[cfg(not(unix))]
+fn release(_map: &memmap2::Mmap, _data: &[u8]) {}
 
 /// Copies little-endian `data` into a vector of `T` (a whole number of them: the safetensors
 /// parser checked the length against the shape).
