@@ -57,6 +57,7 @@ bench: setup
 	scripts/bench-blas.sh
 	scripts/bench-index.sh
 	scripts/setup.sh bench
-	LEDGE_HOME=$(CURDIR)/.deps/bench-home LEDGE_MODEL_PATH= $(LEDGE) bench --model smollm2 --embedder $(DEMO_EMBEDDER)
+	LEDGE_HOME=$(CURDIR)/.deps/bench-home LEDGE_MODEL_PATH= PATH="$(CURDIR)/.deps/llama.cpp/bin:$$PATH" \
+	  $(LEDGE) bench --model smollm2 --gguf $(CURDIR)/.deps/bench-home/gguf/smollm2-f32.gguf --embedder $(DEMO_EMBEDDER)
 	$(CARGO) build --release --locked -p ledge-app
 	scripts/bench-desktop.py

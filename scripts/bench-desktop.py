@@ -159,6 +159,19 @@ def memory_of(pid):
     return name, fields.get("Rss", 0), fields.get("Pss", 0)
 
 
+def pss_by_mapping(pid, top=6):
+    """The `top` largest PSS shares of one process, by what is mapped (a library's file name,
+    or [heap] / [anon]), in kB: where idle memory goes."""
+    shares, name = {}, "[anon]"
+    for line in Path(f"/proc/{pid}/smaps").read_text().splitlines():
+        fields = line.split()
+        if fields and "-" in fields[0] and not fields[0].endswith(":"):
+            name = fields[5].rsplit("/", 1)[-1] if len(fields) > 5 else "[anon]"
+        elif fields and fields[0] == "Pss:":
+            shares[name] = shares.get(name, 0) + int(fields[1])
+    return sorted(shares.items(), key=lambda item: -item[1])[:top]
+
+
 def xz_size(path):
     return len(lzma.compress(Path(path).read_bytes(), preset=6))
 
@@ -208,9 +221,12 @@ def main():
             db.execute("INSERT OR REPLACE INTO settings (key, value) VALUES ('desktop.onboarded', '1')")
         app = start_app(opts.binary, desktop.env(idle_home))
         time.sleep(15)
-        procs = [memory_of(pid) for pid in process_tree(app.pid)]
-        results["idle_processes"] = [{"name": n, "rss_mb": r / 1024, "pss_mb": p / 1024}
-                                     for n, r, p in procs]
+        pids = process_tree(app.pid)
+        procs = [memory_of(pid) for pid in pids]
+        results["idle_processes"] = [
+            {"name": n, "rss_mb": r / 1024, "pss_mb": p / 1024,
+             "largest_pss_mb": {k: v / 1024 for k, v in pss_by_mapping(pid)}}
+            for pid, (n, r, p) in zip(pids, procs)]
         results["idle_rss_mb"] = sum(r for _, r, _ in procs) / 1024
         results["idle_pss_mb"] = sum(p for _, _, p in procs) / 1024
 
@@ -287,8 +303,10 @@ def main():
         target_text = f"{target:.0f} {unit}" if target else ""
         ratio = f"{value / target:.2f}" if target else ""
         print(f"{name:<38}{value:>9.1f} {unit}{target_text:>10}{ratio:>8}")
-    print("processes at idle: " + ", ".join(
-        f"{p['name']} {p['pss_mb']:.0f} MB" for p in results["idle_processes"]))
+    print("processes at idle (PSS, and its largest parts):")
+    for p in results["idle_processes"]:
+        parts = ", ".join(f"{k} {v:.1f}" for k, v in p["largest_pss_mb"].items())
+        print(f"  {p['name']} {p['pss_mb']:.0f} MB: {parts}")
 
 
 if __name__ == "__main__":

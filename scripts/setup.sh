@@ -14,7 +14,9 @@
 #                               packages the index benchmark reads (scripts/bench-index.sh) and
 #                               ripgrep, its search anchor (apt-get; needs root or sudo)
 #   scripts/setup.sh bench      (opt-in, not in "everything") release `ledge` + the test models
-#                               imported as f32 folders into .deps/bench-home, for `ledge bench`
+#                               imported as f32 folders into .deps/bench-home, for `ledge bench`,
+#                               and llama.cpp's llama-bench built into .deps/llama.cpp (also
+#                               alone: scripts/setup.sh llama) with the models as f32 GGUF files
 #
 # Everything it downloads lands in git-ignored folders of this checkout:
 #   .deps/    the MLX wheel and the mlx-c sources the build links against
@@ -38,6 +40,11 @@ GEMMA_GGUF="gemma-3-270m-q4_k_m.gguf"
 GEMMA_SHA256="a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818"
 SMOLLM_GGUF="SmolLM2-135M-Instruct.Q4_1.gguf"
 SMOLLM_SHA256="b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
+
+# llama.cpp for the benchmark's second anchor: the sources the llama-cpp-python sdist on PyPI
+# vendors (only `scripts/setup.sh bench` builds them).
+LLAMA_CPP_PYTHON_VERSION="0.3.36"
+LLAMA_CPP_PYTHON_SHA256="832db0699007f1be95a7e41ef12e88926b02ba836461e36a36372db2760c1a2e"
 
 SYSTEM_PACKAGES=(
   # building mlx-c and bindgen
@@ -246,7 +253,65 @@ setup_bench() {
     say "bench: importing $name (f32)"
     LEDGE_HOME="$home" "$ledge" models import "$gguf" --name "$name" --dtype f32 >/dev/null
   done
-  say "bench: run LEDGE_HOME=$home $ledge bench --model smollm2|gemma3-270m"
+  setup_llama_bench
+  for name in smollm2 gemma3-270m; do
+    case "$name" in
+      smollm2) gguf="$MODELS/smollm2-135m-instruct/$SMOLLM_GGUF" ;;
+      gemma3-270m) gguf="$MODELS/gemma-3-270m/$GEMMA_GGUF" ;;
+    esac
+    # The same weights as the f32 folder Ledge and mlx-lm read (dequantized), for llama.cpp.
+    if [ ! -f "$home/gguf/$name-f32.gguf" ]; then
+      say "bench: $name as an f32 GGUF for llama.cpp"
+      mkdir -p "$home/gguf"
+      "$DEPS/llama.cpp/bin/llama-quantize" --allow-requantize "$gguf" "$home/gguf/$name-f32.gguf.partial" F32 >/dev/null 2>&1 \
+        || die "llama-quantize could not write $name-f32.gguf"
+      mv "$home/gguf/$name-f32.gguf.partial" "$home/gguf/$name-f32.gguf"
+    fi
+  done
+  say "bench: run PATH=$DEPS/llama.cpp/bin:\$PATH LEDGE_HOME=$home $ledge bench --model smollm2 --gguf $home/gguf/smollm2-f32.gguf"
+}
+
+# llama.cpp's `llama-bench` (and `llama-quantize`, to write the f32 GGUF), CPU only, for this
+# machine's instruction set, from the llama.cpp sources in the llama-cpp-python sdist (PyPI,
+# sha256-checked). Into .deps/llama.cpp/bin; a few minutes on 2 cores.
+setup_llama_bench() {
+  local version="$LLAMA_CPP_PYTHON_VERSION" target="$DEPS/llama.cpp-$LLAMA_CPP_PYTHON_VERSION"
+  if [ -x "$target/bin/llama-bench" ] && [ -x "$target/bin/llama-quantize" ]; then
+    say "bench: llama.cpp from llama-cpp-python $version present"
+    ln -sfn "llama.cpp-$version" "$DEPS/llama.cpp"
+    return
+  fi
+  command -v cmake >/dev/null || die "cmake is needed to build llama-bench: scripts/setup.sh system"
+  say "bench: building llama-bench from llama-cpp-python==$version's llama.cpp (PyPI; minutes)"
+  local tmp; tmp="$(scratch)"
+  # pip would build the package to read its metadata; only the source archive is wanted,
+  # found on the package index page pip itself reads.
+  "$PYTHON" - "$version" "$tmp/sdist.tar.gz" <<'PY'
+import re, sys, urllib.parse, urllib.request
+version, dest = sys.argv[1], sys.argv[2]
+page = "https://pypi.org/simple/llama-cpp-python/"
+with urllib.request.urlopen(page, timeout=60) as response:
+    html = response.read().decode()
+name = re.escape(f"llama_cpp_python-{version}.tar.gz")
+href = re.search(rf'href="([^"]*{name})(#[^"]*)?"', html)
+if href is None:
+    sys.exit(f"llama-cpp-python {version}: no source archive on {page}")
+urllib.request.urlretrieve(urllib.parse.urljoin(page, href.group(1)), dest)
+PY
+  [ "$(sha256_of "$tmp/sdist.tar.gz")" = "$LLAMA_CPP_PYTHON_SHA256" ] \
+    || die "llama-cpp-python $version sdist checksum mismatch"
+  tar -xzf "$tmp/sdist.tar.gz" -C "$tmp"
+  local src="$tmp/llama_cpp_python-$version/vendor/llama.cpp"
+  [ -f "$src/tools/llama-bench/CMakeLists.txt" ] || die "no llama-bench in llama-cpp-python $version"
+  cmake -S "$src" -B "$tmp/build" -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=OFF \
+    -DGGML_NATIVE=ON -DLLAMA_CURL=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_SERVER=OFF >"$tmp/cmake.log" 2>&1 \
+    || { tail -30 "$tmp/cmake.log" >&2; die "configuring llama.cpp failed"; }
+  cmake --build "$tmp/build" --target llama-bench llama-quantize -j "$(nproc)" >>"$tmp/cmake.log" 2>&1 \
+    || { tail -30 "$tmp/cmake.log" >&2; die "building llama-bench failed"; }
+  rm -rf "$target.partial" && mkdir -p "$target.partial/bin"
+  cp "$tmp/build/bin/llama-bench" "$tmp/build/bin/llama-quantize" "$target.partial/bin/"
+  rm -rf "$target" && mv "$target.partial" "$target"
+  ln -sfn "llama.cpp-$version" "$DEPS/llama.cpp"
 }
 
 # The web UI: npm packages exactly as package-lock.json pins them (reinstalled when it
@@ -309,7 +374,8 @@ main() {
       driver) setup_driver ;;
       corpora) setup_corpora ;;
       bench) setup_bench ;;
-      *) die "unknown step '$step' (system, mlx, models, reference, ui, driver, corpora, bench)" ;;
+      llama) setup_llama_bench ;;
+      *) die "unknown step '$step' (system, mlx, models, reference, ui, driver, corpora, bench, llama)" ;;
     esac
   done
 }
