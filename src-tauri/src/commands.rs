@@ -5,6 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
+use ledge_core::AskRequest;
 use ledge_core::backend::manage::NewBackend;
 use ledge_desktop::open_at::{DefaultApps, Location};
 use ledge_desktop::view::{
@@ -51,6 +52,7 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke<tauri::Wry>) -> bool + Send + Syn
         set_default_model,
         import_model,
         download_model,
+        cancel_download,
         set_hotkey,
         set_launch_at_login,
         complete_onboarding,
@@ -97,15 +99,20 @@ fn ask(
     conversation_id: Option<i64>,
     files: Vec<String>,
     backend: Option<String>,
+    replace_last: Option<bool>,
     on_event: Channel<AskEvent>,
 ) -> CommandResult<u64> {
-    let files = files.into_iter().map(PathBuf::from).collect();
+    let request = AskRequest {
+        question,
+        conversation: conversation_id,
+        files: files.into_iter().map(PathBuf::from).collect(),
+        backend,
+        replace_last: replace_last.unwrap_or(false),
+        ..AskRequest::default()
+    };
     session
         .ask(
-            question,
-            conversation_id,
-            files,
-            backend,
+            request,
             Box::new(move |event| {
                 // The window may have closed; the answer still finishes and is saved.
                 let _ = on_event.send(event);
@@ -280,6 +287,12 @@ async fn download_model(
         .download_model(&hub, &repo, name)
         .map(drop)
         .map_err(words)
+}
+
+/// Stops the model download under way; its `download_model` call ends with the error.
+#[tauri::command]
+fn cancel_download(session: State<'_, Session>) {
+    session.cancel_download();
 }
 
 #[tauri::command]

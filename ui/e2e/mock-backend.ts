@@ -27,6 +27,8 @@ interface Scenario {
   askMode?: "manual" | "auto" | "nothing";
   /** Milliseconds between streamed pieces in auto mode. */
   pieceMs?: number;
+  /** How long a model download takes (it can be cancelled until then). */
+  downloadMs?: number;
   takenHotkeys?: Record<string, string>;
   noModels?: boolean;
   noFolders?: boolean;
@@ -200,8 +202,17 @@ const WARRANTY_PIECES = [
 const calls: Call[] = [];
 let nextRequest = 100;
 let nextConversation = 50;
-let channel: { id: number; index: number; requestId: number; question: string; conversationId: number | null } | null = null;
+let channel: {
+  id: number;
+  index: number;
+  requestId: number;
+  question: string;
+  conversationId: number | null;
+  replaceLast: boolean;
+} | null = null;
 let timers: number[] = [];
+/** Cancels the download in flight, if any. */
+let download: (() => void) | null = null;
 let streamed = "";
 
 function internals(): {
@@ -241,6 +252,10 @@ function summary(over: Partial<AnswerSummary> = {}): AnswerSummary {
 function saveTurn(answer: AnswerSummary, sources: Source[]): void {
   if (!channel) return;
   const list = messages.get(answer.conversationId) ?? [];
+  if (channel.replaceLast) {
+    const lastQuestion = list.map((m) => m.role).lastIndexOf("user");
+    if (lastQuestion >= 0) list.splice(lastQuestion);
+  }
   list.push(
     { id: answer.messageId - 1, role: "user", text: channel.question, sources: [], createdAt: Date.now() },
     { id: answer.messageId, role: "assistant", text: answer.text, sources, createdAt: Date.now() },
@@ -374,7 +389,14 @@ function handle(cmd: string, args: Record<string, unknown>): unknown {
         requestId,
         question: String(args.question),
         conversationId: conversationId ?? nextConversation,
+        replaceLast: args.replaceLast === true,
       };
+      // Like the core: a new question's conversation exists (empty) from its first event.
+      const id = channel.conversationId ?? nextConversation;
+      if (conversationId === null) {
+        conversations = [{ id, title: channel.question, updatedAt: Date.now(), messages: 0 }, ...conversations];
+      }
+      queueMicrotask(() => send({ event: "started", conversationId: id }));
       if (typeof args.backend === "string") conversationBackends.set(conversationId ?? nextConversation, args.backend);
       streamed = "";
       lastSources = [];
@@ -447,17 +469,29 @@ function handle(cmd: string, args: Record<string, unknown>): unknown {
       const repo = String(args.repo);
       if (repo === "nobody/nothing") throw "Hugging Face has no model nobody/nothing (or it is private: set HF_TOKEN)";
       const name = repo.slice(repo.indexOf("/") + 1);
-      for (const [i, step] of ["Downloading " + repo + ": 40 % (108 of 270 MB)", "Checking that " + repo + " loads…"].entries()) {
-        window.setTimeout(() => void emit("model-state", { state: "loading", step }), 10 + i * 300);
-      }
-      return new Promise((resolve) =>
-        window.setTimeout(() => {
+      const ms = scenario.downloadMs ?? 600;
+      const steps = [`Downloading ${repo}: 40 % (108 of 270 MB)`, `Checking that ${repo} loads…`];
+      const stepTimers = steps.map((step, i) =>
+        window.setTimeout(() => void emit("model-state", { state: "loading", step }), 10 + (i * ms) / 2),
+      );
+      return new Promise((resolve, reject) => {
+        const finish = window.setTimeout(() => {
+          download = null;
           models = [...models, { name, role: "chat", architecture: "qwen2", bytes: 270_000_000, isDefault: false, problem: null }];
           void emit("model-state", clone(app.model));
           resolve(null);
-        }, 600),
-      );
+        }, ms);
+        download = () => {
+          [finish, ...stepTimers].forEach((t) => clearTimeout(t));
+          download = null;
+          void emit("model-state", clone(app.model));
+          reject(`the download of ${repo} was cancelled; what was fetched is kept, and downloading it again resumes`);
+        };
+      });
     }
+    case "cancel_download":
+      download?.();
+      return null;
     case "set_hotkey": {
       const hotkey = String(args.hotkey);
       const taken = (scenario.takenHotkeys ?? {})[hotkey];

@@ -266,7 +266,7 @@ test("popup: ask, see sources, streamed text piece by piece, clickable citations
   await input.fill(WARRANTY_Q);
   await input.press("Enter");
   const ask = await lastCall(page, "ask");
-  assert.deepEqual(ask, { question: WARRANTY_Q, conversationId: null, files: [], backend: null, onEvent: "[channel]" });
+  assert.deepEqual(ask, { question: WARRANTY_Q, conversationId: null, files: [], backend: null, replaceLast: false, onEvent: "[channel]" });
   await page.getByText("Searching your files…").waitFor();
 
   // Sources come first.
@@ -384,7 +384,7 @@ test("popup: pinned files from the shell, Stop, and popup-shown focus", async ()
   // "Ask about this file" with a question asks at once.
   await ledge(page, "emit", "pin-files", { files: [`${HOME}/Desktop/invoice.pdf`], question: "Summarize this file" });
   const second = await lastCall(page, "ask", 2);
-  assert.deepEqual(second, { question: "Summarize this file", conversationId: null, files: [`${HOME}/Desktop/invoice.pdf`], backend: null, onEvent: "[channel]" });
+  assert.deepEqual(second, { question: "Summarize this file", conversationId: null, files: [`${HOME}/Desktop/invoice.pdf`], backend: null, replaceLast: false, onEvent: "[channel]" });
 
   // popup-shown puts the focus back in the input.
   await page.getByRole("button", { name: "Settings" }).focus();
@@ -436,7 +436,7 @@ test("chat: conversation list, open one, citations, ask, stop, regenerate, copy,
   await input.fill("Who has vault access?");
   await input.press("Enter");
   const ask = await lastCall(page, "ask");
-  assert.deepEqual(ask, { question: "Who has vault access?", conversationId: 1, files: [], backend: null, onEvent: "[channel]" });
+  assert.deepEqual(ask, { question: "Who has vault access?", conversationId: 1, files: [], backend: null, replaceLast: false, onEvent: "[channel]" });
   await page.locator(".turn .bubble", { hasText: "Who has vault access?" }).waitFor();
   await page.locator(".turn-status", { hasText: "Searching your files…" }).waitFor();
   await ledge(page, "sources");
@@ -452,14 +452,18 @@ test("chat: conversation list, open one, citations, ask, stop, regenerate, copy,
   await messages.nth(5).waitFor();
   assert.equal(await messages.count(), 6, "the saved turn is reloaded from the conversation");
 
-  // Regenerate re-asks the last question in the same conversation.
+  // Regenerate writes the last answer again in its place: the old turn is hidden while the
+  // new one is written, and the saved conversation still has three turns.
   await page.locator(".messages .regenerate").click();
   const again = await lastCall(page, "ask", 2);
-  assert.deepEqual(again, { question: "Who has vault access?", conversationId: 1, files: [], backend: null, onEvent: "[channel]" });
+  assert.deepEqual(again, { question: "Who has vault access?", conversationId: 1, files: [], backend: null, replaceLast: true, onEvent: "[channel]" });
+  await page.waitForFunction(() => document.querySelectorAll(".messages .msg").length === 4);
   await ledge(page, "sources");
   await ledge(page, "text", "Maria, Jonas and Lea [2].");
   await ledge(page, "done");
-  await messages.nth(7).waitFor();
+  await page.locator(".messages .msg.assistant", { hasText: "Maria, Jonas and Lea" }).waitFor();
+  assert.equal(await messages.count(), 6, "the regenerated answer replaced the last one");
+  assert.equal(await page.locator(".messages .msg.assistant", { hasText: "Three people: Maria, Jonas" }).count(), 0);
 
   // Pin files by dropping them on the window and with the button.
   await ledge(page, "emit", "tauri://drag-drop", { paths: [`${HOME}/Desktop/access-list.md`], position: { x: 400, y: 300 } });
@@ -473,20 +477,24 @@ test("chat: conversation list, open one, citations, ask, stop, regenerate, copy,
   await ledge(page, "sources", []);
   await ledge(page, "text", "Yes.");
   await ledge(page, "done");
-  await messages.nth(9).waitFor();
+  await messages.nth(7).waitFor();
 
-  // A new chat starts a new conversation; its id arrives with the answer.
+  // A new chat starts a new conversation, listed and in the address as soon as the core
+  // names it (before the answer is done).
   await page.getByRole("button", { name: "New Chat" }).click();
   await page.waitForFunction(() => location.hash === "#/chat");
   await input.fill("Where is the spare key?");
   await input.press("Enter");
   const fresh = await lastCall(page, "ask", 4);
   assert.equal(fresh.conversationId, null);
+  await page.waitForFunction(() => /^#\/chat\/\d+$/.test(location.hash));
+  await page.locator(".conversations a", { hasText: "Where is the spare key?" }).waitFor();
+  assert.equal(await page.locator(".chat-title").textContent(), "Where is the spare key?");
   await ledge(page, "sources");
   await ledge(page, "text", "In the blue box [3].");
   const summary = await ledge(page, "done");
-  await page.waitForFunction((id) => location.hash === `#/chat/${id}`, summary.conversationId);
-  await page.locator(".conversations a", { hasText: "Where is the spare key?" }).waitFor();
+  assert.equal(await page.evaluate(() => location.hash), `#/chat/${summary.conversationId}`);
+  await page.locator(".messages .msg.assistant", { hasText: "In the blue box" }).waitFor();
 
   // Delete a conversation, after confirming.
   await page.getByRole("button", { name: "Delete conversation “Summary of the Q3 planning notes”" }).click();
@@ -725,8 +733,8 @@ test("settings: other machines — find, add (refused, then allowed), test, defa
   await close(page);
 });
 
-test("settings: download a model from Hugging Face, with progress; a bad name and a missing model are explained", async () => {
-  const page = await open("/index.html#/settings");
+test("settings: download a model from Hugging Face, with progress and Cancel; a bad name and a missing model are explained", async () => {
+  const page = await open("/index.html#/settings", { scenario: { downloadMs: 1500 } });
   const repo = page.getByLabel("Download a model");
   await repo.waitFor();
   const download = page.getByRole("button", { name: "Download", exact: true });
@@ -737,9 +745,20 @@ test("settings: download a model from Hugging Face, with progress; a bad name an
   await repo.fill("nobody/nothing");
   await download.click();
   await page.locator(".models-panel .field-error", { hasText: "Hugging Face has no model nobody/nothing" }).waitFor();
+  // Cancelled part way: the reason is shown, nothing is installed, and it can be asked again.
+  const cancel = page.getByRole("button", { name: "Cancel", exact: true });
+  assert.equal(await cancel.isHidden(), true, "Cancel shows only while downloading");
   await repo.fill("mlx-community/Qwen2.5-0.5B-Instruct-4bit");
   await repo.press("Enter");
-  assert.deepEqual(await lastCall(page, "download_model", 2), { repo: "mlx-community/Qwen2.5-0.5B-Instruct-4bit", name: null });
+  await page.locator(".import-status", { hasText: "40 % (108 of 270 MB)" }).waitFor();
+  await cancel.click();
+  assert.equal((await callsOf(page, "cancel_download")).length, 1);
+  await page.locator(".models-panel .field-error", { hasText: "was cancelled" }).waitFor();
+  assert.equal(await cancel.isHidden(), true);
+  assert.equal(await page.locator(".model-row", { hasText: "Qwen2.5-0.5B-Instruct-4bit" }).count(), 0);
+  assert.equal(await repo.inputValue(), "mlx-community/Qwen2.5-0.5B-Instruct-4bit", "the name stays for another try");
+  await download.click();
+  assert.deepEqual(await lastCall(page, "download_model", 3), { repo: "mlx-community/Qwen2.5-0.5B-Instruct-4bit", name: null });
   await page.locator(".import-status", { hasText: "40 % (108 of 270 MB)" }).waitFor();
   await page.locator(".import-status", { hasText: "Downloaded mlx-community/Qwen2.5-0.5B-Instruct-4bit." }).waitFor();
   await page.locator(".model-row", { hasText: "Qwen2.5-0.5B-Instruct-4bit" }).waitFor();

@@ -71,6 +71,8 @@ export interface AnswerSummary {
 }
 
 export type AskEvent =
+  /** First: the conversation the answer goes to (a new one exists from now on). */
+  | { event: "started"; conversationId: number }
   | { event: "sources"; sources: Source[] }
   | { event: "text"; text: string }
   /** The endpoint failed part way: drop the text so far; the built-in model answers anew. */
@@ -209,15 +211,22 @@ export const appState = (): Promise<AppState> => invoke<AppState>("app_state");
  * Asks a question. `onEvent` receives the answer's events in order (sources, text pieces, then
  * done or error); they may start arriving before the returned request id does.
  */
-export function ask(
-  question: string,
-  conversationId: number | null,
-  files: string[],
-  onEvent: (event: AskEvent) => void,
-  backend: string | null = null,
-): Promise<number> {
+export interface AskOptions {
+  question: string;
+  /** The conversation to continue; null starts a new one. */
+  conversationId: number | null;
+  /** Files to answer from; empty: the whole index. */
+  files: string[];
+  /** The backend to answer with; null: the conversation's, else the default. */
+  backend?: string | null;
+  /** Answer again in place of the conversation's last answer (regenerate). */
+  replaceLast?: boolean;
+}
+
+export function ask(options: AskOptions, onEvent: (event: AskEvent) => void): Promise<number> {
   const channel = new Channel<AskEvent>(onEvent);
-  return invoke<number>("ask", { question, conversationId, files, backend, onEvent: channel });
+  const { question, conversationId, files, backend = null, replaceLast = false } = options;
+  return invoke<number>("ask", { question, conversationId, files, backend, replaceLast, onEvent: channel });
 }
 
 export const stopAnswer = (requestId: number): Promise<void> =>
@@ -288,6 +297,9 @@ export const setConversationBackend = (id: number, backend: string): Promise<voi
 /** Downloads a model from the Hugging Face hub; progress comes as model-state events. */
 export const downloadModel = (repo: string, name: string | null = null): Promise<void> =>
   invoke<void>("download_model", { repo, name });
+
+/** Stops the download under way: its `downloadModel` promise fails with "cancelled". */
+export const cancelDownload = (): Promise<void> => invoke<void>("cancel_download");
 
 export const setHotkey = (hotkey: string): Promise<void> => invoke<void>("set_hotkey", { hotkey });
 

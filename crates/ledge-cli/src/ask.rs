@@ -170,6 +170,7 @@ pub fn run_ask(args: &AskArgs) -> Result<ExitCode> {
         files: args.file.clone(),
         backend: args.model.backend.clone(),
         fallback: args.model.fallback(),
+        ..AskRequest::default()
     };
     let answer = answer(&assistant, &request, args.json)?;
     let mut stdout = std::io::stdout().lock();
@@ -233,6 +234,7 @@ pub fn run_chat(args: &ChatArgs) -> Result<ExitCode> {
             files: args.file.clone(),
             backend: args.model.backend.clone(),
             fallback: args.model.fallback(),
+            ..AskRequest::default()
         };
         match answer(&assistant, &request, false) {
             Ok(answer) => {

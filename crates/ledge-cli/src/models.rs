@@ -164,6 +164,8 @@ fn download(repo: &str, revision: Option<String>, name: Option<String>) -> Resul
         repo: repo.to_owned(),
         revision,
         name,
+        // Ctrl-C ends the process; the partial download resumes next time.
+        cancel: Default::default(),
     };
     let bar = ProgressBar::new(0);
     bar.set_style(style(

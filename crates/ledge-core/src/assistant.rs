@@ -87,11 +87,21 @@ pub struct AskRequest {
     /// Whether the built-in model may answer when the endpoint fails; `None`: as the endpoint
     /// was added.
     pub fallback: Option<bool>,
+    /// Answer again in place of the conversation's last answer (regenerate): its last turn is
+    /// left out of the history, and replaced when the new answer is saved.
+    pub replace_last: bool,
 }
 
 /// What an answer streams.
 #[derive(Debug)]
 pub enum AnswerEvent {
+    /// The first event: the conversation the answer goes to (a new question creates it now,
+    /// so a shell can show it before the answer is done; it is deleted again if the answer
+    /// fails).
+    Started {
+        /// The conversation.
+        conversation: ConversationId,
+    },
     /// The sources given to the model, before any text.
     Sources(Vec<Source>),
     /// The next piece of the answer.
@@ -285,8 +295,8 @@ impl Assistant {
         }
     }
 
-    fn history(&self, conversation: Option<ConversationId>) -> Result<Vec<PastTurn>> {
-        let Some(id) = conversation else {
+    fn history(&self, request: &AskRequest) -> Result<Vec<PastTurn>> {
+        let Some(id) = request.conversation else {
             return Ok(Vec::new());
         };
         let store = lock(&self.store)?;
@@ -310,6 +320,9 @@ impl Assistant {
                     }
                 }
             }
+        }
+        if request.replace_last {
+            turns.pop();
         }
         Ok(turns)
     }
@@ -486,14 +499,62 @@ impl Assistant {
         if question.is_empty() {
             return Err(Error::EmptyQuestion);
         }
-        let history = self.history(request.conversation)?;
+        let history = self.history(request)?;
         let endpoint = self.endpoint_for(request)?;
+        let (conversation, created) = {
+            let store = lock(&self.store)?;
+            let conversation = match request.conversation {
+                Some(id) => id,
+                None => store.create_conversation(question)?,
+            };
+            if let Some(backend) = &request.backend {
+                store.set_conversation_backend(conversation, Some(backend))?;
+            }
+            (conversation, request.conversation.is_none())
+        };
+        on_event(AnswerEvent::Started { conversation });
+        let asked = Asked {
+            request,
+            question,
+            conversation,
+            started,
+            history,
+            endpoint,
+        };
+        let outcome = self.answer_in(&asked, cancel, on_event);
+        if outcome.is_err() && created {
+            // A failed first question leaves no empty conversation behind.
+            if let Err(error) = lock(&self.store).and_then(|store| {
+                store.delete_conversation(conversation)?;
+                Ok(())
+            }) {
+                tracing::warn!(conversation, %error, "could not remove the failed question's conversation");
+            }
+        }
+        outcome
+    }
+
+    /// The rest of [`Assistant::ask`], once the conversation is known.
+    fn answer_in(
+        &self,
+        asked: &Asked<'_>,
+        cancel: &CancelToken,
+        on_event: &mut dyn FnMut(AnswerEvent),
+    ) -> Result<Answer> {
+        let Asked {
+            request,
+            question,
+            conversation,
+            started,
+            ref history,
+            ref endpoint,
+        } = *asked;
         let records = self.candidates(request)?;
         let retrieval_time = started.elapsed();
 
         // Assembled with the built-in model's tokenizer, which also sets the budget for an
         // endpoint (its model's tokenizer is not known here: an estimate).
-        let (prompt, records) = self.prompt(request, &history, question, records)?;
+        let (prompt, records) = self.prompt(request, history, question, records)?;
         let mut sources: Vec<Source> = prompt
             .included
             .iter()
@@ -517,7 +578,7 @@ impl Assistant {
         let grounded = !sources.is_empty();
         let (text, model, stats) = if grounded {
             let mut fallback = None;
-            let generated = match &endpoint {
+            let generated = match endpoint {
                 None => self.generate_local(&prompt, cancel, on_event)?,
                 Some(endpoint) => match self.generate_endpoint(endpoint, &prompt, cancel, on_event)
                 {
@@ -578,13 +639,6 @@ impl Assistant {
             source.cited = cited.contains(&source.n);
         }
         let mut store = lock(&self.store)?;
-        let conversation = match request.conversation {
-            Some(id) => id,
-            None => store.create_conversation(question)?,
-        };
-        if let Some(backend) = &request.backend {
-            store.set_conversation_backend(conversation, Some(backend))?;
-        }
         let message_id = store.save_turn(
             conversation,
             &Turn {
@@ -594,6 +648,7 @@ impl Assistant {
                 model: &model,
                 sources: &sources,
                 stats: serde_json::to_value(&stats).unwrap_or(serde_json::Value::Null),
+                replaces_last: request.replace_last,
             },
         )?;
         tracing::info!(
@@ -616,6 +671,17 @@ impl Assistant {
             stats,
         })
     }
+}
+
+/// A question checked and given its conversation, ready to be answered.
+struct Asked<'a> {
+    request: &'a AskRequest,
+    /// The question, trimmed.
+    question: &'a str,
+    conversation: ConversationId,
+    started: Instant,
+    history: Vec<PastTurn>,
+    endpoint: Option<Endpoint>,
 }
 
 /// Answers on a blocking thread and streams the events; the last is always

@@ -30,6 +30,7 @@ use std::path::{Path, PathBuf};
 
 use hf_hub::api::sync::{Api, ApiBuilder, ApiError, ApiRepo};
 use hf_hub::{Cache, Repo, RepoType};
+use ledge_llm::generate::CancelToken;
 use serde::Deserialize;
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
@@ -45,6 +46,14 @@ const RETRIES: usize = 3;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum DownloadError {
+    /// The person cancelled it.
+    #[error(
+        "the download of {repo} was cancelled; what was fetched is kept, and downloading it again resumes"
+    )]
+    Cancelled {
+        /// The repository id.
+        repo: String,
+    },
     /// The repository id is not `owner/name`.
     #[error(
         "`{repo}` is not a model id: write it as OWNER/NAME, e.g. HuggingFaceTB/SmolLM2-135M-Instruct"
@@ -226,6 +235,9 @@ pub struct DownloadRequest {
     pub revision: Option<String>,
     /// The installed model's name; default: the repository's name.
     pub name: Option<String>,
+    /// Stops the download when cancelled (within one read of the network); what was fetched
+    /// stays staged, so asking again resumes.
+    pub cancel: CancelToken,
 }
 
 /// What a download is doing, for a progress display.
@@ -383,6 +395,7 @@ pub fn download_model(
             &snapshot,
             index,
             &on_hub(&index.rfilename),
+            &request.cancel,
             &mut |_| {},
         )?;
         let text = fs::read_to_string(&path).map_err(|source| DownloadError::Write {
@@ -422,14 +435,24 @@ pub fn download_model(
 
     let mut bytes_before = 0;
     for sibling in &files {
+        if request.cancel.is_cancelled() {
+            return Err(DownloadError::Cancelled { repo: repo_id });
+        }
         let file = sibling.rfilename.clone();
-        fetch_verified(&repo, &snapshot, sibling, &on_hub(&file), &mut |done| {
-            progress(&DownloadProgress::Bytes {
-                file: file.clone(),
-                bytes_done: bytes_before + done,
-                bytes_total,
-            });
-        })?;
+        fetch_verified(
+            &repo,
+            &snapshot,
+            sibling,
+            &on_hub(&file),
+            &request.cancel,
+            &mut |done| {
+                progress(&DownloadProgress::Bytes {
+                    file: file.clone(),
+                    bytes_done: bytes_before + done,
+                    bytes_total,
+                });
+            },
+        )?;
         bytes_before += sibling.size.unwrap_or(0);
         progress(&DownloadProgress::Verified { file });
     }
@@ -610,11 +633,16 @@ impl FileFailure<'_> {
     }
 }
 
-/// Forwards `hf-hub`'s per-file progress as bytes done of the file.
+/// Forwards `hf-hub`'s per-file progress as bytes done of the file, and stops the download
+/// when it is cancelled.
 struct FileProgress<'a> {
     done: u64,
     report: &'a mut dyn FnMut(u64),
+    cancel: &'a CancelToken,
 }
+
+/// The unwinding payload that carries a cancellation out of `hf-hub` (see [`fetch_verified`]).
+struct Cancelled;
 
 impl hf_hub::api::Progress for FileProgress<'_> {
     fn init(&mut self, _size: usize, _filename: &str) {
@@ -623,6 +651,10 @@ impl hf_hub::api::Progress for FileProgress<'_> {
     }
 
     fn update(&mut self, size: usize) {
+        if self.cancel.is_cancelled() {
+            // `resume_unwind` runs no panic hook: nothing is printed or logged as a panic.
+            std::panic::resume_unwind(Box::new(Cancelled));
+        }
         self.done += size as u64;
         (self.report)(self.done);
     }
@@ -637,6 +669,7 @@ fn fetch_verified(
     snapshot: &Path,
     sibling: &Sibling,
     failure: &FileFailure<'_>,
+    cancel: &CancelToken,
     report: &mut dyn FnMut(u64),
 ) -> Result<PathBuf, DownloadError> {
     let file = &sibling.rfilename;
@@ -657,10 +690,28 @@ fn fetch_verified(
             Err(other) => return Err(other),
         }
     }
-    let progress = FileProgress { done: 0, report };
-    let path = repo
-        .download_with_progress(file, progress)
-        .map_err(|error| failure.translate(error))?;
+    let progress = FileProgress {
+        done: 0,
+        report,
+        cancel,
+    };
+    // `hf-hub`'s blocking client has no way to stop a transfer, but it reports progress after
+    // every read: a cancelled download unwinds out of that report (see `FileProgress`) and is
+    // caught here. On the way out it drops what it holds (the response, the partial file, its
+    // lock file's lock), so the partial file stays for a resume. Needs `panic = "unwind"`,
+    // Rust's default, which the workspace keeps.
+    let fetched = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        repo.download_with_progress(file, progress)
+    }));
+    let path = match fetched {
+        Ok(outcome) => outcome.map_err(|error| failure.translate(error))?,
+        Err(payload) if payload.is::<Cancelled>() => {
+            return Err(DownloadError::Cancelled {
+                repo: failure.repo.to_owned(),
+            });
+        }
+        Err(payload) => std::panic::resume_unwind(payload),
+    };
     verify(&path, sibling)?;
     Ok(path)
 }

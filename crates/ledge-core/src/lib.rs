@@ -10,7 +10,7 @@
 //! ```text
 //! question ─> retrieve (BM25 + vectors, fused, spread over files) or pinned files
 //!          ─> prompt (system rules, earlier turns, <source> blocks, question; fitted)
-//!          ─> Generator (prefix cache reused) ─> AnswerEvent::{Sources, Text.., Done}
+//!          ─> Generator (prefix cache reused) ─> AnswerEvent::{Started, Sources, Text.., Done}
 //!          ─> citations [n] resolved ─> turn saved
 //! ```
 //!

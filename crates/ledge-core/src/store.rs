@@ -85,6 +85,9 @@ pub struct Turn<'a> {
     pub sources: &'a [Source],
     /// Figures of the answer.
     pub stats: serde_json::Value,
+    /// Whether it takes the place of the conversation's last question and answer (an answer
+    /// regenerated): they are deleted in the same transaction.
+    pub replaces_last: bool,
 }
 
 /// The assistant's database.
@@ -282,6 +285,15 @@ impl Store {
         if updated == 0 {
             return Err(Error::NoSuchConversation { id: conversation });
         }
+        if turn.replaces_last {
+            // From the last question on: its answer and citations go with it (cascade).
+            tx.execute(
+                "DELETE FROM messages WHERE conversation_id = ?1 AND id >=
+                   (SELECT MAX(id) FROM messages WHERE conversation_id = ?1 AND role = 'user')",
+                [conversation],
+            )
+            .map_err(fail)?;
+        }
         tx.execute(
             "INSERT INTO messages (conversation_id, role, content, prompt_content, created_at)
              VALUES (?1, 'user', ?2, ?3, ?4)",
@@ -454,6 +466,7 @@ mod tests {
                     model: "smollm2",
                     sources: &sources,
                     stats: serde_json::json!({"prompt_tokens": 12}),
+                    replaces_last: false,
                 },
             )?;
             id
@@ -481,6 +494,45 @@ mod tests {
     }
 
     #[test]
+    fn a_regenerated_answer_replaces_only_the_last_turn() -> Result<()> {
+        let mut store = Store::in_memory()?;
+        let id = store.create_conversation("first")?;
+        let other = store.create_conversation("other")?;
+        let turn = |question: &'static str, answer: &'static str, replaces_last: bool| Turn {
+            question,
+            prompt_content: question,
+            answer,
+            model: "m",
+            sources: &[],
+            stats: serde_json::Value::Null,
+            replaces_last,
+        };
+        store.save_turn(id, &turn("first", "one", false))?;
+        store.save_turn(other, &turn("elsewhere", "kept", false))?;
+        store.save_turn(id, &turn("second", "two", false))?;
+        store.save_turn(
+            id,
+            &Turn {
+                sources: &[source(1, true)],
+                ..turn("second", "two, again", true)
+            },
+        )?;
+        let texts: Vec<String> = store.messages(id)?.into_iter().map(|m| m.content).collect();
+        assert_eq!(texts, ["first", "one", "second", "two, again"]);
+        assert_eq!(store.messages(other)?.len(), 2);
+        let citations: i64 = store
+            .conn
+            .query_row("SELECT COUNT(*) FROM citations", [], |r| r.get(0))
+            .map_err(store.fail())?;
+        assert_eq!(citations, 1);
+        // Replacing in an empty conversation just saves the turn.
+        let empty = store.create_conversation("new")?;
+        store.save_turn(empty, &turn("new", "answer", true))?;
+        assert_eq!(store.messages(empty)?.len(), 2);
+        Ok(())
+    }
+
+    #[test]
     fn deleting_a_conversation_deletes_its_messages_and_citations() -> Result<()> {
         let mut store = Store::in_memory()?;
         let id = store.create_conversation("q")?;
@@ -491,6 +543,7 @@ mod tests {
             model: "m",
             sources: &[source(1, true)],
             stats: serde_json::Value::Null,
+            replaces_last: false,
         };
         store.save_turn(id, &turn)?;
         store.delete_conversation(id)?;

@@ -49,6 +49,9 @@ pub enum Error {
         /// Why.
         source: std::io::Error,
     },
+    /// A model download is already running (one at a time).
+    #[error("a model is already downloading: wait for it, or cancel it first")]
+    DownloadRunning,
     /// No question was asked.
     #[error("type a question first")]
     EmptyQuestion,

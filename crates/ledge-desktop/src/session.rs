@@ -77,6 +77,8 @@ struct Shared {
     events: Arc<dyn Events>,
     answers: Mutex<HashMap<u64, CancelToken>>,
     next_answer: AtomicU64,
+    /// The model download under way, if any.
+    download: Mutex<Option<CancelToken>>,
 }
 
 /// The app's session; cheap to clone (clones share everything).
@@ -120,6 +122,7 @@ impl Session {
             events,
             answers: Mutex::new(HashMap::new()),
             next_answer: AtomicU64::new(1),
+            download: Mutex::new(None),
         });
         let session = Session { shared };
         session.start_indexer(index);
@@ -339,34 +342,25 @@ impl Session {
 
     // ---- answers ----
 
-    /// Asks `question` on a thread of its own; `on_event` gets the sources, the text as it
-    /// comes, and last a `done` or `error`. Returns the id [`stop_answer`](Self::stop_answer)
-    /// takes. Background indexing steps aside until the answer ends.
+    /// Asks `request.question` on a thread of its own; `on_event` gets the conversation, the
+    /// sources, the text as it comes, and last a `done` or `error`. Returns the id
+    /// [`stop_answer`](Self::stop_answer) takes. Background indexing steps aside until the
+    /// answer ends.
     ///
-    /// `backend` names the backend to answer with (`local` or an endpoint); `None` uses the
-    /// conversation's, else the default. A name given is kept for the conversation.
+    /// `request.backend` names the backend to answer with (`local` or an endpoint); `None`
+    /// uses the conversation's, else the default. A name given is kept for the conversation.
     pub fn ask(
         &self,
-        question: String,
-        conversation: Option<i64>,
-        files: Vec<PathBuf>,
-        backend: Option<String>,
+        request: AskRequest,
         mut on_event: Box<dyn FnMut(AskEvent) + Send>,
     ) -> Result<u64> {
-        if question.trim().is_empty() {
+        if request.question.trim().is_empty() {
             return Err(Error::EmptyQuestion);
         }
         let id = self.shared.next_answer.fetch_add(1, Ordering::Relaxed);
         let cancel = CancelToken::new();
         lock(&self.shared.answers).insert(id, cancel.clone());
         let session = self.clone();
-        let request = AskRequest {
-            question,
-            conversation,
-            files,
-            backend,
-            ..AskRequest::default()
-        };
         thread::Builder::new()
             .name(format!("ledge-answer-{id}"))
             .spawn(move || {
@@ -396,6 +390,9 @@ impl Session {
         let _hold = self.indexer(Indexer::hold);
         let index = Arc::clone(&self.shared.index);
         let answer = assistant.ask(request, cancel, &mut |event| match event {
+            AnswerEvent::Started { conversation } => on_event(AskEvent::Started {
+                conversation_id: conversation,
+            }),
             AnswerEvent::Sources(sources) => {
                 let sources = source_views(&index, &sources);
                 on_event(AskEvent::Sources { sources });
@@ -719,12 +716,42 @@ impl Session {
 
     /// Downloads `repo` (`owner/name`) from the Hugging Face `hub` and installs it, showing
     /// its progress as the model state (as an import does). The one network access of the
-    /// app, and only when the person asks for it; an interrupted download resumes next time.
+    /// app, and only when the person asks for it; one download at a time, which
+    /// [`cancel_download`](Self::cancel_download) stops. A cancelled or interrupted download
+    /// resumes next time.
     pub fn download_model(&self, hub: &Hub, repo: &str, name: Option<String>) -> Result<PathBuf> {
+        let cancel = CancelToken::new();
+        {
+            let mut running = lock(&self.shared.download);
+            if running.is_some() {
+                return Err(Error::DownloadRunning);
+            }
+            *running = Some(cancel.clone());
+        }
+        let outcome = self.download_with(hub, repo, name, cancel);
+        *lock(&self.shared.download) = None;
+        outcome
+    }
+
+    /// Stops the model download under way, if any; it ends with a "cancelled" error.
+    pub fn cancel_download(&self) {
+        if let Some(cancel) = lock(&self.shared.download).as_ref() {
+            cancel.cancel();
+        }
+    }
+
+    fn download_with(
+        &self,
+        hub: &Hub,
+        repo: &str,
+        name: Option<String>,
+        cancel: CancelToken,
+    ) -> Result<PathBuf> {
         let request = DownloadRequest {
             repo: repo.to_owned(),
             revision: None,
             name,
+            cancel,
         };
         let report = |step: String| self.shared.events.model(&ModelState::Loading { step });
         report(format!("Downloading {repo}…"));

@@ -239,6 +239,12 @@ impl From<&Answer> for AnswerSummary {
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "event", rename_all = "camelCase")]
 pub enum AskEvent {
+    /// The first event: the conversation the answer goes to (a new one exists from now on).
+    #[serde(rename_all = "camelCase")]
+    Started {
+        /// Its id.
+        conversation_id: i64,
+    },
     /// The sources, before any text.
     Sources {
         /// Numbered sources.

@@ -579,6 +579,9 @@ struct AskBody {
     /// Whether the built-in model may answer when the endpoint fails.
     #[serde(default)]
     fallback: Option<bool>,
+    /// Answer again in place of the conversation's last answer.
+    #[serde(default)]
+    replace_last: bool,
     #[serde(default)]
     stream: bool,
 }
@@ -594,6 +597,7 @@ async fn ask(
         files: body.files,
         backend: body.backend,
         fallback: body.fallback,
+        replace_last: body.replace_last,
     };
     let mut receiver = ledge_core::ask_stream(state.assistant.clone(), request, CancelToken::new());
     if !body.stream {
@@ -604,13 +608,20 @@ async fn ask(
         }
         return Err(ApiError::internal("the answer ended without a result"));
     }
-    // Events: `sources` (JSON list), `text` (JSON string), `fallback` (JSON string: the
-    // endpoint failed, the text so far is void, the built-in model starts again), then `done`
-    // (the answer) or `error`. Dropping the stream drops `receiver`, which cancels the answer.
+    // Events: `started` (`{"conversation": id}`), `sources` (JSON list), `text` (JSON
+    // string), `fallback` (JSON string: the endpoint failed, the text so far is void, the
+    // built-in model starts again), then `done` (the answer) or `error`. Dropping the stream
+    // drops `receiver`, which cancels the answer.
     let events = stream::unfold(Some(receiver), |receiver| async move {
         let mut receiver = receiver?;
         let event = receiver.recv().await?;
         let (event, more) = match event {
+            AnswerEvent::Started { conversation } => (
+                Event::default()
+                    .event("started")
+                    .data(serde_json::json!({ "conversation": conversation }).to_string()),
+                true,
+            ),
             AnswerEvent::Sources(sources) => (
                 Event::default()
                     .event("sources")

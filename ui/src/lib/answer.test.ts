@@ -53,6 +53,23 @@ describe("answer stream reducer", () => {
     expect(isCited(s, 2)).toBe(false);
   });
 
+  it("learns its conversation from the first event, and keeps it after Stop", () => {
+    let s = run([{ type: "ask", question: "Q" }]);
+    const seq = s.seq;
+    expect(answerConversation(s)).toBe(null);
+    s = answerReducer(s, { type: "event", seq, event: { event: "started", conversationId: 12 } });
+    expect(answerConversation(s)).toBe(12);
+    expect(s.phase).toBe("searching");
+    s = answerReducer(s, { type: "stop" });
+    expect(answerConversation(s)).toBe(12);
+    // A late "started" of an older ask does not leak into a newer one.
+    s = run([{ type: "ask", question: "R", replaceLast: true }], s);
+    s = answerReducer(s, { type: "event", seq, event: { event: "started", conversationId: 99 } });
+    expect(answerConversation(s)).toBe(null);
+    expect(s.replaceLast).toBe(true);
+    expect(run([{ type: "ask", question: "S" }], s).replaceLast).toBe(false);
+  });
+
   it("starts the text over when the endpoint fails and the built-in model answers", () => {
     let s = run([{ type: "ask", question: "Q" }]);
     const seq = s.seq;

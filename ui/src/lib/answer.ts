@@ -28,10 +28,14 @@ export interface AnswerState {
   error: string | null;
   /** Why the answer is being written again by the built-in model, when it is. */
   fallback: string | null;
+  /** The conversation the answer goes to, once the core said so (its first event). */
+  conversationId: number | null;
+  /** Whether it replaces the conversation's last answer (regenerate). */
+  replaceLast: boolean;
 }
 
 export type AnswerAction =
-  | { type: "ask"; question: string }
+  | { type: "ask"; question: string; replaceLast?: boolean }
   | { type: "started"; seq: number; requestId: number }
   | { type: "event"; seq: number; event: AskEvent }
   | { type: "stop" }
@@ -49,15 +53,17 @@ export const initialAnswer: AnswerState = {
   summary: null,
   error: null,
   fallback: null,
+  conversationId: null,
+  replaceLast: false,
 };
 
 export function isBusy(state: AnswerState): boolean {
   return state.phase === "searching" || state.phase === "writing";
 }
 
-/** The conversation the answer was saved in, once the core said so. */
+/** The conversation the answer goes to, once the core said so. */
 export function answerConversation(state: AnswerState): number | null {
-  return state.summary?.conversationId ?? null;
+  return state.conversationId ?? state.summary?.conversationId ?? null;
 }
 
 export function nothingFound(state: AnswerState): boolean {
@@ -67,7 +73,13 @@ export function nothingFound(state: AnswerState): boolean {
 export function answerReducer(state: AnswerState, action: AnswerAction): AnswerState {
   switch (action.type) {
     case "ask":
-      return { ...initialAnswer, seq: state.seq + 1, phase: "searching", question: action.question };
+      return {
+        ...initialAnswer,
+        seq: state.seq + 1,
+        phase: "searching",
+        question: action.question,
+        replaceLast: action.replaceLast ?? false,
+      };
     case "reset":
       return { ...initialAnswer, seq: state.seq + 1 };
     case "stop":
@@ -86,6 +98,10 @@ export function answerReducer(state: AnswerState, action: AnswerAction): AnswerS
 
 function applyEvent(state: AnswerState, event: AskEvent): AnswerState {
   switch (event.event) {
+    case "started":
+      // Kept even after Stop: the stopped answer is saved there too.
+      if (state.phase === "idle") return state;
+      return { ...state, conversationId: event.conversationId };
     case "sources":
       if (!isBusy(state)) return state;
       return { ...state, sources: event.sources, phase: "writing" };

@@ -201,23 +201,26 @@ export class ChatView implements View {
     this.ask(question);
   }
 
-  private ask(question: string): void {
+  private ask(question: string, replaceLast = false): void {
     // One answer at a time: one still running for another conversation is stopped.
     if (isBusy(this.answer) && this.answer.requestId !== null) void ipc.stopAnswer(this.answer.requestId);
     // An unsaved answer (stopped before the core said where it went) stays on screen.
     this.keepUnsavedTurn();
     this.notice = null;
     this.answerConversation = this.conversationId;
-    this.dispatch({ type: "ask", question });
+    this.dispatch({ type: "ask", question, replaceLast });
     const seq = this.answer.seq;
     ipc
       .ask(
-        question,
-        this.conversationId,
-        [...this.pinned],
+        {
+          question,
+          conversationId: this.conversationId,
+          files: [...this.pinned],
+          // A saved conversation keeps its own backend in the core.
+          backend: this.conversationId === null ? this.backend : null,
+          replaceLast,
+        },
         (event) => this.dispatch({ type: "event", seq, event }),
-        // A saved conversation keeps its own backend in the core.
-        this.conversationId === null ? this.backend : null,
       )
       .then((requestId) => {
         this.dispatch({ type: "started", seq, requestId });
@@ -285,10 +288,16 @@ export class ChatView implements View {
     this.backendSelect.value = chosen;
   }
 
+  /** Answers the last question again, in place of its answer. */
   private regenerate(): void {
-    const lastQuestion =
-      [...this.messages].reverse().find((m) => m.role === "user")?.text ?? (this.answer.question || null);
-    if (lastQuestion && !this.busyHere()) this.ask(lastQuestion);
+    const lastQuestion = [...this.messages].reverse().find((m) => m.role === "user")?.text;
+    if (lastQuestion && !this.busyHere()) this.ask(lastQuestion, true);
+  }
+
+  /** Whether the saved last turn is being answered again (and so is hidden). */
+  private replacingLast(): boolean {
+    const a = this.answer;
+    return a.replaceLast && a.phase !== "idle" && a.phase !== "error" && this.answerConversation === this.conversationId;
   }
 
   private dispatch(action: AnswerAction): void {
@@ -296,10 +305,24 @@ export class ChatView implements View {
     this.answer = answerReducer(this.answer, action);
     if (this.answer === before) return;
     const stick = this.nearEnd();
+    // Hiding a replaced turn depends on the phase.
+    if (this.answer.phase !== before.phase || this.answer.replaceLast !== before.replaceLast) this.renderMessages();
     this.renderTurn();
     this.renderComposer();
     if (stick) this.scrollToEnd();
+    if (action.type === "event" && action.event.event === "started") this.adopt(action.event.conversationId);
     if (action.type === "event" && action.event.event === "done") void this.saved(action.event.answer.conversationId);
+  }
+
+  /** The core named the conversation the answer goes to: a new chat becomes it at once. */
+  private adopt(id: number): void {
+    if (this.destroyed || this.answerConversation !== null) return;
+    this.answerConversation = id;
+    if (this.conversationId === null) {
+      this.conversationId = id;
+      navigate({ view: "chat", conversationId: id }, true);
+    }
+    void store.refreshConversations();
   }
 
   /** The core saved the answer in conversation `id`. */
@@ -368,7 +391,10 @@ export class ChatView implements View {
         ? this.answer.phase !== "idle"
           ? this.answer.question
           : "New Chat"
-        : (summary?.title.trim() || "Conversation");
+        : summary?.title.trim() ||
+          // Just created by this answer: the list has not caught up yet.
+          (this.answerConversation === this.conversationId ? this.answer.question : "") ||
+          "Conversation";
     if (this.titleEl.textContent !== title) this.titleEl.textContent = title;
     this.renderBackend();
     this.renderEmpty();
@@ -404,10 +430,15 @@ export class ChatView implements View {
   }
 
   private renderMessages(): void {
-    const lastAssistant = [...this.messages].reverse().find((m) => m.role === "assistant");
+    let shown = this.messages;
+    if (this.replacingLast()) {
+      const lastQuestion = shown.map((m) => m.role).lastIndexOf("user");
+      if (lastQuestion >= 0) shown = shown.slice(0, lastQuestion);
+    }
+    const lastAssistant = [...shown].reverse().find((m) => m.role === "assistant");
     setChildren(
       this.messagesEl,
-      this.messages.map((m) =>
+      shown.map((m) =>
         m.role === "user" ? this.userEl(m.text) : this.assistantEl(m, m === lastAssistant),
       ),
     );
@@ -439,7 +470,7 @@ export class ChatView implements View {
               {
                 type: "button",
                 class: "btn quiet small regenerate",
-                title: "Ask the last question again",
+                title: "Write this answer again",
                 disabled: this.busyHere(),
                 onclick: () => this.regenerate(),
               },
@@ -519,7 +550,7 @@ export class ChatView implements View {
         "div",
         { class: "turn-error", role: "alert" },
         a.error ?? "The answer failed.",
-        h("button", { type: "button", class: "btn small", onclick: () => this.ask(a.question) }, "Try Again"),
+        h("button", { type: "button", class: "btn small", onclick: () => this.ask(a.question, a.replaceLast) }, "Try Again"),
       );
     }
 

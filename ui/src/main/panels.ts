@@ -350,6 +350,16 @@ export class ModelsPanel {
   private downloading = false;
   private readonly repoInput: HTMLInputElement;
   private readonly downloadButton: HTMLButtonElement;
+  private readonly cancelDownloadButton = h(
+    "button",
+    {
+      type: "button",
+      class: "btn cancel-download",
+      hidden: true,
+      onclick: () => void ipc.cancelDownload().catch((error: unknown) => this.showError(ipc.errorText(error))),
+    },
+    "Cancel",
+  );
   private drawn = "";
   private readonly groupName = uid("model");
   private readonly chatList = h("div", { class: "rows model-list", role: "radiogroup", "aria-label": "Chat model" });
@@ -410,7 +420,7 @@ export class ModelsPanel {
           { class: "help download-note" },
           "A model on Hugging Face, by its name (owner/model): MLX or safetensors weights. This is the only time Ledge connects to the internet, and only when you press Download; an interrupted download resumes.",
         ),
-        h("div", { class: "import-row" }, this.repoInput, this.downloadButton),
+        h("div", { class: "import-row" }, this.repoInput, this.downloadButton, this.cancelDownloadButton),
       ),
     );
   }
@@ -454,6 +464,11 @@ export class ModelsPanel {
       return;
     }
     await this.install("download", () => ipc.downloadModel(repo), `Downloaded ${repo}.`, this.repoInput);
+  }
+
+  private showError(message: string): void {
+    this.importError = message;
+    this.render();
   }
 
   private refuse(message: string, input: HTMLInputElement): void {
@@ -515,6 +530,7 @@ export class ModelsPanel {
     this.importButton.textContent = this.importing ? "Importing…" : "Import";
     this.downloadButton.disabled = this.importing || this.downloading;
     this.downloadButton.textContent = this.downloading ? "Downloading…" : "Download";
+    this.cancelDownloadButton.hidden = !this.downloading;
   }
 
   render(): void {

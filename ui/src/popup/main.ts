@@ -178,7 +178,7 @@ function ask(question: string): void {
   dispatch({ type: "ask", question });
   const seq = state.answer.seq;
   ipc
-    .ask(question, null, [...state.pinned], (event) => dispatch({ type: "event", seq, event }))
+    .ask({ question, conversationId: null, files: [...state.pinned] }, (event) => dispatch({ type: "event", seq, event }))
     .then((requestId) => {
       dispatch({ type: "started", seq, requestId });
       // Stop was pressed before the request id came back.
@@ -204,8 +204,8 @@ function openSource(source: Source): void {
 
 async function continueInChat(): Promise<void> {
   const conversationId = answerConversation(state.answer);
-  if (conversationId === null && isBusy(state.answer)) {
-    // The conversation id comes with "done"; go as soon as it does.
+  if (isBusy(state.answer)) {
+    // The chat window shows saved turns: go as soon as this answer is saved.
     state.continuePending = true;
     render();
     return;

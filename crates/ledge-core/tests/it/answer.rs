@@ -46,6 +46,11 @@ fn ask(assistant: &Assistant, request: &AskRequest) -> (ledge_core::Answer, Vec<
             events.push(event)
         })
         .unwrap();
+    // The conversation is announced first (created by then, for a new question).
+    let AnswerEvent::Started { conversation } = events.remove(0) else {
+        panic!("the first event must name the conversation: {events:?}");
+    };
+    assert_eq!(conversation, answer.conversation);
     (answer, events)
 }
 
@@ -270,28 +275,31 @@ async fn a_streamed_answer_is_cancelled_when_the_listener_goes_away() {
         ..AskRequest::default()
     };
     let mut events = ask_stream(assistant.clone(), request.clone(), CancelToken::new());
-    // Sources, then the first piece of text: then hang up.
+    // The conversation, sources, then the first piece of text: then hang up.
+    assert!(matches!(
+        events.recv().await,
+        Some(AnswerEvent::Started { .. })
+    ));
     assert!(matches!(events.recv().await, Some(AnswerEvent::Sources(_))));
     assert!(matches!(events.recv().await, Some(AnswerEvent::Text(_))));
     drop(events);
 
-    // The answer stops early and is saved as far as it got.
+    // The answer stops early and is saved as far as it got (its conversation exists from the
+    // start; the turn arrives when the answer ends).
     let started = Instant::now();
-    let conversation = loop {
-        let first = assistant
-            .store()
-            .unwrap()
-            .conversations()
-            .unwrap()
-            .first()
-            .map(|c| c.id);
-        if let Some(id) = first {
-            break id;
+    let messages = loop {
+        let saved = {
+            let store = assistant.store().unwrap();
+            let conversations = store.conversations().unwrap();
+            assert_eq!(conversations.len(), 1);
+            store.messages(conversations[0].id).unwrap()
+        };
+        if saved.len() == 2 {
+            break saved;
         }
         assert!(started.elapsed() < Duration::from_secs(120), "never saved");
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
-    let messages = assistant.store().unwrap().messages(conversation).unwrap();
     let stats = messages[1].stats.as_ref().unwrap();
     assert_eq!(stats["stop"], "cancelled");
     assert!(stats["answer_tokens"].as_u64().unwrap() < 400);

@@ -210,12 +210,17 @@ fn an_answer_with_sources_arrives_over_mlx_lm_server_from_the_same_prompt() {
         .unwrap();
     eprintln!("over mlx_lm.server: {:?}\n{:?}", remote.text, remote.stats);
 
-    // Sources first, then the text streamed over HTTP.
-    let AnswerEvent::Sources(sources) = &events[0] else {
-        panic!("first event: {:?}", events[0]);
+    // The conversation, the sources, then the text streamed over HTTP.
+    assert!(
+        matches!(events[0], AnswerEvent::Started { conversation } if conversation == remote.conversation),
+        "{:?}",
+        events[0]
+    );
+    let AnswerEvent::Sources(sources) = &events[1] else {
+        panic!("second event: {:?}", events[1]);
     };
     assert!(sources.iter().any(|s| s.path.ends_with("apache-2.0.txt")));
-    assert!(events.len() > 2, "the answer came in one piece: {events:?}");
+    assert!(events.len() > 3, "the answer came in one piece: {events:?}");
     assert_eq!(text_of(&events).trim(), remote.text);
     assert!(remote.grounded && !remote.text.is_empty());
     assert_eq!(remote.stats.backend, "mlx");
@@ -406,6 +411,15 @@ fn a_stalled_server_times_out_and_a_missing_model_is_named() {
         }
         other => panic!("expected a missing model, got {other:?}"),
     }
+    // The failed first question leaves no empty conversation behind.
+    assert!(
+        assistant
+            .store()
+            .unwrap()
+            .conversations()
+            .unwrap()
+            .is_empty()
+    );
 
     // A server that stops sending (SIGSTOP) is given up on after the idle timeout.
     let request = AskRequest {

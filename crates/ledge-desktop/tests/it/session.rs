@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use ledge_core::backend::AddressClass;
 use ledge_core::backend::manage::NewBackend;
-use ledge_core::{AssistantSettings, DataDir, DataDirSource};
+use ledge_core::{AskRequest, AssistantSettings, DataDir, DataDirSource};
 use ledge_desktop::view::IndexingPhase;
 use ledge_desktop::{AskEvent, Events, IndexingState, ModelState, Session, SessionConfig};
 use ledge_llm::import::{ImportOptions, import_gguf};
@@ -55,7 +55,11 @@ fn models() -> &'static Path {
 struct Recorder {
     indexing: Mutex<Vec<IndexingState>>,
     model: Mutex<Vec<ModelState>>,
+    /// Called with each model state as it is reported (on the reporting thread).
+    on_model: Mutex<Option<ModelHook>>,
 }
+
+type ModelHook = Box<dyn Fn(&ModelState) + Send>;
 
 impl Events for Recorder {
     fn indexing(&self, state: &IndexingState) {
@@ -63,6 +67,9 @@ impl Events for Recorder {
     }
     fn model(&self, state: &ModelState) {
         self.model.lock().unwrap().push(state.clone());
+        if let Some(hook) = self.on_model.lock().unwrap().as_ref() {
+            hook(state);
+        }
     }
 }
 
@@ -257,13 +264,24 @@ fn collect_answer_with(
     conversation: Option<i64>,
     backend: Option<&str>,
 ) -> Vec<AskEvent> {
+    collect_request(
+        session,
+        AskRequest {
+            question: question.to_owned(),
+            conversation,
+            backend: backend.map(str::to_owned),
+            ..AskRequest::default()
+        },
+    )
+}
+
+/// The events of one answer, through `done` or `error`. When the conversation is announced,
+/// it must already be in the list (the chat shows it while the answer is written).
+fn collect_request(session: &Session, request: AskRequest) -> Vec<AskEvent> {
     let (send, receive) = mpsc::channel();
     session
         .ask(
-            question.to_owned(),
-            conversation,
-            Vec::new(),
-            backend.map(str::to_owned),
+            request,
             Box::new(move |event| {
                 let _ = send.send(event);
             }),
@@ -272,6 +290,16 @@ fn collect_answer_with(
     let mut events = Vec::new();
     while let Ok(event) = receive.recv_timeout(Duration::from_secs(600)) {
         let last = matches!(event, AskEvent::Done { .. } | AskEvent::Error { .. });
+        if let AskEvent::Started { conversation_id } = event {
+            assert!(
+                session
+                    .conversations()
+                    .unwrap()
+                    .iter()
+                    .any(|c| c.id == conversation_id),
+                "conversation {conversation_id} announced but not listed"
+            );
+        }
         events.push(event);
         if last {
             break;
@@ -303,8 +331,11 @@ fn answers_stream_with_sources_while_indexing_steps_aside_and_conversations_pers
         "Under the Mozilla Public License, what is a Contributor?",
         None,
     );
-    let AskEvent::Sources { sources } = &events[0] else {
-        panic!("sources must come first: {events:?}");
+    let AskEvent::Started { conversation_id } = events[0] else {
+        panic!("the conversation must come first: {events:?}");
+    };
+    let AskEvent::Sources { sources } = &events[1] else {
+        panic!("sources must come before any text: {events:?}");
     };
     assert!(!sources.is_empty());
     assert!(
@@ -324,6 +355,7 @@ fn answers_stream_with_sources_while_indexing_steps_aside_and_conversations_pers
         panic!("no done event: {:?}", events.last());
     };
     assert_eq!(answer.text, streamed, "the streamed pieces are the answer");
+    assert_eq!(answer.conversation_id, conversation_id);
     assert!(!answer.nothing_found);
     assert!(answer.answer_tokens > 0 && answer.first_token_ms.is_some());
     let states = f.events.model.lock().unwrap().clone();
@@ -364,16 +396,39 @@ fn answers_stream_with_sources_while_indexing_steps_aside_and_conversations_pers
     assert_eq!(messages[1].text, answer.text);
     assert_eq!(messages[1].sources.len(), sources.len());
 
+    // Regenerate: the last answer is answered again and replaced, the first one kept.
+    let again = collect_request(
+        &f.session,
+        AskRequest {
+            question: "And who may modify it?".to_owned(),
+            conversation: Some(answer.conversation_id),
+            replace_last: true,
+            ..AskRequest::default()
+        },
+    );
+    let Some(AskEvent::Done { answer: again }) = again.last() else {
+        panic!("{again:?}");
+    };
+    let after = f.session.conversation(answer.conversation_id).unwrap();
+    assert_eq!(after.len(), 4, "regenerate must not add a turn");
+    assert_eq!(after[1].id, messages[1].id, "the first answer is kept");
+    assert_eq!(after[2].text, "And who may modify it?");
+    assert_eq!(
+        after[3].id, again.message_id,
+        "the last answer is the new one"
+    );
+    assert_eq!(after[3].text, again.text);
+
     // Stop: the answer ends early, with what was written kept.
     let (send, receive) = mpsc::channel();
     let session = f.session.clone();
     let id = f
         .session
         .ask(
-            "Summarise the GNU General Public License in detail.".to_owned(),
-            None,
-            Vec::new(),
-            None,
+            AskRequest {
+                question: "Summarise the GNU General Public License in detail.".to_owned(),
+                ..AskRequest::default()
+            },
             Box::new(move |event| {
                 let _ = send.send(event);
             }),
@@ -442,6 +497,39 @@ fn a_model_downloads_from_the_hub_with_progress_and_installs() {
         .download_model(&endpoint, "nobody/nothing", None)
         .unwrap_err();
     assert!(error.to_string().contains("nobody/nothing"), "{error}");
+
+    // Cancelled once the weights have started to arrive: nothing is installed, and the
+    // next attempt resumes (below).
+    let session = f.session.clone();
+    *f.events.on_model.lock().unwrap() = Some(Box::new(move |state| {
+        if let ModelState::Loading { step } = state
+            && step.contains(" %")
+            && !step.contains(": 0 %")
+        {
+            session.cancel_download();
+        }
+    }));
+    let error = f
+        .session
+        .download_model(
+            &endpoint,
+            "HuggingFaceTB/SmolLM2",
+            Some("downloaded".into()),
+        )
+        .unwrap_err();
+    *f.events.on_model.lock().unwrap() = None;
+    assert!(error.to_string().contains("cancelled"), "{error}");
+    assert!(
+        !f.session
+            .models()
+            .unwrap()
+            .iter()
+            .any(|m| m.name == "downloaded")
+    );
+    assert!(matches!(
+        f.events.model.lock().unwrap().last(),
+        Some(ModelState::NotLoaded | ModelState::None)
+    ));
     let installed = f
         .session
         .download_model(
@@ -612,7 +700,13 @@ fn empty_questions_and_missing_models_are_clear_errors() {
     let f = fixture(false);
     let error = f
         .session
-        .ask("   ".to_owned(), None, Vec::new(), None, Box::new(|_| {}))
+        .ask(
+            AskRequest {
+                question: "   ".to_owned(),
+                ..AskRequest::default()
+            },
+            Box::new(|_| {}),
+        )
         .unwrap_err();
     assert!(error.to_string().contains("question"), "{error}");
     let events = collect_answer(&f.session, "What is the BSD licence?", None);
@@ -620,4 +714,8 @@ fn empty_questions_and_missing_models_are_clear_errors() {
         panic!("{events:?}");
     };
     assert!(message.contains("no chat model"), "{message}");
+    assert!(
+        f.session.conversations().unwrap().is_empty(),
+        "a failed question leaves no conversation"
+    );
 }
