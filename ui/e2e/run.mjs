@@ -460,6 +460,8 @@ test("chat: conversation list, open one, citations, ask, stop, regenerate, copy,
   await page.waitForFunction(() => document.querySelectorAll(".messages .msg").length === 4);
   await ledge(page, "sources");
   await ledge(page, "text", "Maria, Jonas and Lea [2].");
+  await page.locator(".turn .answer-text", { hasText: "Maria, Jonas and Lea" }).waitFor();
+  await shoot(page, "chat-regenerating");
   await ledge(page, "done");
   await page.locator(".messages .msg.assistant", { hasText: "Maria, Jonas and Lea" }).waitFor();
   assert.equal(await messages.count(), 6, "the regenerated answer replaced the last one");
@@ -754,6 +756,8 @@ test("settings: download a model from Hugging Face, with progress and Cancel; a 
   await cancel.click();
   assert.equal((await callsOf(page, "cancel_download")).length, 1);
   await page.locator(".models-panel .field-error", { hasText: "was cancelled" }).waitFor();
+  await page.locator(".models-panel .download").scrollIntoViewIfNeeded();
+  await shoot(page, "settings-download-cancelled");
   assert.equal(await cancel.isHidden(), true);
   assert.equal(await page.locator(".model-row", { hasText: "Qwen2.5-0.5B-Instruct-4bit" }).count(), 0);
   assert.equal(await repo.inputValue(), "mlx-community/Qwen2.5-0.5B-Instruct-4bit", "the name stays for another try");
