@@ -81,6 +81,15 @@ struct Shared {
     download: Mutex<Option<CancelToken>>,
 }
 
+/// Frees the one download slot however the download ends, a panic included.
+struct DownloadSlot<'a>(&'a Mutex<Option<CancelToken>>);
+
+impl Drop for DownloadSlot<'_> {
+    fn drop(&mut self) {
+        *lock(self.0) = None;
+    }
+}
+
 /// The app's session; cheap to clone (clones share everything).
 #[derive(Clone)]
 pub struct Session {
@@ -728,9 +737,8 @@ impl Session {
             }
             *running = Some(cancel.clone());
         }
-        let outcome = self.download_with(hub, repo, name, cancel);
-        *lock(&self.shared.download) = None;
-        outcome
+        let _slot = DownloadSlot(&self.shared.download);
+        self.download_with(hub, repo, name, cancel)
     }
 
     /// Stops the model download under way, if any; it ends with a "cancelled" error.
