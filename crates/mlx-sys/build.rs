@@ -4,6 +4,8 @@
 //!   (`MLX_C_USE_SYSTEM_MLX`), which `scripts/setup.sh` unpacks into `$LEDGE_DEPS_DIR`. Nothing
 //!   is downloaded here. GCC 12 lacks `std::format`, so a force-included header maps it to
 //!   `{fmt}`; `shim/linux_compat.c` supplies the few symbols mlx-rs expects from an Apple build.
+//!   `shim/blas_matvec.c` routes MLX's one-row matrix products to `cblas_sgemv` (see there and
+//!   `ledge-build`).
 //! * macOS: MLX is built from source with Metal and Accelerate, as upstream mlx-sys does
 //!   (CMake fetches MLX v0.32.2). Not verified by our CI; see README.md.
 //!
@@ -97,6 +99,12 @@ fn build_linux(mlx_c: &Path, wheel: &Path) {
         // mlx-c's array.h defines a static `mlx_array_empty` that a C file may not use.
         .flag_if_supported("-Wno-unused-variable")
         .compile("ledge_mlx_compat");
+    // Kept in the executable only where ledge-build asks for it (`-u cblas_sgemm`).
+    cc::Build::new()
+        .file(shim.join("blas_matvec.c"))
+        .warnings(true)
+        .opt_level(2)
+        .compile("ledge_blas_matvec");
 
     println!(
         "cargo:rustc-link-search=native={}",

@@ -17,6 +17,9 @@
 //! * Debian's OpenBLAS as a direct dependency of the executable. The dynamic linker searches
 //!   an executable's own dependencies before those of `libmlx.so`, so OpenBLAS's `cblas_*`
 //!   win over the slow reference BLAS bundled in the wheel (about 30x on matrix products).
+//! * mlx-sys's `cblas_sgemm` (`shim/blas_matvec.c`), kept and exported from the executable,
+//!   which the dynamic linker then binds MLX's calls to before any library: it sends one-row
+//!   and one-column products (decoding) to OpenBLAS's `sgemv` and the rest to its `sgemm`.
 //!
 //! On macOS MLX is linked statically with Accelerate and nothing is needed.
 //!
@@ -59,6 +62,10 @@ pub fn link_mlx_runtime() {
     println!("cargo:rustc-link-arg=-Wl,--push-state,--no-as-needed");
     println!("cargo:rustc-link-arg={}", openblas.display());
     println!("cargo:rustc-link-arg=-Wl,--pop-state");
+    // Pulled out of mlx-sys's archive although nothing in the executable calls it, and put in
+    // the dynamic symbol table, where libmlx.so's lookups find it first.
+    println!("cargo:rustc-link-arg=-Wl,--undefined=cblas_sgemm");
+    println!("cargo:rustc-link-arg=-Wl,--export-dynamic-symbol=cblas_sgemm");
 }
 
 fn find_openblas() -> PathBuf {

@@ -63,6 +63,7 @@ pub struct Args {
 #[derive(Debug, Serialize)]
 struct LedgeSide {
     blas: String,
+    matvec_through_gemv: bool,
     mlx_version: String,
     #[serde(flatten)]
     figures: DecoderBench,
@@ -117,9 +118,32 @@ struct EmbeddingReport {
     anchor: String,
 }
 
+/// The physical limit of decoding: what a token reads against what memory delivers.
+#[derive(Debug, Serialize)]
+struct MemoryReport {
+    /// Bytes one decode step reads (weights and attended cache; Ledge's count, which the
+    /// anchors share: they read the same weights in the same type).
+    bytes_per_token: u64,
+    /// Measured read bandwidth of this machine, all cores, in GB/s (10^9 bytes).
+    bandwidth_gb_per_s: f64,
+}
+
+impl MemoryReport {
+    /// The memory traffic `tokens_per_second` implies, in GB/s.
+    fn traffic(&self, tokens_per_second: f64) -> f64 {
+        self.bytes_per_token as f64 * tokens_per_second / 1e9
+    }
+
+    /// The fastest decode the bandwidth allows, in tokens per second.
+    fn ceiling(&self) -> f64 {
+        self.bandwidth_gb_per_s * 1e9 / self.bytes_per_token.max(1) as f64
+    }
+}
+
 #[derive(Debug, Serialize)]
 struct Report {
     model: PathBuf,
+    memory: MemoryReport,
     ledge: LedgeSide,
     mlx_lm: Anchor<MlxLmSide>,
     llama_cpp: Anchor<LlamaCppSide>,
@@ -152,6 +176,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         .with_context(|| format!("cannot measure {}", dir.display()))?;
     let ledge = LedgeSide {
         blas: runtime.blas().to_string(),
+        matvec_through_gemv: runtime.matvec_through_gemv(),
         mlx_version: runtime.mlx_version().to_owned(),
         figures,
     };
@@ -189,8 +214,14 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         },
     };
 
+    say("measuring this machine's memory bandwidth ...");
+    let memory = MemoryReport {
+        bytes_per_token: ledge.figures.bytes_per_token,
+        bandwidth_gb_per_s: bench::memory_bandwidth() / 1e9,
+    };
     let report = Report {
         model: dir,
+        memory,
         ledge,
         mlx_lm,
         llama_cpp,
@@ -456,8 +487,14 @@ fn table(report: &Report) -> String {
     }
     text.push_str("(ratio above 1: Ledge is faster or smaller)\n\n");
     text.push_str(&format!(
-        "Ledge:  MLX {}, BLAS {}\n",
-        ledge.mlx_version, ledge.blas
+        "Ledge:  MLX {}, BLAS {}{}\n",
+        ledge.mlx_version,
+        ledge.blas,
+        if ledge.matvec_through_gemv {
+            ", one-row products through sgemv"
+        } else {
+            ""
+        }
     ));
     match &report.mlx_lm {
         Anchor::Ran(m) => text.push_str(&format!(
@@ -482,6 +519,7 @@ fn table(report: &Report) -> String {
         }
         Anchor::Skipped { skipped } => text.push_str(&format!("llama.cpp: {skipped}\n")),
     }
+    text.push_str(&decode_limit(report));
     match &report.embedding {
         Anchor::Ran(e) => text.push_str(&format!(
             "\nembedding ({}): {} texts of {} tokens, batches of {}: {:.1} texts/s \
@@ -496,6 +534,33 @@ fn table(report: &Report) -> String {
             e.anchor
         )),
         Anchor::Skipped { skipped } => text.push_str(&format!("\nembedding: {skipped}\n")),
+    }
+    text
+}
+
+/// The decode figures against the memory bandwidth: what share of it each runtime streams.
+fn decode_limit(report: &Report) -> String {
+    let memory = &report.memory;
+    let mut text = format!(
+        "\ndecode is bound by memory: a token reads {:.0} MB; this machine reads {:.1} GB/s \
+         (all cores), so at most {:.1} tok/s\n",
+        memory.bytes_per_token as f64 / 1e6,
+        memory.bandwidth_gb_per_s,
+        memory.ceiling()
+    );
+    let mut side = |name: &str, speed: f64| {
+        let traffic = memory.traffic(speed);
+        text.push_str(&format!(
+            "  {name}: {speed:.1} tok/s streams {traffic:.1} GB/s, {:.0}% of it\n",
+            100.0 * traffic / memory.bandwidth_gb_per_s.max(1e-9)
+        ));
+    };
+    side("Ledge", report.ledge.figures.decode.tokens_per_second);
+    if let Anchor::Ran(m) = &report.mlx_lm {
+        side("mlx-lm", m.decode.tokens_per_second);
+    }
+    if let Anchor::Ran(l) = &report.llama_cpp {
+        side("llama.cpp", l.decode_tokens_per_second);
     }
     text
 }

@@ -52,6 +52,8 @@ struct MlxReport {
     blas: String,
     blas_path: Option<PathBuf>,
     blas_optimized: bool,
+    /// One-row products (decoding) go to the BLAS's sgemv through Ledge's own cblas_sgemm.
+    matvec_through_gemv: bool,
     matmul_size: i32,
     matmul_ms: f64,
     matmul_gflops: f64,
@@ -249,6 +251,7 @@ fn mlx_report() -> ledge_llm::Result<MlxReport> {
         .to_owned(),
         blas_path,
         blas_optimized: blas.is_optimized(),
+        matvec_through_gemv: runtime.matvec_through_gemv(),
         matmul_size: probe.n,
         matmul_ms: probe.per_product.as_secs_f64() * 1e3,
         matmul_gflops: probe.gflops(),
@@ -286,9 +289,14 @@ fn print_human(report: &Report) {
     }
     if let Some(mlx) = &report.mlx {
         println!("  MLX          {} on {}", mlx.version, mlx.device);
+        let matvec = if mlx.matvec_through_gemv {
+            "; one-row products through its sgemv"
+        } else {
+            ""
+        };
         match &mlx.blas_path {
-            Some(path) => println!("  BLAS         {} ({})", mlx.blas, path.display()),
-            None => println!("  BLAS         {}", mlx.blas),
+            Some(path) => println!("  BLAS         {} ({}){matvec}", mlx.blas, path.display()),
+            None => println!("  BLAS         {}{matvec}", mlx.blas),
         }
         println!(
             "  matmul       {n}x{n} f32 in {:.1} ms ({:.1} GFLOP/s)",

@@ -17,6 +17,10 @@
 //!     [--queries 1000] [--rg-queries 50] [--seed 42] [--rg rg]
 //! ```
 //!
+//! * peak resident memory of the cold index and of the anchor's extraction + indexing, each
+//!   as the growth of the process's peak over its size when the phase began (Linux: `VmHWM`
+//!   reset through `/proc/self/clear_refs`).
+//!
 //! `scripts/bench-index.sh` installs the corpora, copies them and runs this on each.
 
 use std::error::Error;
@@ -125,6 +129,36 @@ fn dir_bytes(path: &Path) -> u64 {
         .unwrap_or(0)
 }
 
+/// A field of `/proc/self/status` in kB, as bytes.
+fn status_bytes(field: &str) -> Option<u64> {
+    let status = fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find_map(|l| l.strip_prefix(field))?;
+    let kib: u64 = line.trim().trim_end_matches("kB").trim().parse().ok()?;
+    Some(kib * 1024)
+}
+
+/// The memory a phase of the benchmark takes: how far the process's peak resident size rises
+/// above what it was when the phase began.
+struct MemoryPhase {
+    start: Option<u64>,
+}
+
+impl MemoryPhase {
+    fn start() -> Self {
+        // Writing 5 resets the peak (VmHWM) to the current resident size (Linux 4.0+).
+        let reset = fs::write("/proc/self/clear_refs", "5").is_ok();
+        Self {
+            start: status_bytes("VmRSS:").filter(|_| reset),
+        }
+    }
+
+    /// The rise in MB, where the platform can tell.
+    fn rise(&self) -> Option<f64> {
+        let peak = status_bytes("VmHWM:")?;
+        Some(mb(peak.saturating_sub(self.start?)))
+    }
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {
         return Duration::ZERO;
@@ -228,10 +262,12 @@ fn main() -> BoxResult<()> {
 
     // (a) Ledge, cold.
     let index_dir = scratch.path().join("ledge");
+    let ledge_memory = MemoryPhase::start();
     let mut index = Index::open(&index_dir)?;
     let started = Instant::now();
     let report = index.add_folder(&args.dir, &IndexOptions::default(), &mut |_| {}, &none)?;
     let ledge_cold = started.elapsed();
+    let ledge_rise = ledge_memory.rise();
     let status = index.status()?;
     let folder = status
         .folders
@@ -241,6 +277,7 @@ fn main() -> BoxResult<()> {
     let catalog_bytes = dir_bytes(&index_dir).saturating_sub(fulltext_bytes);
 
     // (b) The anchor: the same texts extracted again, then plain tantivy.
+    let anchor_memory = MemoryPhase::start();
     let started = Instant::now();
     let mut texts = Vec::new();
     let mut extracted_source_bytes = 0u64;
@@ -267,6 +304,7 @@ fn main() -> BoxResult<()> {
     writer.commit()?;
     writer.wait_merging_threads()?;
     let tantivy_cold = started.elapsed();
+    let anchor_rise = anchor_memory.rise();
     let plain_bytes = dir_bytes(&plain_dir);
 
     // (d) Queries.
@@ -405,6 +443,16 @@ fn main() -> BoxResult<()> {
         mb(fulltext_bytes),
         mb(plain_bytes),
         (catalog_bytes + fulltext_bytes) as f64 / plain_bytes.max(1) as f64,
+    );
+    let shown = |rise: Option<f64>| rise.map_or("-".to_owned(), |r| format!("{r:.0}"));
+    println!(
+        "| peak memory rise during the cold index, MB | {} | extraction + plain tantivy {} | {} |",
+        shown(ledge_rise),
+        shown(anchor_rise),
+        match (ledge_rise, anchor_rise) {
+            (Some(ours), Some(theirs)) if theirs > 0.0 => format!("{:.2}x", ours / theirs),
+            _ => "-".to_owned(),
+        },
     );
     println!(
         "| query p50 / p99 / mean, ms ({} queries) | {:.2} / {:.2} / {:.2} | plain tantivy {:.3} / {:.3} / {:.3} | {:.1}x / {:.1}x |",

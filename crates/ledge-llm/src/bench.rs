@@ -2,6 +2,9 @@
 //! first token by prompt length, decode speed, peak memory) and for an embedder (texts per
 //! second).
 //!
+//! Loading is timed from the page cache (the folder is read once first), for Ledge and for
+//! the anchors that run after it alike.
+//!
 //! The measurements drive the model the way [`crate::generate::Generator`] does (prompts in
 //! chunks of the same size, logits read back to the host, greedy choice there) but without
 //! its end-of-text check, so decoding always runs the number of tokens asked for. The prompts
@@ -17,7 +20,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use crate::embed::Embedder;
-use crate::generate::{PREFILL_CHUNK, last_row};
+use crate::generate::{PREFILL_CHUNK, last_row, load_model};
 use crate::model::{KvCache, LanguageModel};
 use crate::tokenizer::ModelTokenizer;
 use crate::{Error, Result};
@@ -75,6 +78,9 @@ pub struct DecoderBench {
     pub decode: DecodeFigure,
     /// The process's peak resident memory after the runs, in MiB (where the platform says).
     pub peak_rss_mib: Option<f64>,
+    /// Bytes one decode step reads from memory, halfway through the decode run (see
+    /// [`LanguageModel::bytes_per_token`]).
+    pub bytes_per_token: u64,
 }
 
 /// The prompts a decoder benchmark ran, for feeding the same ids to an anchor.
@@ -122,9 +128,9 @@ pub fn decoder(dir: &Path, options: &DecoderBenchOptions) -> Result<(DecoderBenc
             "the decode run needs at least 2 tokens".into(),
         ));
     }
+    warm_page_cache(dir)?;
     let started = Instant::now();
-    let model = LanguageModel::load(dir)?;
-    let tokenizer = ModelTokenizer::load(dir)?;
+    let (model, tokenizer) = load_model(dir)?;
     let load_seconds = started.elapsed().as_secs_f64();
 
     let context = model.config().max_position_embeddings;
@@ -158,10 +164,29 @@ pub fn decoder(dir: &Path, options: &DecoderBenchOptions) -> Result<(DecoderBenc
     let bench = DecoderBench {
         load_seconds,
         prefill,
-        decode,
         peak_rss_mib: peak_rss_bytes().map(mib),
+        bytes_per_token: model.bytes_per_token(decode.prompt_tokens + decode.tokens / 2),
+        decode,
     };
     Ok((bench, prompts))
+}
+
+/// Reads every file of the model folder once, so that the timed load reads from the page
+/// cache, as every start but the first after a reboot does. The anchors, run after Ledge,
+/// then find the same warm cache: without this, whoever runs first pays for the disk.
+fn warm_page_cache(dir: &Path) -> Result<()> {
+    let io = |path: &Path| {
+        let path = path.to_owned();
+        move |source| Error::Io { path, source }
+    };
+    for entry in std::fs::read_dir(dir).map_err(io(dir))? {
+        let path = entry.map_err(io(dir))?.path();
+        if path.is_file() {
+            let mut file = std::fs::File::open(&path).map_err(io(&path))?;
+            std::io::copy(&mut file, &mut std::io::sink()).map_err(io(&path))?;
+        }
+    }
+    Ok(())
 }
 
 /// Runs `ids` into a fresh cache as the generator does and picks the first token: the time it
@@ -235,6 +260,7 @@ pub fn embedder(dir: &Path, options: &EmbedBenchOptions) -> Result<EmbedBench> {
     if options.texts == 0 {
         return Err(Error::InvalidSetting("no texts to embed".into()));
     }
+    warm_page_cache(dir)?;
     let started = Instant::now();
     let embedder = Embedder::load(dir)?;
     let load_seconds = started.elapsed().as_secs_f64();
@@ -267,6 +293,51 @@ pub fn embedder(dir: &Path, options: &EmbedBenchOptions) -> Result<EmbedBench> {
         texts_per_second: texts.len() as f64 / seconds,
         tokens_per_second: (texts.len() * tokens_per_text) as f64 / seconds,
     })
+}
+
+/// This machine's memory read bandwidth in bytes per second: one thread per core sums its
+/// share of a 512 MiB buffer (far larger than any cache); the best of five passes.
+///
+/// Decoding reads every weight once per token, so bandwidth over
+/// [`DecoderBench::bytes_per_token`] is the fastest decode this machine allows. Run it after
+/// reading the peak memory of a model run: the buffer adds to the process's peak.
+pub fn memory_bandwidth() -> f64 {
+    const BYTES: usize = 512 << 20;
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    // Non-zero, so that every page is really allocated before the first timed pass.
+    let data = vec![1.0f32; BYTES / std::mem::size_of::<f32>()];
+    let share = data.len().div_ceil(threads);
+    let mut best = f64::MAX;
+    for _ in 0..5 {
+        let started = Instant::now();
+        let total: f32 = std::thread::scope(|scope| {
+            let parts: Vec<_> = data
+                .chunks(share)
+                .map(|part| scope.spawn(move || sum(part)))
+                .collect();
+            parts
+                .into_iter()
+                .map(|part| part.join().unwrap_or(0.0))
+                .sum()
+        });
+        std::hint::black_box(total);
+        best = best.min(started.elapsed().as_secs_f64());
+    }
+    BYTES as f64 / best.max(1e-9)
+}
+
+/// A sum the compiler can vectorise: sixteen independent lanes (a plain fold is one
+/// dependent chain of additions, bound by their latency rather than by memory).
+fn sum(values: &[f32]) -> f32 {
+    let mut lanes = [0.0f32; 16];
+    let chunks = values.chunks_exact(lanes.len());
+    let rest: f32 = chunks.remainder().iter().sum();
+    for chunk in chunks {
+        for (lane, value) in lanes.iter_mut().zip(chunk) {
+            *lane += value;
+        }
+    }
+    lanes.iter().sum::<f32>() + rest
 }
 
 fn mib(bytes: u64) -> f64 {
@@ -343,6 +414,14 @@ mod tests {
             "peak {after} bytes after touching 64 MiB"
         );
         assert!(rusage_peak().is_some_and(|peak| peak > 0));
+    }
+
+    #[test]
+    fn the_lane_sum_adds_every_value() {
+        let values: Vec<f32> = (0..1000).map(|i| (i % 7) as f32).collect();
+        let plain: f32 = values.iter().sum();
+        assert_eq!(sum(&values), plain);
+        assert_eq!(sum(&values[..5]), 0.0 + 1.0 + 2.0 + 3.0 + 4.0);
     }
 
     #[test]

@@ -1,14 +1,13 @@
 //! Ledge's on-device model runtime, on MLX through mlx-rs.
 //!
-//! This crate is the only one in Ledge that knows about MLX. Today it owns the runtime itself:
-//! choosing the compute device ([`Runtime::init`]), reporting what serves it (MLX version,
-//! device, BLAS library), a quick throughput probe, and finding model files on disk, which
-//! `ledge doctor` shows.
-//!
-//! It will own, as the model-runtime work lands: loading Hugging Face / MLX-community model
-//! folders and importing GGUF files, the decoder architectures (Llama, Qwen, Gemma 3, Phi-3)
-//! and the BERT-style embedder, tokenization and chat templates, the KV cache, sampling, and
-//! token streaming with cancellation.
+//! This crate is the only one in Ledge that knows about MLX. It owns the runtime itself
+//! (choosing the compute device, [`Runtime::init`], and reporting what serves it: MLX version,
+//! device, BLAS library, a throughput probe); finding model files on disk; loading Hugging
+//! Face / MLX-community model folders and importing GGUF files ([`import`]); the decoder
+//! architectures (Llama, Qwen 2/3, Gemma 3, Phi-3, [`model`]) and the BERT-style sentence
+//! embedder ([`embed`]); tokenization and chat templates ([`tokenizer`], [`chat`]); the KV
+//! cache, sampling and token streaming with cancellation ([`generate`]); and the measurements
+//! behind `ledge bench` ([`bench`]).
 
 pub mod bench;
 pub mod chat;

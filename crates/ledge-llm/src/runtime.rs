@@ -35,6 +35,7 @@ pub struct Runtime {
     device: ComputeDevice,
     mlx_version: String,
     blas: BlasLibrary,
+    matvec_through_gemv: bool,
 }
 
 impl Runtime {
@@ -59,6 +60,7 @@ impl Runtime {
             device,
             mlx_version: mlx_version(),
             blas: BlasLibrary::detect(),
+            matvec_through_gemv: blas::routes_matvec(),
         };
         tracing::debug!(?runtime, "MLX runtime ready");
         Ok(runtime)
@@ -77,6 +79,13 @@ impl Runtime {
     /// The BLAS library whose `cblas_sgemm` MLX's CPU kernels call.
     pub fn blas(&self) -> &BlasLibrary {
         &self.blas
+    }
+
+    /// Whether MLX's one-row matrix products (decoding a token) go to the BLAS's matrix-vector
+    /// routine through Ledge's own `cblas_sgemm` (Linux; see `mlx-sys/shim/blas_matvec.c`)
+    /// rather than to its general product.
+    pub fn matvec_through_gemv(&self) -> bool {
+        self.matvec_through_gemv
     }
 
     /// Times `repeats` products of two random `n`×`n` f32 matrices on the default device,

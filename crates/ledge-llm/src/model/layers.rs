@@ -92,6 +92,43 @@ impl Linear {
         }
     }
 
+    /// Bytes of the parameters one pass over the layer reads.
+    pub(crate) fn bytes(&self) -> usize {
+        let bias = |b: &Option<Array>| b.as_ref().map_or(0, Array::nbytes);
+        match self {
+            Self::Dense { weight, bias: b } => weight.nbytes() + bias(b),
+            Self::Quantized {
+                weight,
+                scales,
+                biases,
+                bias: b,
+                ..
+            } => weight.nbytes() + scales.nbytes() + biases.nbytes() + bias(b),
+        }
+    }
+
+    /// Bytes per number of the activations this layer produces (its float type).
+    pub(crate) fn float_item_bytes(&self) -> usize {
+        match self {
+            Self::Dense { weight, .. } => weight.item_size(),
+            Self::Quantized { scales, .. } => scales.item_size(),
+        }
+    }
+
+    /// Bytes of one row of the weight matrix (what an embedding lookup of one token reads).
+    pub(crate) fn row_bytes(&self) -> usize {
+        let row = |a: &Array| a.nbytes() / a.shape().first().map_or(1, |&n| n.max(1) as usize);
+        match self {
+            Self::Dense { weight, .. } => row(weight),
+            Self::Quantized {
+                weight,
+                scales,
+                biases,
+                ..
+            } => row(weight) + row(scales) + row(biases),
+        }
+    }
+
     /// `x Wᵀ + b` over the last axis of `x`.
     pub(crate) fn forward(&self, x: &Array) -> Result<Array> {
         let (y, bias) = match self {
@@ -207,6 +244,11 @@ impl RmsNorm {
             weight = ops::add(&scalar(1.0, &weight)?, &weight)?;
         }
         Ok(Self { weight, eps })
+    }
+
+    /// Bytes of the scale.
+    pub(crate) fn bytes(&self) -> usize {
+        self.weight.nbytes()
     }
 
     pub(crate) fn forward(&self, x: &Array) -> Result<Array> {

@@ -146,6 +146,14 @@ impl LanguageModel {
         &self.config
     }
 
+    /// Bytes one decode step reads from memory with `position` tokens already in the cache:
+    /// the parameters it uses (one row of an untied embedding table) and the cached keys and
+    /// values it attends to. Decoding is bound by memory, so this over the machine's memory
+    /// bandwidth is the fastest a token can be made.
+    pub fn bytes_per_token(&self, position: usize) -> u64 {
+        self.decoder.bytes_per_token(position)
+    }
+
     /// An empty KV cache for this model.
     pub fn new_cache(&self) -> KvCache {
         KvCache::new(self.decoder.windows())

@@ -284,6 +284,50 @@ impl Decoder {
         })
     }
 
+    /// Bytes one decode step at `position` (tokens already in the cache) reads from memory:
+    /// every parameter except the embedding table, of which it reads one row (all of it
+    /// when the table is also the output projection), and the cached keys and values each
+    /// layer attends to (kept in the activations' type).
+    pub(crate) fn bytes_per_token(&self, position: usize) -> u64 {
+        let kv_row =
+            2 * self.kv_heads as usize * self.head_dim as usize * self.embed.float_item_bytes();
+        let mut bytes = self.embed.row_bytes() + self.norm.bytes();
+        bytes += match &self.lm_head {
+            Some(head) => head.bytes(),
+            None => self.embed.bytes(),
+        };
+        for block in &self.blocks {
+            let a = &block.attention;
+            bytes += [
+                &a.q,
+                &a.k,
+                &a.v,
+                &a.o,
+                &block.mlp.gate,
+                &block.mlp.up,
+                &block.mlp.down,
+            ]
+            .into_iter()
+            .map(Linear::bytes)
+            .sum::<usize>();
+            bytes += [a.q_norm.as_ref(), a.k_norm.as_ref()]
+                .into_iter()
+                .flatten()
+                .chain([&block.input_norm, &block.post_attention_norm])
+                .chain(
+                    block
+                        .feed_forward_norms
+                        .iter()
+                        .flat_map(|(pre, post)| [pre, post]),
+                )
+                .map(RmsNorm::bytes)
+                .sum::<usize>();
+            let attended = a.window.map_or(position + 1, |w| w.min(position + 1));
+            bytes += attended * kv_row;
+        }
+        bytes as u64
+    }
+
     /// The windows of the layers, for a new cache.
     pub(crate) fn windows(&self) -> impl Iterator<Item = Option<usize>> + '_ {
         self.blocks.iter().map(|b| b.attention.window)

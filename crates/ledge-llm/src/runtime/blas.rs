@@ -4,6 +4,11 @@
 //! `cblas_sgemm` resolves to in the global lookup scope is the one `libmlx.so` calls.
 //! `ledge-build` makes Debian's OpenBLAS win that lookup; if a binary was linked without it,
 //! the PyPI wheel's reference BLAS (about 30x slower) shows up here instead.
+//!
+//! `ledge-build` also exports mlx-sys's own `cblas_sgemm` from each executable, which sends
+//! one-row products to `cblas_sgemv` and the rest on to the library behind it. When the
+//! lookup lands in the executable, the library reported is the one behind it, and
+//! [`routes_matvec`] says so.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -36,7 +41,12 @@ impl BlasLibrary {
 
     #[cfg(not(target_os = "macos"))]
     pub(crate) fn detect() -> BlasLibrary {
-        match resolve_library_of(c"cblas_sgemm") {
+        let scope = if routes_matvec() {
+            libc::RTLD_NEXT
+        } else {
+            libc::RTLD_DEFAULT
+        };
+        match resolve(c"cblas_sgemm", scope).and_then(|address| library_of(address).map(|l| l.0)) {
             None => BlasLibrary::Unknown,
             Some(path) => Self::classify(path),
         }
@@ -71,26 +81,54 @@ impl fmt::Display for BlasLibrary {
     }
 }
 
-/// The file of the shared object that `symbol` resolves to from the executable's scope.
+/// Whether MLX's `cblas_sgemm` calls reach Ledge's own first (mlx-sys `shim/blas_matvec.c`,
+/// exported from this executable), which sends one-row and one-column products to
+/// `cblas_sgemv`. macOS links Accelerate, which needs no such routing.
 #[cfg(not(target_os = "macos"))]
-fn resolve_library_of(symbol: &std::ffi::CStr) -> Option<PathBuf> {
+pub(crate) fn routes_matvec() -> bool {
+    let here = routes_matvec as fn() -> bool as *mut libc::c_void;
+    match (
+        resolve(c"cblas_sgemm", libc::RTLD_DEFAULT).and_then(library_of),
+        library_of(here),
+    ) {
+        (Some((_, sgemm_base)), Some((_, own_base))) => sgemm_base == own_base,
+        _ => false,
+    }
+}
+
+#[cfg(target_os = "macos")]
+pub(crate) fn routes_matvec() -> bool {
+    false
+}
+
+/// The address `symbol` resolves to in `scope` (`RTLD_DEFAULT`: the global lookup, as
+/// libmlx.so sees it; `RTLD_NEXT`: the objects after this executable).
+#[cfg(not(target_os = "macos"))]
+fn resolve(symbol: &std::ffi::CStr, scope: *mut libc::c_void) -> Option<*mut libc::c_void> {
+    // SAFETY: dlsym only reads the loaded-object tables.
+    let address = unsafe { libc::dlsym(scope, symbol.as_ptr()) };
+    (!address.is_null()).then_some(address)
+}
+
+/// The file of the loaded object holding `address`, and the object's base address.
+#[cfg(not(target_os = "macos"))]
+fn library_of(address: *mut libc::c_void) -> Option<(PathBuf, usize)> {
     use std::ffi::CStr;
     use std::os::unix::ffi::OsStrExt;
 
-    // SAFETY: dlsym/dladdr only read the loaded-object tables; `info` is plain data that
-    // dladdr fills, and dli_fname points into the loader's tables for the process lifetime.
+    // SAFETY: dladdr only reads the loaded-object tables; `info` is plain data that dladdr
+    // fills, and dli_fname points into the loader's tables for the process lifetime.
     unsafe {
-        let address = libc::dlsym(libc::RTLD_DEFAULT, symbol.as_ptr());
-        if address.is_null() {
-            return None;
-        }
         let mut info: libc::Dl_info = std::mem::zeroed();
         if libc::dladdr(address, &mut info) == 0 || info.dli_fname.is_null() {
             return None;
         }
         let file = CStr::from_ptr(info.dli_fname).to_bytes();
         let path = PathBuf::from(std::ffi::OsStr::from_bytes(file));
-        Some(std::fs::canonicalize(&path).unwrap_or(path))
+        Some((
+            std::fs::canonicalize(&path).unwrap_or(path),
+            info.dli_fbase as usize,
+        ))
     }
 }
 

@@ -215,6 +215,50 @@ fn quantized_models_match_mlx_lm() {
     compare("phi3", llama_config(), &["--quantize", "4", "32"]);
 }
 
+/// Bytes of every tensor in a reference folder's weights file, by name (all F32 there).
+fn stored_bytes(folder: &Path) -> Vec<(String, usize)> {
+    let bytes = std::fs::read(folder.join("model.safetensors")).unwrap();
+    let file = safetensors::SafeTensors::deserialize(&bytes).unwrap();
+    file.tensors()
+        .into_iter()
+        .map(|(name, view)| {
+            assert_eq!(view.dtype(), safetensors::Dtype::F32, "{name}");
+            (name, view.data().len())
+        })
+        .collect()
+}
+
+#[test]
+fn bytes_read_per_decoded_token_count_the_weights_and_the_attended_cache() {
+    // Untied (one embedding row read, the output head whole), every layer global.
+    let llama = reference("llama", &llama_config(), &[]);
+    let model = LanguageModel::load(&llama.folder).unwrap();
+    let stored = stored_bytes(&llama.folder);
+    let embed = stored
+        .iter()
+        .find(|(name, _)| name == "model.embed_tokens.weight")
+        .unwrap()
+        .1;
+    let weights: usize = stored.iter().map(|(_, b)| b).sum();
+    assert!(stored.iter().any(|(name, _)| name == "lm_head.weight"));
+    // Keys and values of one position: 2 × 2 KV heads × head dim 16 × 4 bytes.
+    let kv_row = 2 * 2 * 16 * 4;
+    let row = embed / 256;
+    assert_eq!(
+        model.bytes_per_token(10),
+        (weights - embed + row + 2 * 11 * kv_row) as u64
+    );
+
+    // Tied (the table is the output head, read whole); layers 0 and 2 see 4 positions.
+    let gemma = reference("gemma3_text", &gemma3_config(), &[]);
+    let model = LanguageModel::load(&gemma.folder).unwrap();
+    let weights: usize = stored_bytes(&gemma.folder).iter().map(|(_, b)| b).sum();
+    let expected =
+        |position: usize| (weights + (4.min(position + 1) * 2 + position + 1) * kv_row) as u64;
+    assert_eq!(model.bytes_per_token(10), expected(10));
+    assert_eq!(model.bytes_per_token(1), expected(1));
+}
+
 /// Prefill A+B, truncate to A, feed C: the logits equal those of prefilling A+C.
 fn check_truncate(model: &LanguageModel, a: &[u32], b: &[u32], c: &[u32]) {
     let mut cache = model.new_cache();
