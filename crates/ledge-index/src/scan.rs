@@ -12,19 +12,30 @@
 //! Recorded files the walk did not find are deleted, except under a folder the walk could not
 //! read this time (a permission problem must not empty the index).
 //!
+//! Reading, hashing, extracting and chunking (nearly all of a cold scan's time) run on one
+//! worker thread per core, a few files ahead of the writer; the catalog and the full-text
+//! index are written on the calling thread, one file at a time in the walk's order, exactly
+//! as a sequential scan would. The workers wait when they are [`LOOKAHEAD_PER_WORKER`] files
+//! each ahead, so a paused scan stops within a few files and memory holds at most that many
+//! files' text.
+//!
 //! Writes go in batches through a [`Batch`], which applies the consistency protocol described
 //! in the crate's `index` module.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex, PoisonError, mpsc};
 use std::time::Instant;
 
 use tantivy::IndexWriter;
 
+use crate::bounded::panic_message;
 use crate::catalog::{Catalog, ChunkDoc, FileRecord, FileRow, FileStatus, FolderRow};
-use crate::chunk::{ChunkConfig, chunk_pages};
+use crate::chunk::{Chunk, ChunkConfig, chunk_pages};
 use crate::discover::{Discovered, FoundFile, Problem};
-use crate::extract::{Classified, Extracted, SkipReason, classify, extract, read_capped};
+use crate::extract::{Classified, Extracted, Kind, SkipReason, classify, extract, read_capped};
 use crate::fulltext::FullText;
 use crate::progress::{CancelToken, IndexReport, Progress, SkippedFile};
 use crate::{Error, Result};
@@ -32,6 +43,11 @@ use crate::{Error, Result};
 /// A batch is committed after this many files or bytes of text.
 const BATCH_FILES: usize = 1000;
 const BATCH_BYTES: usize = 32 * 1024 * 1024;
+
+/// How many files past the one being written the workers may have prepared, per worker.
+const LOOKAHEAD_PER_WORKER: usize = 2;
+/// At most this many workers, whatever the core count: past it the writer is the bottleneck.
+const MAX_WORKERS: usize = 8;
 
 /// Where a test wants the indexer to "crash".
 #[doc(hidden)]
@@ -171,33 +187,92 @@ pub(crate) fn scan(
         bytes_total: discovered.files.iter().map(|f| f.size).sum(),
         ..Progress::default()
     };
+    let preparer = Preparer {
+        known: &known,
+        vanished: gone_by_hash.keys().cloned().collect(),
+        max_file_bytes: folder.options.max_file_bytes,
+        chunking,
+        recheck_skipped,
+    };
     let mut scanner = Scanner {
         folder,
         chunking,
-        recheck_skipped,
         report: &mut report,
         gone: &mut gone,
         gone_by_hash: &mut gone_by_hash,
     };
-    for file in &discovered.files {
-        if cancel.is_paused() {
-            // Commit first: a paused run must not hold a write transaction while it waits.
-            batch.commit()?;
-            tracing::debug!("scan paused");
-            cancel.wait_while_paused();
+    let files = &discovered.files;
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(MAX_WORKERS)
+        .min(files.len());
+    let window = Window::new(workers * LOOKAHEAD_PER_WORKER);
+    let next = AtomicUsize::new(0);
+    std::thread::scope(|scope| -> Result<()> {
+        // Whatever way this returns, waiting workers are let go, so the scope can end.
+        let _release = window.release_on_drop();
+        let (sender, prepared) = mpsc::channel::<(usize, Prepared)>();
+        for _ in 0..workers {
+            let sender = sender.clone();
+            let (next, window, preparer) = (&next, &window, &preparer);
+            let spawned = std::thread::Builder::new()
+                .name("ledge-scan".into())
+                .spawn_scoped(scope, move || {
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        if i >= files.len() || !window.wait_for(i) || cancel.is_cancelled() {
+                            break;
+                        }
+                        if sender
+                            .send((i, preparer.prepare_guarded(&files[i])))
+                            .is_err()
+                        {
+                            break;
+                        }
+                    }
+                });
+            if let Err(error) = spawned {
+                // The files it would have taken are prepared below, on this thread.
+                tracing::warn!(%error, "cannot start a scan worker");
+            }
         }
-        if cancel.is_cancelled() {
-            batch.commit()?;
-            return Err(Error::Cancelled);
+        drop(sender);
+
+        let mut ready: BTreeMap<usize, Prepared> = BTreeMap::new();
+        for (i, file) in files.iter().enumerate() {
+            if cancel.is_paused() {
+                // Commit first: a paused run must not hold a write transaction while it waits.
+                batch.commit()?;
+                tracing::debug!("scan paused");
+                cancel.wait_while_paused();
+            }
+            if cancel.is_cancelled() {
+                batch.commit()?;
+                return Err(Error::Cancelled);
+            }
+            state.current = Some(file.path.clone());
+            progress(&state);
+            let next_file = loop {
+                if let Some(done) = ready.remove(&i) {
+                    break done;
+                }
+                match prepared.recv() {
+                    Ok((j, done)) => {
+                        ready.insert(j, done);
+                    }
+                    // No worker is left to prepare it (none could start).
+                    Err(_) => break preparer.prepare_guarded(file),
+                }
+            };
+            let text_bytes = scanner.write(batch, file, known.get(&file.key), next_file)?;
+            window.advance();
+            batch.account(text_bytes)?;
+            state.files_done += 1;
+            state.bytes_done += file.size;
+            state.errors = scanner.report.failed.len() as u64;
         }
-        state.current = Some(file.path.clone());
-        progress(&state);
-        let text_bytes = scanner.file(batch, file, known.get(&file.key))?;
-        batch.account(text_bytes)?;
-        state.files_done += 1;
-        state.bytes_done += file.size;
-        state.errors = scanner.report.failed.len() as u64;
-    }
+        Ok(())
+    })?;
 
     for (key, row) in gone {
         let path = PathBuf::from(&key);
@@ -237,92 +312,243 @@ pub(crate) fn scan(
     Ok(report)
 }
 
-struct Scanner<'r> {
-    folder: &'r FolderRow,
-    chunking: ChunkConfig,
-    recheck_skipped: bool,
-    report: &'r mut IndexReport,
-    gone: &'r mut HashMap<String, FileRow>,
-    gone_by_hash: &'r mut HashMap<Vec<u8>, Vec<String>>,
+/// What a worker learned about one file before anything is written.
+enum Prepared {
+    /// Same size and modification time as recorded: not opened.
+    Unchanged,
+    /// Not indexed, and not hashed (an unsupported type, too large).
+    Skip(SkipReason),
+    /// Could not be read.
+    Fail(String),
+    /// Read and hashed.
+    Read {
+        hash: Vec<u8>,
+        bytes_read: u64,
+        content: Content,
+    },
 }
 
-impl Scanner<'_> {
-    /// Brings one file up to date; returns the bytes of text written.
-    fn file(
-        &mut self,
-        batch: &mut Batch<'_>,
-        file: &FoundFile,
-        known: Option<&FileRow>,
-    ) -> Result<usize> {
+/// A read file's content, as far as a worker can take it without the catalog.
+enum Content {
+    /// What the catalog already holds for this path.
+    Same,
+    /// A new path with the content of a file that vanished: a rename, unless an earlier file
+    /// took that record, and then it is extracted after all. Not extracted ahead, so that a
+    /// rename costs no extraction.
+    LikeVanished { kind: Option<Kind>, bytes: Vec<u8> },
+    /// Extracted and chunked, or why not.
+    Extracted(Result<(Extracted, Vec<Chunk>), SkipReason>),
+}
+
+/// The part of a scan that needs no writing: shared, read-only, by the workers.
+struct Preparer<'k> {
+    known: &'k HashMap<String, FileRow>,
+    /// Hashes of the recorded files the walk did not find (renames come from these).
+    vanished: HashSet<Vec<u8>>,
+    max_file_bytes: u64,
+    chunking: ChunkConfig,
+    recheck_skipped: bool,
+}
+
+impl Preparer<'_> {
+    /// [`prepare`](Self::prepare), with a panic in it (a parser bug the extractors did not
+    /// catch themselves) turned into a failed file.
+    fn prepare_guarded(&self, file: &FoundFile) -> Prepared {
+        catch_unwind(AssertUnwindSafe(|| self.prepare(file))).unwrap_or_else(|payload| {
+            Prepared::Fail(format!(
+                "reading it failed unexpectedly: {}",
+                panic_message(payload.as_ref())
+            ))
+        })
+    }
+
+    fn prepare(&self, file: &FoundFile) -> Prepared {
+        let known = self.known.get(&file.key);
         if let Some(row) = known
             && !row.failed
             && !(row.skipped && self.recheck_skipped)
             && row.size == file.size
             && row.mtime_ns == file.mtime_ns
         {
-            self.report.unchanged += 1;
-            return Ok(0);
+            return Prepared::Unchanged;
         }
         let kind = match classify(&file.path) {
             Classified::Unsupported(extension) => {
-                self.skip(
-                    batch,
-                    file,
-                    known,
-                    None,
-                    SkipReason::Unsupported { extension },
-                )?;
-                return Ok(0);
+                return Prepared::Skip(SkipReason::Unsupported { extension });
             }
             Classified::Known(kind) => Some(kind),
             Classified::Sniff => None,
         };
-        let bytes = match read_capped(&file.path, self.folder.options.max_file_bytes) {
+        let bytes = match read_capped(&file.path, self.max_file_bytes) {
             Ok(Ok(bytes)) => bytes,
-            Ok(Err(reason)) => {
+            Ok(Err(reason)) => return Prepared::Skip(reason),
+            Err(error) => return Prepared::Fail(error.to_string()),
+        };
+        let bytes_read = bytes.len() as u64;
+        let hash = blake3::hash(&bytes).as_bytes().to_vec();
+        let content = if known.is_some_and(|row| row.hash.as_deref() == Some(hash.as_slice())) {
+            Content::Same
+        } else if known.is_none() && self.vanished.contains(&hash) {
+            Content::LikeVanished { kind, bytes }
+        } else {
+            Content::Extracted(extract_chunks(
+                kind,
+                &bytes,
+                self.max_file_bytes,
+                self.chunking,
+            ))
+        };
+        Prepared::Read {
+            hash,
+            bytes_read,
+            content,
+        }
+    }
+}
+
+/// A file's text and its chunks, or why it has none.
+fn extract_chunks(
+    kind: Option<Kind>,
+    bytes: &[u8],
+    max_file_bytes: u64,
+    chunking: ChunkConfig,
+) -> Result<(Extracted, Vec<Chunk>), SkipReason> {
+    let extracted = extract(kind, bytes, max_file_bytes)?;
+    let chunks = chunk_pages(&extracted.text, extracted.kind, &extracted.pages, chunking);
+    Ok((extracted, chunks))
+}
+
+/// Lets the workers run at most a fixed number of files ahead of the writer.
+struct Window {
+    ahead: usize,
+    /// Files written so far, and whether the workers are released for good.
+    state: Mutex<(usize, bool)>,
+    moved: Condvar,
+}
+
+impl Window {
+    fn new(ahead: usize) -> Self {
+        Window {
+            ahead: ahead.max(1),
+            state: Mutex::new((0, false)),
+            moved: Condvar::new(),
+        }
+    }
+
+    /// Waits until file `i` is within reach; false once the scan is over.
+    fn wait_for(&self, i: usize) -> bool {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        while !state.1 && i >= state.0 + self.ahead {
+            state = self
+                .moved
+                .wait(state)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+        !state.1
+    }
+
+    /// One more file written.
+    fn advance(&self) {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner).0 += 1;
+        self.moved.notify_all();
+    }
+
+    /// Releases every waiting worker when the returned guard is dropped.
+    fn release_on_drop(&self) -> impl Drop + '_ {
+        struct Release<'w>(&'w Window);
+        impl Drop for Release<'_> {
+            fn drop(&mut self) {
+                self.0
+                    .state
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .1 = true;
+                self.0.moved.notify_all();
+            }
+        }
+        Release(self)
+    }
+}
+
+struct Scanner<'r> {
+    folder: &'r FolderRow,
+    chunking: ChunkConfig,
+    report: &'r mut IndexReport,
+    gone: &'r mut HashMap<String, FileRow>,
+    gone_by_hash: &'r mut HashMap<Vec<u8>, Vec<String>>,
+}
+
+impl Scanner<'_> {
+    /// Brings one file up to date from what a worker prepared; returns the bytes of text
+    /// written.
+    fn write(
+        &mut self,
+        batch: &mut Batch<'_>,
+        file: &FoundFile,
+        known: Option<&FileRow>,
+        prepared: Prepared,
+    ) -> Result<usize> {
+        let (hash, content) = match prepared {
+            Prepared::Unchanged => {
+                self.report.unchanged += 1;
+                return Ok(0);
+            }
+            Prepared::Skip(reason) => {
                 self.skip(batch, file, known, None, reason)?;
                 return Ok(0);
             }
-            Err(error) => {
-                self.fail(batch, file, known, &error.to_string())?;
+            Prepared::Fail(message) => {
+                self.fail(batch, file, known, &message)?;
                 return Ok(0);
             }
+            Prepared::Read {
+                hash,
+                bytes_read,
+                content,
+            } => {
+                self.report.bytes_read += bytes_read;
+                (hash, content)
+            }
         };
-        self.report.bytes_read += bytes.len() as u64;
-        let hash = blake3::hash(&bytes).as_bytes().to_vec();
-
-        if let Some(row) = known
-            && row.hash.as_deref() == Some(hash.as_slice())
-        {
-            batch.begin()?;
-            batch
-                .catalog
-                .touch_file(row.id, &file.key, file.size, file.mtime_ns)?;
-            self.report.touched += 1;
-            return Ok(0);
-        }
-        if known.is_none()
-            && let Some(old_key) = self.gone_by_hash.get_mut(&hash).and_then(Vec::pop)
-            && let Some(row) = self.gone.remove(&old_key)
-        {
-            batch.begin()?;
-            batch
-                .catalog
-                .touch_file(row.id, &file.key, file.size, file.mtime_ns)?;
-            tracing::debug!(from = %old_key, to = %file.key, "renamed");
-            self.report.renamed += 1;
-            return Ok(0);
-        }
-
-        let extracted = match extract(kind, &bytes, self.folder.options.max_file_bytes) {
-            Ok(extracted) => extracted,
+        let extracted = match content {
+            Content::Same => {
+                if let Some(row) = known {
+                    batch.begin()?;
+                    batch
+                        .catalog
+                        .touch_file(row.id, &file.key, file.size, file.mtime_ns)?;
+                    self.report.touched += 1;
+                }
+                return Ok(0);
+            }
+            Content::LikeVanished { kind, bytes } => {
+                if let Some(old_key) = self.gone_by_hash.get_mut(&hash).and_then(Vec::pop)
+                    && let Some(row) = self.gone.remove(&old_key)
+                {
+                    batch.begin()?;
+                    batch
+                        .catalog
+                        .touch_file(row.id, &file.key, file.size, file.mtime_ns)?;
+                    tracing::debug!(from = %old_key, to = %file.key, "renamed");
+                    self.report.renamed += 1;
+                    return Ok(0);
+                }
+                extract_chunks(
+                    kind,
+                    &bytes,
+                    self.folder.options.max_file_bytes,
+                    self.chunking,
+                )
+            }
+            Content::Extracted(extracted) => extracted,
+        };
+        let (Extracted { kind, text, .. }, chunks) = match extracted {
+            Ok(done) => done,
             Err(reason) => {
                 self.skip(batch, file, known, Some(&hash), reason)?;
                 return Ok(0);
             }
         };
-        let Extracted { kind, text, pages } = extracted;
-        let chunks = chunk_pages(&text, kind, &pages, self.chunking);
         batch.begin()?;
         let file_id = batch.catalog.upsert_file(&FileRecord {
             folder_id: self.folder.id,

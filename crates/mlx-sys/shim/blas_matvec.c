@@ -22,20 +22,32 @@ enum { ROW_MAJOR = 101, NO_TRANS = 111, TRANS = 112 };
 
 typedef void (*sgemm_fn)(int, int, int, int, int, int, float, const float*, int,
                          const float*, int, float, float*, int);
+typedef void (*sgemv_fn)(int, int, int, int, float, const float*, int, const float*, int,
+                         float, float*, int);
 
-void cblas_sgemv(int order, int trans, int m, int n, float alpha, const float* a, int lda,
-                 const float* x, int incx, float beta, float* y, int incy);
-
-static sgemm_fn next_sgemm(void) {
-  /* Resolved on first use; later lookups return the same address, so a race between two
-   * first calls is harmless. */
-  static sgemm_fn next = NULL;
-  sgemm_fn found = __atomic_load_n(&next, __ATOMIC_ACQUIRE);
+/* Both are looked up at run time rather than linked, so that an executable without
+ * OpenBLAS among its own dependencies (a test binary of mlx-sys itself) still links; it
+ * then gets whatever BLAS the process has. Resolved on first use; a race between two first
+ * calls stores the same addresses twice. */
+static void* lookup(void** cache, void* scope, const char* name) {
+  void* found = __atomic_load_n(cache, __ATOMIC_ACQUIRE);
   if (found == NULL) {
-    found = (sgemm_fn)dlsym(RTLD_NEXT, "cblas_sgemm");
-    __atomic_store_n(&next, found, __ATOMIC_RELEASE);
+    found = dlsym(scope, name);
+    __atomic_store_n(cache, found, __ATOMIC_RELEASE);
   }
   return found;
+}
+
+/* The cblas_sgemm this one stands in front of. */
+static sgemm_fn next_sgemm(void) {
+  static void* cache = NULL;
+  return (sgemm_fn)lookup(&cache, RTLD_NEXT, "cblas_sgemm");
+}
+
+/* The process's cblas_sgemv (OpenBLAS's, where ledge-build linked it). */
+static sgemv_fn sgemv(void) {
+  static void* cache = NULL;
+  return (sgemv_fn)lookup(&cache, RTLD_DEFAULT, "cblas_sgemv");
 }
 
 /* y = beta * y with beta == 0 meaning "overwrite": the output of a product may be
@@ -50,7 +62,8 @@ static void clear_if_overwritten(float beta, float* y, int len, int inc) {
 void cblas_sgemm(int order, int trans_a, int trans_b, int m, int n, int k, float alpha,
                  const float* a, int lda, const float* b, int ldb, float beta, float* c,
                  int ldc) {
-  if (order == ROW_MAJOR && k > 0 && m == 1 && n > 1) {
+  sgemv_fn cblas_sgemv = sgemv();
+  if (cblas_sgemv != NULL && order == ROW_MAJOR && k > 0 && m == 1 && n > 1) {
     /* c (1 x n) = a (1 x k) . op(b) (k x n), so c^T = op(b)^T . a^T. A row of `a` is
      * contiguous unless `a` is stored transposed (k x 1, one element per row). */
     int inc_a = trans_a == NO_TRANS ? 1 : lda;
@@ -62,7 +75,7 @@ void cblas_sgemm(int order, int trans_a, int trans_b, int m, int n, int k, float
     }
     return;
   }
-  if (order == ROW_MAJOR && k > 0 && n == 1 && m > 1) {
+  if (cblas_sgemv != NULL && order == ROW_MAJOR && k > 0 && n == 1 && m > 1) {
     /* c (m x 1) = op(a) (m x k) . b (k x 1); c's elements are ldc apart. */
     int inc_b = trans_b == NO_TRANS ? ldb : 1;
     clear_if_overwritten(beta, c, m, ldc);

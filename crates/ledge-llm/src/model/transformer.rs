@@ -291,9 +291,9 @@ impl Decoder {
     pub(crate) fn bytes_per_token(&self, position: usize) -> u64 {
         let kv_row =
             2 * self.kv_heads as usize * self.head_dim as usize * self.embed.float_item_bytes();
-        let mut bytes = self.embed.row_bytes() + self.norm.bytes();
+        let mut bytes = self.norm.bytes();
         bytes += match &self.lm_head {
-            Some(head) => head.bytes(),
+            Some(head) => self.embed.row_bytes() + head.bytes(),
             None => self.embed.bytes(),
         };
         for block in &self.blocks {
