@@ -209,8 +209,8 @@ mod matvec {
         let w = Array::from_slice(&values(n * k, 3), &[n as i32, k as i32]);
         let x = Array::from_slice(&values(2 * k, 4), &[2, k as i32]);
         // Two rows take the general product, one row the matvec route.
-        let both = x.matmul(&w.t()).unwrap();
-        let first = x.index(0..1).matmul(&w.t()).unwrap();
+        let both = x.matmul(w.t()).unwrap();
+        let first = x.index(0..1).matmul(w.t()).unwrap();
         let both = both.as_slice::<f32>().to_vec();
         let first = first.as_slice::<f32>().to_vec();
         assert_eq!(first.len(), n);
