@@ -31,7 +31,10 @@ pub struct SamplingParams {
     pub repetition_penalty: f32,
     /// How many recent tokens the repetition penalty looks at.
     pub repetition_context: usize,
-    /// Seed of the random generator; `None` seeds from the operating system.
+    /// Seed of the random generator; `None` seeds from the operating system. A seed repeats
+    /// a run exactly when the prompt is computed the same way: a prompt partly reused from
+    /// the KV cache rounds differently in the last bits, which can change a sampled token at
+    /// a near tie.
     pub seed: Option<u64>,
 }
 

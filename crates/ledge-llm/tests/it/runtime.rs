@@ -139,40 +139,27 @@ mod matvec {
                         if beta == 0.0 {
                             theirs.fill(0.0);
                         }
-                        // SAFETY: every buffer holds rows × leading dimension elements.
-                        unsafe {
-                            cblas_sgemm(
-                                ROW_MAJOR,
-                                trans_a,
-                                trans_b,
-                                m,
-                                n,
-                                k,
-                                alpha,
-                                a.as_ptr(),
-                                lda,
-                                b.as_ptr(),
-                                ldb,
-                                beta,
-                                ours.as_mut_ptr(),
-                                ldc,
-                            );
-                            reference(
-                                ROW_MAJOR,
-                                trans_a,
-                                trans_b,
-                                m,
-                                n,
-                                k,
-                                alpha,
-                                a.as_ptr(),
-                                lda,
-                                b.as_ptr(),
-                                ldb,
-                                beta,
-                                theirs.as_mut_ptr(),
-                                ldc,
-                            );
+                        let ledge_sgemm: Sgemm = cblas_sgemm;
+                        for (sgemm, out) in [(ledge_sgemm, &mut ours), (reference, &mut theirs)] {
+                            // SAFETY: every buffer holds rows × leading dimension elements.
+                            unsafe {
+                                sgemm(
+                                    ROW_MAJOR,
+                                    trans_a,
+                                    trans_b,
+                                    m,
+                                    n,
+                                    k,
+                                    alpha,
+                                    a.as_ptr(),
+                                    lda,
+                                    b.as_ptr(),
+                                    ldb,
+                                    beta,
+                                    out.as_mut_ptr(),
+                                    ldc,
+                                );
+                            }
                         }
                         for row in 0..m {
                             for col in 0..n {
