@@ -11,8 +11,6 @@ use std::path::{Path, PathBuf};
 
 use super::{Staging, default_name};
 use crate::embed::Embedder;
-use crate::model::LanguageModel;
-use crate::tokenizer::ModelTokenizer;
 use crate::{Error, Result};
 
 /// Files copied besides the `*.safetensors` weights.
@@ -104,8 +102,7 @@ pub fn import_folder(
     if is_embedding_model(staging.path()) {
         Embedder::load(staging.path()).map_err(at_source)?;
     } else {
-        ModelTokenizer::load(staging.path()).map_err(at_source)?;
-        LanguageModel::load(staging.path()).map_err(at_source)?;
+        crate::generate::load_model(staging.path()).map_err(at_source)?;
     }
 
     staging.commit(&destination)?;
