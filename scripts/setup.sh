@@ -13,6 +13,8 @@
 #   scripts/setup.sh corpora    opt-in, not part of the default run: the Debian documentation
 #                               packages the index benchmark reads (scripts/bench-index.sh) and
 #                               ripgrep, its search anchor (apt-get; needs root or sudo)
+#   scripts/setup.sh corpora-mixed  opt-in: also texlive-pictures-doc (a 233 MB download), the
+#                               PDFs of the benchmark's 1 GB "mixed" corpus
 #   scripts/setup.sh bench      (opt-in, not in "everything") release `ledge` + the test models
 #                               imported as f32 folders into .deps/bench-home, for `ledge bench`,
 #                               and llama.cpp's llama-bench built into .deps/llama.cpp (also
@@ -68,6 +70,8 @@ SYSTEM_PACKAGES=(
 # The index benchmark's real corpora (HTML and PDF manuals under /usr/share/doc) and ripgrep.
 # About 60 MB installed; only `scripts/setup.sh corpora` (or `make bench`) asks for them.
 CORPUS_PACKAGES=(python3.11-doc postgresql-doc-15 texlive-latex-base-doc ripgrep)
+# The 1 GB "mixed" corpus adds this one's PDFs (280 MB installed): `scripts/setup.sh corpora-mixed`.
+MIXED_CORPUS_PACKAGES=(texlive-pictures-doc)
 
 say() { printf '\033[1;34m==>\033[0m %s\n' "$*"; }
 die() { printf '\033[1;31merror:\033[0m %s\n' "$*" >&2; exit 1; }
@@ -111,6 +115,12 @@ setup_system() {
 setup_corpora() {
   command -v dpkg-query >/dev/null || { say "not a Debian system: install the equivalents of: ${CORPUS_PACKAGES[*]}"; return; }
   install_debian "benchmark corpora" "${CORPUS_PACKAGES[@]}"
+}
+
+setup_corpora_mixed() {
+  setup_corpora
+  command -v dpkg-query >/dev/null || { say "not a Debian system: install the equivalents of: ${MIXED_CORPUS_PACKAGES[*]}"; return; }
+  install_debian "the mixed corpus's PDFs" "${MIXED_CORPUS_PACKAGES[@]}"
 }
 
 # A pip download into a scratch folder; pip checks the index's hashes, we check ours where we pin one.
@@ -373,9 +383,10 @@ main() {
       ui) setup_ui ;;
       driver) setup_driver ;;
       corpora) setup_corpora ;;
+      corpora-mixed) setup_corpora_mixed ;;
       bench) setup_bench ;;
       llama) setup_llama_bench ;;
-      *) die "unknown step '$step' (system, mlx, models, reference, ui, driver, corpora, bench, llama)" ;;
+      *) die "unknown step '$step' (system, mlx, models, reference, ui, driver, corpora, corpora-mixed, bench, llama)" ;;
     esac
   done
 }

@@ -60,12 +60,18 @@ fn extra_model_dirs() -> Vec<PathBuf> {
 
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("LEDGE_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(ledge_core::DEFAULT_LOG_FILTER));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .init();
+    ledge_core::log_parser_panics();
 }
+
+/// The same allocator as the CLI, for the same reason: background indexing must give its
+/// memory back (see crates/ledge-cli/src/main.rs).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> anyhow::Result<()> {
     init_logging();

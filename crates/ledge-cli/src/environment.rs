@@ -53,12 +53,14 @@ pub fn lm_studio_dirs() -> Vec<PathBuf> {
         .unwrap_or_default()
 }
 
-/// Logs go to stderr, filtered by `LEDGE_LOG` (e.g. `LEDGE_LOG=debug`); warnings by default.
+/// Logs go to stderr, filtered by `LEDGE_LOG` (e.g. `LEDGE_LOG=debug`); by default warnings
+/// ([`ledge_core::DEFAULT_LOG_FILTER`]). Panics of parsers the indexer survives are logged.
 pub fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("LEDGE_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(ledge_core::DEFAULT_LOG_FILTER));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .init();
+    ledge_core::log_parser_panics();
 }

@@ -57,6 +57,13 @@ enum Command {
     Backends(backends::Args),
 }
 
+/// mimalloc instead of glibc's allocator: a cold index of a 1.3 GB folder peaked at 1.2 GB
+/// of resident memory with glibc (122 MB of it live; the rest freed memory kept by glibc's
+/// per-thread arenas after large transient buffers such as a parsed PDF) and kept 870 MB
+/// after the scan; mimalloc returns freed memory to the system.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     environment::init_logging();
     let cli = Cli::parse();

@@ -39,7 +39,15 @@ pub use assistant::{
 pub use citation::Source;
 pub use data_dir::{DataDir, DataDirSource};
 pub use error::{Error, Result};
+/// The shells call it at start: parser panics the indexer survives go to the log.
+pub use ledge_index::log_parser_panics;
 pub use open::{EmbedderChoice, LoadStep, OpenOptions, choose_chat_model, open_store, registry};
+
+/// The shells' log filter when `LEDGE_LOG` is not set: warnings and errors, except the PDF
+/// parsers' warnings about glyphs and streams they read around (`pdf-extract`: about 112,000
+/// lines for TeX Live's manuals; `lopdf`: 368), which say nothing the indexer's skip reasons
+/// do not.
+pub const DEFAULT_LOG_FILTER: &str = "warn,pdf_extract=error,lopdf=error";
 
 /// The assistant's database file in the data folder.
 pub const STORE_FILE: &str = "assistant.sqlite3";

@@ -255,6 +255,8 @@ fn edit(path: &Path, original: &str, word: &str) -> BoxResult<()> {
 }
 
 fn main() -> BoxResult<()> {
+    // As the shells do: a page pdf-extract panics on costs that page, not a message.
+    ledge_index::log_parser_panics();
     let args = args()?;
     let scratch = tempfile::tempdir()?;
     let files = files_under(&args.dir)?;

@@ -73,6 +73,7 @@ mod rtf;
 mod scan;
 mod watch;
 
+pub use bounded::log_parser_panics;
 pub use chunk::{Chunk, ChunkConfig, chunk};
 pub use discover::{DEFAULT_MAX_FILE_BYTES, DENY_LIST, IndexOptions, Problem, is_denied};
 pub use document::{Document, read_document};

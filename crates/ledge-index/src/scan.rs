@@ -17,7 +17,10 @@
 //! index are written on the calling thread, one file at a time in the walk's order, exactly
 //! as a sequential scan would. The workers wait when they are [`LOOKAHEAD_PER_WORKER`] files
 //! each ahead, so a paused scan stops within a few files and memory holds at most that many
-//! files' text.
+//! files' text. PDFs are the exception to "one per worker": parsing one holds the whole
+//! document, streams inflated (about [`PDF_MEMORY_PER_BYTE`] times its size), so PDFs are
+//! extracted side by side only while their estimates fit in [`PDF_MEMORY_BUDGET`] together;
+//! a PDF larger than the budget is extracted alone.
 //!
 //! Writes go in batches through a [`Batch`], which applies the consistency protocol described
 //! in the crate's `index` module.
@@ -48,6 +51,15 @@ const BATCH_BYTES: usize = 32 * 1024 * 1024;
 const LOOKAHEAD_PER_WORKER: usize = 2;
 /// At most this many workers, whatever the core count: past it the writer is the bottleneck.
 const MAX_WORKERS: usize = 8;
+
+/// Peak memory of extracting a PDF, per byte of the file, as measured on TeX Live's manuals:
+/// `pgfmanual.pdf` (10 MB) and `pgfplots.pdf` (12 MB) each raise the process by about
+/// 280-300 MB (image-heavy files by far less, so this errs high).
+pub(crate) const PDF_MEMORY_PER_BYTE: u64 = 30;
+/// The estimated memory all PDFs being extracted at once may take together. Without it a
+/// cold index of TeX Live's manuals peaked at 595 MB on 2 cores (two large PDFs at once), and
+/// would reach gigabytes with eight workers.
+pub(crate) const PDF_MEMORY_BUDGET: u64 = 384 * 1024 * 1024;
 
 /// Where a test wants the indexer to "crash".
 #[doc(hidden)]
@@ -193,6 +205,7 @@ pub(crate) fn scan(
         max_file_bytes: folder.options.max_file_bytes,
         chunking,
         recheck_skipped,
+        pdf_memory: MemoryBudget::new(PDF_MEMORY_BUDGET),
     };
     let mut scanner = Scanner {
         folder,
@@ -348,6 +361,8 @@ struct Preparer<'k> {
     max_file_bytes: u64,
     chunking: ChunkConfig,
     recheck_skipped: bool,
+    /// Shared by the workers: how much PDF extraction may run at once.
+    pdf_memory: MemoryBudget,
 }
 
 impl Preparer<'_> {
@@ -391,6 +406,11 @@ impl Preparer<'_> {
         } else if known.is_none() && self.vanished.contains(&hash) {
             Content::LikeVanished { kind, bytes }
         } else {
+            let is_pdf = kind == Some(Kind::Pdf) || (kind.is_none() && bytes.starts_with(b"%PDF"));
+            let _lease = is_pdf.then(|| {
+                self.pdf_memory
+                    .take(bytes_read.saturating_mul(PDF_MEMORY_PER_BYTE))
+            });
             Content::Extracted(extract_chunks(
                 kind,
                 &bytes,
@@ -416,6 +436,66 @@ fn extract_chunks(
     let extracted = extract(kind, bytes, max_file_bytes)?;
     let chunks = chunk_pages(&extracted.text, extracted.kind, &extracted.pages, chunking);
     Ok((extracted, chunks))
+}
+
+/// An amount of memory that concurrent work takes leases on, waiting while the leases out
+/// would pass it. A lease larger than the whole is cut to the whole, so it waits until
+/// nothing else is out and then runs alone: every lease is granted eventually, because
+/// holders only do bounded work (extraction has its time limit) before they give it back.
+pub(crate) struct MemoryBudget {
+    limit: u64,
+    taken: Mutex<u64>,
+    returned: Condvar,
+}
+
+impl MemoryBudget {
+    pub(crate) fn new(limit: u64) -> Self {
+        MemoryBudget {
+            limit: limit.max(1),
+            taken: Mutex::new(0),
+            returned: Condvar::new(),
+        }
+    }
+
+    /// Waits until `bytes` (at most the whole budget) fit, and takes them until the lease drops.
+    pub(crate) fn take(&self, bytes: u64) -> Lease<'_> {
+        let bytes = bytes.min(self.limit);
+        let mut taken = self.taken.lock().unwrap_or_else(PoisonError::into_inner);
+        while *taken + bytes > self.limit {
+            taken = self
+                .returned
+                .wait(taken)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+        *taken += bytes;
+        Lease {
+            budget: self,
+            bytes,
+        }
+    }
+
+    /// How much is out on leases now.
+    #[cfg(test)]
+    fn taken(&self) -> u64 {
+        *self.taken.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// A part of a [`MemoryBudget`], given back on drop.
+pub(crate) struct Lease<'b> {
+    budget: &'b MemoryBudget,
+    bytes: u64,
+}
+
+impl Drop for Lease<'_> {
+    fn drop(&mut self) {
+        *self
+            .budget
+            .taken
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) -= self.bytes;
+        self.budget.returned.notify_all();
+    }
 }
 
 /// Lets the workers run at most a fixed number of files ahead of the writer.
@@ -649,5 +729,58 @@ impl Scanner<'_> {
             batch.fulltext.delete_file(&batch.writer, file_id);
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    use super::MemoryBudget;
+
+    #[test]
+    fn leases_wait_while_the_budget_is_spent() {
+        let budget = MemoryBudget::new(100);
+        let first = budget.take(60);
+        let small = budget.take(40); // fits beside the first
+        assert_eq!(budget.taken(), 100);
+        std::thread::scope(|scope| {
+            let (got, granted) = mpsc::channel();
+            let budget = &budget;
+            scope.spawn(move || {
+                let lease = budget.take(50);
+                got.send(()).ok();
+                drop(lease);
+            });
+            assert!(
+                granted.recv_timeout(Duration::from_millis(100)).is_err(),
+                "granted while the budget was spent"
+            );
+            drop(small); // 40 free: still not enough for 50
+            assert!(granted.recv_timeout(Duration::from_millis(100)).is_err());
+            drop(first);
+            assert!(granted.recv_timeout(Duration::from_secs(10)).is_ok());
+        });
+        assert_eq!(budget.taken(), 0);
+    }
+
+    #[test]
+    fn a_lease_larger_than_the_budget_runs_alone() {
+        let budget = MemoryBudget::new(100);
+        let huge = budget.take(10_000);
+        assert_eq!(budget.taken(), 100);
+        std::thread::scope(|scope| {
+            let (got, granted) = mpsc::channel();
+            let budget = &budget;
+            scope.spawn(move || {
+                let _lease = budget.take(1);
+                got.send(()).ok();
+            });
+            assert!(granted.recv_timeout(Duration::from_millis(100)).is_err());
+            drop(huge);
+            assert!(granted.recv_timeout(Duration::from_secs(10)).is_ok());
+        });
+        assert_eq!(budget.taken(), 0);
     }
 }

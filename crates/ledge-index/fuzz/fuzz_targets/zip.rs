@@ -7,7 +7,9 @@ use std::time::Duration;
 use ledge_index::{ChunkConfig, Kind, fuzz};
 use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| {
+// A parser's panic that the indexer catches is logged, as in the product; libFuzzer's hook
+// (abort, a crash) still takes every other panic, this target's own included.
+fuzz_target!(init: ledge_index::log_parser_panics(), |data: &[u8]| {
     let Some((&pick, package)) = data.split_first() else {
         return;
     };
