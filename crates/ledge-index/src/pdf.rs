@@ -30,6 +30,13 @@ pub(crate) const TIME_LIMIT: Duration = Duration::from_secs(60);
 /// The most one compressed stream may inflate to (page contents, forms, fonts).
 pub(crate) const MAX_STREAM_BYTES: u64 = 64 * 1024 * 1024;
 
+/// The most `/Parent` links from a page up to the root of its page tree. Real files nest a few
+/// levels (a balanced tree of a million pages is under 20 deep). `pdf-extract` follows the
+/// chain for inherited attributes (`MediaBox`, `Resources`) recursively without a guard, so a
+/// loop in it spins forever (or overflows the stack): the fuzzer found an 886-byte file whose
+/// page is its own parent.
+const MAX_PAGE_TREE_DEPTH: usize = 64;
+
 /// The text of each page of a PDF, in order (an empty string for a page without text).
 #[cfg(test)]
 pub(crate) fn pages(bytes: Vec<u8>) -> Result<Vec<String>, SkipReason> {
@@ -80,10 +87,12 @@ fn read_pages(bytes: &[u8], deadline: Instant, limit: Duration) -> Result<Vec<St
         return Err(SkipReason::Encrypted);
     }
     check_streams(&document, MAX_STREAM_BYTES)?;
-    let numbers: Vec<u32> = document.get_pages().keys().copied().collect();
-    if numbers.is_empty() {
+    let page_ids = document.get_pages();
+    if page_ids.is_empty() {
         return Err(malformed("no pages"));
     }
+    check_page_tree(&document, &page_ids)?;
+    let numbers: Vec<u32> = page_ids.keys().copied().collect();
     let mut pages = Vec::with_capacity(numbers.len());
     let mut failed = 0usize;
     for number in numbers {
@@ -118,6 +127,31 @@ fn read_pages(bytes: &[u8], deadline: Instant, limit: Duration) -> Result<Vec<St
         )));
     }
     Ok(pages)
+}
+
+/// Refuses a document in which a page's `/Parent` chain loops or nests past
+/// [`MAX_PAGE_TREE_DEPTH`], before `pdf-extract` walks it.
+fn check_page_tree(
+    document: &Document,
+    pages: &std::collections::BTreeMap<u32, pdf_extract::ObjectId>,
+) -> Result<(), SkipReason> {
+    'pages: for (&number, &page) in pages {
+        let mut current = page;
+        for _ in 0..=MAX_PAGE_TREE_DEPTH {
+            let parent = document
+                .get_dictionary(current)
+                .and_then(|dict| dict.get(b"Parent"))
+                .and_then(|parent| parent.as_reference());
+            match parent {
+                Ok(id) => current = id,
+                Err(_) => continue 'pages, // the root (or a broken link pdf-extract stops at)
+            }
+        }
+        return Err(malformed(format!(
+            "the page tree above page {number} loops or nests past {MAX_PAGE_TREE_DEPTH} levels"
+        )));
+    }
+    Ok(())
 }
 
 /// Refuses a document with a Flate stream that inflates past `cap` bytes, counting without

@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use ledge_index::fuzz::{check_chunks, chunk, extract};
-use ledge_index::{ChunkConfig, Error, Kind, read_document};
+use ledge_index::{ChunkConfig, Error, Kind, SkipReason, read_document};
 
 /// The PDF time limit inside the loop (a scan allows 60 s).
 const PDF_LIMIT: Duration = Duration::from_secs(2);
@@ -455,5 +455,38 @@ fn regression_deeply_nested_html_is_extracted_quickly() {
         started.elapsed() < CALL_LIMIT,
         "took {:?}",
         started.elapsed()
+    );
+}
+
+#[test]
+fn regression_a_page_tree_that_loops_is_refused_before_the_parser_walks_it() {
+    // Found by cargo-fuzz: page 1's /Parent is page 1 itself, and it has no MediaBox, so
+    // pdf-extract looked for an inherited one up the chain forever (a core spinning until the
+    // app quits; a stack overflow in a debug build). The page tree is now checked first.
+    let pdf = crasher("pdf-page-is-its-own-parent.pdf");
+    let started = Instant::now();
+    match extract(Some(Kind::Pdf), &pdf, PDF_LIMIT, ChunkConfig::default()) {
+        Err(SkipReason::Malformed { detail, .. }) => {
+            assert!(detail.contains("page tree"), "{detail}");
+        }
+        other => panic!("{:?}", other.map(|output| output.text)),
+    }
+    // Refused, not timed out: well inside the PDF time limit.
+    assert!(
+        started.elapsed() < PDF_LIMIT,
+        "took {:?}",
+        started.elapsed()
+    );
+
+    // With the loop cut (page 1's parent is the page tree again) the check lets it through
+    // (its mutated pages then give no text, which is another matter).
+    let at = pdf.windows(13).position(|w| w == b"/Parent 3 0 R").unwrap();
+    let mut fixed = pdf.clone();
+    fixed[at + 8] = b'2'; // same length: the offsets in the file stay right
+    let output = extract(Some(Kind::Pdf), &fixed, PDF_LIMIT, ChunkConfig::default());
+    assert!(
+        !matches!(&output, Err(SkipReason::Malformed { detail, .. }) if detail.contains("page tree")),
+        "{:?}",
+        output.map(|o| o.text)
     );
 }
