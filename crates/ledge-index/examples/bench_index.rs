@@ -254,6 +254,10 @@ fn edit(path: &Path, original: &str, word: &str) -> BoxResult<()> {
     Ok(())
 }
 
+/// The shells' allocator, so the memory and time measured are the product's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> BoxResult<()> {
     // As the shells do: a page pdf-extract panics on costs that page, not a message.
     ledge_index::log_parser_panics();
