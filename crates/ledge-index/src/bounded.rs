@@ -36,7 +36,7 @@ pub fn log_parser_panics() {
                     location = %info
                         .location()
                         .map_or_else(|| "unknown".to_owned(), ToString::to_string),
-                    "a parser panicked; its file is skipped as malformed"
+                    "a parser panicked (caught: the page or the file is left out)"
                 );
             } else {
                 previous(info);
@@ -136,7 +136,7 @@ mod tests {
             }
         }));
         log_parser_panics();
-        log_parser_panics(); // a second call must not wrap the hook twice
+        log_parser_panics(); // a second call changes nothing
 
         let parser = run_bounded(Duration::from_secs(5), || -> u8 { panic!("probe: parser") });
         assert_eq!(parser, Err(Stopped::Panicked("probe: parser".into())));

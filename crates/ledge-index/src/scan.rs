@@ -55,11 +55,12 @@ const MAX_WORKERS: usize = 8;
 /// Peak memory of extracting a PDF, per byte of the file, as measured on TeX Live's manuals:
 /// `pgfmanual.pdf` (10 MB) and `pgfplots.pdf` (12 MB) each raise the process by about
 /// 280-300 MB (image-heavy files by far less, so this errs high).
-pub(crate) const PDF_MEMORY_PER_BYTE: u64 = 30;
-/// The estimated memory all PDFs being extracted at once may take together. Without it a
-/// cold index of TeX Live's manuals peaked at 595 MB on 2 cores (two large PDFs at once), and
-/// would reach gigabytes with eight workers.
-pub(crate) const PDF_MEMORY_BUDGET: u64 = 384 * 1024 * 1024;
+const PDF_MEMORY_PER_BYTE: u64 = 30;
+/// The estimated memory all PDFs being extracted at once may take together. Without it,
+/// eight workers each holding a large PDF would take gigabytes. (On 2 cores two large PDFs
+/// rarely meet: TeX Live's manuals peaked near 590 MB with and without it.) A parser
+/// abandoned at its time limit gives its lease back while its thread still holds memory.
+const PDF_MEMORY_BUDGET: u64 = 384 * 1024 * 1024;
 
 /// Where a test wants the indexer to "crash".
 #[doc(hidden)]
@@ -442,14 +443,14 @@ fn extract_chunks(
 /// would pass it. A lease larger than the whole is cut to the whole, so it waits until
 /// nothing else is out and then runs alone: every lease is granted eventually, because
 /// holders only do bounded work (extraction has its time limit) before they give it back.
-pub(crate) struct MemoryBudget {
+struct MemoryBudget {
     limit: u64,
     taken: Mutex<u64>,
     returned: Condvar,
 }
 
 impl MemoryBudget {
-    pub(crate) fn new(limit: u64) -> Self {
+    fn new(limit: u64) -> Self {
         MemoryBudget {
             limit: limit.max(1),
             taken: Mutex::new(0),
@@ -458,7 +459,7 @@ impl MemoryBudget {
     }
 
     /// Waits until `bytes` (at most the whole budget) fit, and takes them until the lease drops.
-    pub(crate) fn take(&self, bytes: u64) -> Lease<'_> {
+    fn take(&self, bytes: u64) -> Lease<'_> {
         let bytes = bytes.min(self.limit);
         let mut taken = self.taken.lock().unwrap_or_else(PoisonError::into_inner);
         while *taken + bytes > self.limit {
@@ -482,7 +483,7 @@ impl MemoryBudget {
 }
 
 /// A part of a [`MemoryBudget`], given back on drop.
-pub(crate) struct Lease<'b> {
+struct Lease<'b> {
     budget: &'b MemoryBudget,
     bytes: u64,
 }
