@@ -353,7 +353,6 @@ fn work(shared: &Shared) {
         });
         let outcome = run(shared, &job, &cancel);
         let mut queue = lock(&shared.queue);
-        queue.current = None;
         let interrupted = matches!(outcome, Err(ledge_index::Error::Cancelled));
         if !interrupted {
             if let Some(position) = queue.jobs.iter().position(|queued| *queued == job) {
@@ -366,7 +365,6 @@ fn work(shared: &Shared) {
         }
         let idle = queue.jobs.is_empty();
         drop(queue);
-        shared.wake.notify_all();
         update(shared, |state| {
             match &outcome {
                 Err(error) if !interrupted => {
@@ -385,6 +383,10 @@ fn work(shared: &Shared) {
                 state.done = 0;
             }
         });
+        // Only now is the job over for `wait_idle`: whoever it wakes has seen the last state
+        // of the job through the sink (it once woke first and read a state still running).
+        lock(&shared.queue).current = None;
+        shared.wake.notify_all();
     }
 }
 
