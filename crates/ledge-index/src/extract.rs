@@ -312,7 +312,7 @@ fn document_kind(extension: &str) -> Option<Kind> {
 }
 
 /// A document format recognised by its first bytes, for files whose name says nothing.
-fn sniff_document(bytes: &[u8]) -> Option<Kind> {
+pub(crate) fn sniff_document(bytes: &[u8]) -> Option<Kind> {
     if bytes.starts_with(b"%PDF-") {
         Some(Kind::Pdf)
     } else if bytes.starts_with(b"{\\rtf") {

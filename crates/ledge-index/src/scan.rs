@@ -38,7 +38,9 @@ use crate::bounded::panic_message;
 use crate::catalog::{Catalog, ChunkDoc, FileRecord, FileRow, FileStatus, FolderRow};
 use crate::chunk::{Chunk, ChunkConfig, chunk_pages};
 use crate::discover::{Discovered, FoundFile, Problem};
-use crate::extract::{Classified, Extracted, Kind, SkipReason, classify, extract, read_capped};
+use crate::extract::{
+    Classified, Extracted, Kind, SkipReason, classify, extract, read_capped, sniff_document,
+};
 use crate::fulltext::FullText;
 use crate::progress::{CancelToken, IndexReport, Progress, SkippedFile};
 use crate::{Error, Result};
@@ -407,7 +409,7 @@ impl Preparer<'_> {
         } else if known.is_none() && self.vanished.contains(&hash) {
             Content::LikeVanished { kind, bytes }
         } else {
-            let is_pdf = kind == Some(Kind::Pdf) || (kind.is_none() && bytes.starts_with(b"%PDF"));
+            let is_pdf = kind.or_else(|| sniff_document(&bytes)) == Some(Kind::Pdf);
             let _lease = is_pdf.then(|| {
                 self.pdf_memory
                     .take(bytes_read.saturating_mul(PDF_MEMORY_PER_BYTE))
