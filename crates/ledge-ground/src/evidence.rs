@@ -1,0 +1,151 @@
+//! The sources of one answer, cut into sentences and weighed once: what quotes are chosen
+//! from and what claims are checked against.
+//!
+//! Term weights are inverse sentence frequencies over these sources alone: a word that
+//! appears in every passage ("license" in a licence) tells little about which sentence
+//! answers, a rare one ("litigation") tells much. A word the sources never use weighs as
+//! much as the rarest one, so a claim built on it cannot look supported.
+
+use std::collections::HashMap;
+
+use crate::text::{Sentence, Shape, Terms, sentences, terms};
+
+/// A numbered source the answer may draw on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourcePassage {
+    /// Its number, as the answer cites it (`[n]`).
+    pub n: usize,
+    /// The passage's text.
+    pub text: String,
+    /// The headings above it, joined with ` > ` (may be empty).
+    pub heading: String,
+    /// The line of its file the passage starts on, 1-based.
+    pub first_line: u32,
+    /// Its page, for paged formats.
+    pub page: Option<u32>,
+}
+
+/// One sentence of a source, weighed.
+#[derive(Debug, Clone)]
+pub(crate) struct Unit {
+    /// Index of its passage in [`Evidence::passages`].
+    pub passage: usize,
+    pub sentence: Sentence,
+    pub terms: Terms,
+    /// The terms of the headings it sits under: the passage's heading path and the last
+    /// heading line before it inside the passage.
+    pub context: Terms,
+}
+
+/// The sources of one answer, ready to quote from and check against.
+#[derive(Debug, Clone)]
+pub struct Evidence {
+    pub(crate) passages: Vec<SourcePassage>,
+    pub(crate) units: Vec<Unit>,
+    /// In how many units each term appears.
+    frequency: HashMap<String, u32>,
+}
+
+impl Evidence {
+    /// Cuts `passages` (best first) into sentences and weighs their terms.
+    pub fn new(passages: Vec<SourcePassage>) -> Evidence {
+        let mut units = Vec::new();
+        for (index, passage) in passages.iter().enumerate() {
+            let path = terms(&passage.heading.replace(" > ", ". "), false);
+            let mut context = path.clone();
+            for sentence in sentences(&passage.text) {
+                let sentence_terms = terms(&sentence.text, false);
+                if sentence.shape == Shape::Heading {
+                    context = path.clone();
+                    for word in sentence_terms.words.iter() {
+                        if !context.contains(word) {
+                            context.words.push(word.clone());
+                        }
+                    }
+                }
+                units.push(Unit {
+                    passage: index,
+                    sentence,
+                    terms: sentence_terms,
+                    context: context.clone(),
+                });
+            }
+        }
+        let mut frequency: HashMap<String, u32> = HashMap::new();
+        for unit in &units {
+            for word in &unit.terms.words {
+                *frequency.entry(word.clone()).or_default() += 1;
+            }
+        }
+        Evidence {
+            passages,
+            units,
+            frequency,
+        }
+    }
+
+    /// The passages, as given.
+    pub fn passages(&self) -> &[SourcePassage] {
+        &self.passages
+    }
+
+    /// How many sentences the sources have.
+    pub fn sentence_count(&self) -> usize {
+        self.units.len()
+    }
+
+    /// The weight of a term: high for rare ones, highest for those the sources lack.
+    pub(crate) fn weight(&self, term: &str) -> f32 {
+        let total = self.units.len() as f32 + 1.0;
+        let seen = self.frequency.get(term).copied().unwrap_or(0) as f32;
+        (1.0 + total / (seen + 0.5)).ln()
+    }
+
+    /// The line of the file a unit starts on.
+    pub(crate) fn line_of(&self, unit: &Unit) -> u32 {
+        let passage = &self.passages[unit.passage];
+        passage.first_line.saturating_add(unit.sentence.line)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn passage(n: usize, text: &str) -> SourcePassage {
+        SourcePassage {
+            n,
+            text: text.to_owned(),
+            heading: "Licence > Terms".to_owned(),
+            first_line: 10,
+            page: None,
+        }
+    }
+
+    #[test]
+    fn rare_words_weigh_more_than_common_ones_and_unknown_words_most() {
+        let evidence = Evidence::new(vec![
+            passage(1, "The licence is granted. The licence ends on litigation."),
+            passage(2, "The licence covers copies."),
+        ]);
+        assert_eq!(evidence.sentence_count(), 3);
+        let common = evidence.weight("licenc");
+        let rare = evidence.weight("litig");
+        let unknown = evidence.weight("spaceship");
+        assert!(common < rare && rare < unknown, "{common} {rare} {unknown}");
+    }
+
+    #[test]
+    fn units_know_their_heading_and_file_line() {
+        let evidence = Evidence::new(vec![passage(
+            1,
+            "Intro text.\n# Patent grant\nThe grant ends\nif you sue.",
+        )]);
+        let last = evidence.units.last().unwrap();
+        assert_eq!(last.sentence.text, "The grant ends if you sue.");
+        assert_eq!(evidence.line_of(last), 12);
+        assert!(last.context.contains("patent"), "{:?}", last.context);
+        assert!(last.context.contains("term"), "the heading path counts too");
+        assert!(!evidence.units[0].context.contains("patent"));
+    }
+}

@@ -1,0 +1,306 @@
+//! The extractive answer: the one to three sentences of the sources that best answer the
+//! question, quoted verbatim with their file line or page, before any model runs.
+//!
+//! A sentence scores by how much of the question's weight it covers (rare question words
+//! count most), with its headings counting at half weight (a sentence under "Patent
+//! licence" answers a question about patent licences even when it says only "grant"),
+//! discounted by its source's retrieval rank and when it is too short to say anything.
+//! The best sentence is quoted; a second and third follow when they cover what the first
+//! left out, or when they continue it (the first is short or ends with a colon).
+
+use serde::{Deserialize, Serialize};
+
+use crate::evidence::{Evidence, Unit};
+use crate::text::{Shape, Terms, terms};
+
+/// A sentence quoted from a source.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Quote {
+    /// The source's number.
+    pub n: usize,
+    /// The sentence, verbatim but for whitespace.
+    pub text: String,
+    /// The line of the file it starts on, 1-based.
+    pub line: u32,
+    /// Its page, for paged formats.
+    pub page: Option<u32>,
+    /// How well it answers the question, from 0 to about 1.
+    pub score: f32,
+}
+
+/// How much to quote.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct QuoteLimits {
+    /// At most this many sentences.
+    pub sentences: usize,
+    /// At most about this many words in all.
+    pub words: usize,
+    /// A best sentence scoring below this is no answer: nothing is quoted.
+    pub min_score: f32,
+}
+
+impl Default for QuoteLimits {
+    fn default() -> Self {
+        QuoteLimits {
+            sentences: 3,
+            words: 90,
+            min_score: 0.2,
+        }
+    }
+}
+
+fn word_count(text: &str) -> usize {
+    text.split_whitespace().count()
+}
+
+/// Covered weight of `question` terms by `terms`, and by `context` for the rest.
+fn coverage(evidence: &Evidence, question: &Terms, unit: &Unit) -> (f32, f32) {
+    let total: f32 = question.words.iter().map(|w| evidence.weight(w)).sum();
+    if total <= 0.0 {
+        return (0.0, 0.0);
+    }
+    let mut own = 0.0;
+    let mut context = 0.0;
+    for word in &question.words {
+        if unit.terms.contains(word) {
+            own += evidence.weight(word);
+        } else if unit.context.contains(word) {
+            context += evidence.weight(word);
+        }
+    }
+    (own / total, context / total)
+}
+
+fn score(evidence: &Evidence, question: &Terms, unit: &Unit) -> f32 {
+    if unit.sentence.shape == Shape::Heading {
+        return 0.0;
+    }
+    let (own, context) = coverage(evidence, question, unit);
+    let words = word_count(&unit.sentence.text);
+    let length = match words {
+        0..=3 => 0.4,
+        4..=6 => 0.8,
+        7..=60 => 1.0,
+        61..=90 => 0.85,
+        // A "sentence" this long is a table or a listing without full stops.
+        _ => 0.5,
+    };
+    // Text that is mostly symbols (code, tables) quotes badly.
+    let letters = unit
+        .sentence
+        .text
+        .chars()
+        .filter(|c| c.is_alphanumeric() || c.is_whitespace())
+        .count() as f32;
+    let prose = (letters / unit.sentence.text.chars().count().max(1) as f32).clamp(0.5, 1.0);
+    let rank = 1.0 / (1.0 + 0.08 * unit.passage as f32);
+    (own + 0.5 * context) * length * prose * rank
+}
+
+/// `text` cut after `words` words, marked with an ellipsis when cut.
+fn shortened(text: &str, words: usize) -> String {
+    if word_count(text) <= words {
+        return text.to_owned();
+    }
+    let mut out: String = text
+        .split_whitespace()
+        .take(words)
+        .collect::<Vec<_>>()
+        .join(" ");
+    out.push_str(" …");
+    out
+}
+
+impl Evidence {
+    /// The sentences that best answer `question`, best first, within `limits`; empty when
+    /// no sentence answers well enough.
+    pub fn quotes(&self, question: &str, limits: QuoteLimits) -> Vec<Quote> {
+        let asked = terms(question, true);
+        if asked.words.is_empty() || self.units.is_empty() {
+            return Vec::new();
+        }
+        let mut scored: Vec<(usize, f32)> = self
+            .units
+            .iter()
+            .enumerate()
+            .map(|(i, unit)| (i, score(self, &asked, unit)))
+            .collect();
+        scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let Some(&(best, best_score)) = scored.first() else {
+            return Vec::new();
+        };
+        if best_score < limits.min_score {
+            return Vec::new();
+        }
+        let mut chosen = vec![best];
+        let mut words = word_count(&self.units[best].sentence.text);
+        let mut covered: Vec<&String> = asked
+            .words
+            .iter()
+            .filter(|w| self.units[best].terms.contains(w))
+            .collect();
+
+        // A short lead-in or one ending in a colon goes on in the next sentence.
+        let lead = &self.units[best].sentence.text;
+        if (word_count(lead) < 10 || lead.ends_with(':'))
+            && let Some(next) = self.units.get(best + 1)
+            && next.passage == self.units[best].passage
+            && next.sentence.shape != Shape::Heading
+            && words + word_count(&next.sentence.text) <= limits.words
+        {
+            chosen.push(best + 1);
+            words += word_count(&next.sentence.text);
+        }
+
+        for &(candidate, candidate_score) in scored.iter().skip(1) {
+            if chosen.len() >= limits.sentences || candidate_score < 0.3 * best_score {
+                break;
+            }
+            if chosen.contains(&candidate) {
+                continue;
+            }
+            let unit = &self.units[candidate];
+            let adds = asked
+                .words
+                .iter()
+                .any(|w| unit.terms.contains(w) && !covered.contains(&w));
+            let length = word_count(&unit.sentence.text);
+            let repeats = chosen
+                .iter()
+                .any(|&c| self.units[c].sentence.text == unit.sentence.text);
+            if adds && !repeats && words + length <= limits.words {
+                covered.extend(asked.words.iter().filter(|w| unit.terms.contains(w)));
+                chosen.push(candidate);
+                words += length;
+            }
+        }
+
+        chosen
+            .into_iter()
+            .map(|i| {
+                let unit = &self.units[i];
+                let passage = &self.passages[unit.passage];
+                Quote {
+                    n: passage.n,
+                    text: shortened(&unit.sentence.text, limits.words),
+                    line: self.line_of(unit),
+                    page: passage.page,
+                    score: score(self, &asked, unit),
+                }
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evidence::SourcePassage;
+
+    fn passage(n: usize, text: &str, heading: &str) -> SourcePassage {
+        SourcePassage {
+            n,
+            text: text.to_owned(),
+            heading: heading.to_owned(),
+            first_line: 100,
+            page: None,
+        }
+    }
+
+    #[test]
+    fn the_sentence_that_answers_is_quoted_with_its_line() {
+        let evidence = Evidence::new(vec![
+            passage(
+                1,
+                "You may not impose further restrictions.\nEach time you convey a work, the recipient receives a license.",
+                "Terms",
+            ),
+            passage(
+                2,
+                "3. Grant of Patent License.\nSubject to the terms of this License, each Contributor grants You a patent license.\nIf You institute patent litigation against any entity alleging that the Work infringes a patent,\nthen any patent licenses granted to You under this License for that Work shall terminate\nas of the date such litigation is filed.",
+                "Apache License",
+            ),
+        ]);
+        let quotes = evidence.quotes(
+            "When do the patent licenses granted to me end if I sue someone over patents?",
+            QuoteLimits::default(),
+        );
+        assert!(!quotes.is_empty());
+        assert_eq!(quotes[0].n, 2);
+        assert!(
+            quotes[0]
+                .text
+                .contains("shall terminate as of the date such litigation is filed"),
+            "{quotes:?}"
+        );
+        assert_eq!(quotes[0].line, 102);
+    }
+
+    #[test]
+    fn nothing_is_quoted_when_no_sentence_answers() {
+        let evidence = Evidence::new(vec![passage(
+            1,
+            "The quick brown fox jumps over the lazy dog.",
+            "",
+        )]);
+        assert!(
+            evidence
+                .quotes(
+                    "What is the default port of the server?",
+                    QuoteLimits::default()
+                )
+                .is_empty()
+        );
+        assert!(evidence.quotes("", QuoteLimits::default()).is_empty());
+        assert!(
+            Evidence::new(Vec::new())
+                .quotes("port", QuoteLimits::default())
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn a_second_sentence_is_quoted_when_it_covers_what_the_first_left_out() {
+        let evidence = Evidence::new(vec![
+            passage(
+                1,
+                "The server listens on port 5432 by default, which the port setting changes.",
+                "",
+            ),
+            passage(
+                2,
+                "Connections are refused once max_connections clients are connected, and the setting defaults to 100 connections.",
+                "",
+            ),
+            passage(
+                3,
+                "Unrelated words about weather and rivers and mountains go here.",
+                "",
+            ),
+        ]);
+        let quotes = evidence.quotes(
+            "Which port does the server listen on and how many connections does it allow?",
+            QuoteLimits::default(),
+        );
+        let numbers: Vec<usize> = quotes.iter().map(|q| q.n).collect();
+        assert_eq!(numbers, [1, 2], "{quotes:?}");
+    }
+
+    #[test]
+    fn quotes_stay_within_the_word_limit() {
+        let long = "port ".repeat(200);
+        let evidence = Evidence::new(vec![
+            passage(1, "The port is 5432.", ""),
+            passage(2, &long, ""),
+        ]);
+        let quotes = evidence.quotes(
+            "Which port?",
+            QuoteLimits {
+                words: 20,
+                ..QuoteLimits::default()
+            },
+        );
+        assert_eq!(quotes.len(), 1);
+        assert_eq!(quotes[0].text, "The port is 5432.");
+    }
+}

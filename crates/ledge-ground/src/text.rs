@@ -1,0 +1,585 @@
+//! Sentences and terms: the units that quotes are cut from and that claims are compared by.
+//!
+//! Sources are extracted text (HTML and DOCX as Markdown-like text, PDF pages with their hard
+//! line breaks), so sentences are found in two steps: lines are first grouped into blocks
+//! (a blank line, a heading or a list item starts a new one; wrapped lines are joined, a
+//! word hyphenated across a line break is rejoined), then each block is cut at Unicode
+//! sentence boundaries (UAX #29, `unicode-segmentation`). Every sentence remembers the line
+//! it starts on, so a quote can cite its line.
+//!
+//! Terms are what two sentences are compared by: lower-cased words without stop words,
+//! stemmed (Snowball English), and numbers kept verbatim, since "30 days" and "60 days"
+//! must not count as agreeing.
+
+use std::collections::HashSet;
+use std::sync::OnceLock;
+
+use rust_stemmers::{Algorithm, Stemmer};
+use unicode_segmentation::UnicodeSegmentation;
+
+/// What kind of line a sentence comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// Running text.
+    Prose,
+    /// A heading (`# Title` or a setext underline's title).
+    Heading,
+    /// An item of a list.
+    ListItem,
+}
+
+/// A sentence of a longer text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sentence {
+    /// The sentence with its whitespace collapsed and trimmed.
+    pub text: String,
+    /// The line it starts on, counted from 0 within the text it was cut from.
+    pub line: u32,
+    /// The kind of line it comes from.
+    pub shape: Shape,
+}
+
+fn is_list_marker(line: &str) -> bool {
+    let line = line.trim_start();
+    if let Some(rest) = line
+        .strip_prefix("- ")
+        .or_else(|| line.strip_prefix("* "))
+        .or_else(|| line.strip_prefix("• "))
+        .or_else(|| line.strip_prefix("+ "))
+    {
+        return !rest.trim().is_empty();
+    }
+    let digits = line.bytes().take_while(u8::is_ascii_digit).count();
+    digits > 0
+        && digits <= 3
+        && matches!(line.as_bytes().get(digits), Some(b'.' | b')'))
+        && line.as_bytes().get(digits + 1) == Some(&b' ')
+}
+
+fn is_heading(line: &str) -> bool {
+    let hashes = line.bytes().take_while(|&b| b == b'#').count();
+    (1..=6).contains(&hashes) && line.as_bytes().get(hashes) == Some(&b' ')
+}
+
+fn is_setext_underline(line: &str) -> bool {
+    let line = line.trim();
+    line.len() >= 3 && (line.bytes().all(|b| b == b'=') || line.bytes().all(|b| b == b'-'))
+}
+
+/// A block of lines joined into one string, with the joined offset each line starts at.
+struct Block {
+    text: String,
+    /// (offset in `text`, line number) for every line that contributed.
+    starts: Vec<(usize, u32)>,
+    shape: Shape,
+}
+
+impl Block {
+    fn new(shape: Shape) -> Block {
+        Block {
+            text: String::new(),
+            starts: Vec::new(),
+            shape,
+        }
+    }
+
+    fn push_line(&mut self, line: &str, number: u32) {
+        let line = line.trim();
+        if line.is_empty() {
+            return;
+        }
+        // A word broken across the line ("approxi-" / "mately"): joined again, as PDF text
+        // wraps that way. A hyphen before an upper-case letter or a digit stays.
+        let rejoin = self.text.ends_with('-')
+            && self
+                .text
+                .chars()
+                .rev()
+                .nth(1)
+                .is_some_and(char::is_alphabetic)
+            && line.chars().next().is_some_and(char::is_lowercase);
+        if rejoin {
+            self.text.pop();
+        } else if !self.text.is_empty() {
+            self.text.push(' ');
+        }
+        self.starts.push((self.text.len(), number));
+        self.text.push_str(line);
+    }
+
+    fn line_at(&self, offset: usize) -> u32 {
+        let at = self.starts.partition_point(|&(start, _)| start <= offset);
+        self.starts
+            .get(at.saturating_sub(1))
+            .map_or(0, |&(_, line)| line)
+    }
+
+    fn sentences(self, out: &mut Vec<Sentence>) {
+        if self.text.is_empty() {
+            return;
+        }
+        if self.shape == Shape::Heading {
+            let text = self.text.trim_start_matches('#').trim();
+            if !text.is_empty() {
+                out.push(Sentence {
+                    text: collapse(text),
+                    line: self.line_at(0),
+                    shape: Shape::Heading,
+                });
+            }
+            return;
+        }
+        for (offset, piece) in self.text.split_sentence_bound_indices() {
+            let text = collapse(piece);
+            if text.is_empty() {
+                continue;
+            }
+            out.push(Sentence {
+                text,
+                line: self.line_at(offset),
+                shape: self.shape,
+            });
+        }
+    }
+}
+
+/// `text` with runs of whitespace made one space, trimmed.
+pub fn collapse(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The sentences of `text`, in order, each with the line (from 0) it starts on.
+pub fn sentences(text: &str) -> Vec<Sentence> {
+    let mut out = Vec::new();
+    let mut block = Block::new(Shape::Prose);
+    let lines: Vec<&str> = text.lines().collect();
+    for (number, line) in lines.iter().enumerate() {
+        let number = u32::try_from(number).unwrap_or(u32::MAX);
+        let trimmed = line.trim();
+        if trimmed.is_empty() {
+            std::mem::replace(&mut block, Block::new(Shape::Prose)).sentences(&mut out);
+            continue;
+        }
+        if is_setext_underline(trimmed) {
+            // The block so far was a heading's title (when it is one line).
+            if block.starts.len() == 1 {
+                block.shape = Shape::Heading;
+            }
+            std::mem::replace(&mut block, Block::new(Shape::Prose)).sentences(&mut out);
+            continue;
+        }
+        if is_heading(trimmed) {
+            std::mem::replace(&mut block, Block::new(Shape::Heading)).sentences(&mut out);
+            block.push_line(trimmed, number);
+            std::mem::replace(&mut block, Block::new(Shape::Prose)).sentences(&mut out);
+            continue;
+        }
+        if is_list_marker(trimmed) {
+            std::mem::replace(&mut block, Block::new(Shape::ListItem)).sentences(&mut out);
+            let item = trimmed
+                .trim_start_matches(|c: char| c.is_ascii_digit())
+                .trim_start_matches(['-', '*', '•', '+', '.', ')'])
+                .trim_start();
+            block.push_line(item, number);
+            continue;
+        }
+        block.push_line(trimmed, number);
+    }
+    block.sentences(&mut out);
+    out
+}
+
+/// Words that carry no content of their own.
+const STOP_WORDS: &[&str] = &[
+    "a",
+    "about",
+    "above",
+    "after",
+    "again",
+    "all",
+    "also",
+    "am",
+    "an",
+    "and",
+    "any",
+    "are",
+    "as",
+    "at",
+    "be",
+    "because",
+    "been",
+    "before",
+    "being",
+    "below",
+    "between",
+    "both",
+    "but",
+    "by",
+    "could",
+    "did",
+    "do",
+    "does",
+    "doing",
+    "down",
+    "during",
+    "each",
+    "etc",
+    "few",
+    "for",
+    "from",
+    "further",
+    "had",
+    "has",
+    "have",
+    "having",
+    "he",
+    "her",
+    "here",
+    "hers",
+    "herself",
+    "him",
+    "himself",
+    "his",
+    "i",
+    "if",
+    "in",
+    "into",
+    "is",
+    "it",
+    "its",
+    "itself",
+    "just",
+    "me",
+    "more",
+    "most",
+    "my",
+    "myself",
+    "of",
+    "off",
+    "on",
+    "once",
+    "only",
+    "or",
+    "other",
+    "our",
+    "ours",
+    "ourselves",
+    "out",
+    "over",
+    "own",
+    "same",
+    "she",
+    "should",
+    "so",
+    "some",
+    "such",
+    "than",
+    "that",
+    "the",
+    "their",
+    "theirs",
+    "them",
+    "themselves",
+    "then",
+    "there",
+    "these",
+    "they",
+    "this",
+    "those",
+    "through",
+    "to",
+    "too",
+    "under",
+    "until",
+    "up",
+    "very",
+    "was",
+    "we",
+    "were",
+    "while",
+    "with",
+    "would",
+    "you",
+    "your",
+    "yours",
+    "yourself",
+    "yourselves",
+    "will",
+    "can",
+    "may",
+    "might",
+    "must",
+    "shall",
+    "s",
+    "t",
+    "d",
+    "ll",
+    "re",
+    "ve",
+    "m",
+    "e",
+    "g",
+    "ie",
+    "eg",
+    "via",
+    "within",
+    "upon",
+    "thus",
+    "therefore",
+    "however",
+    "which",
+    "what",
+    "who",
+    "whom",
+    "whose",
+    "where",
+    "when",
+    "why",
+    "how",
+];
+
+/// Words a question is phrased with, which say nothing about what is asked.
+const QUESTION_WORDS: &[&str] = &[
+    "tell",
+    "want",
+    "need",
+    "way",
+    "know",
+    "happen",
+    "happens",
+    "say",
+    "says",
+    "said",
+    "ask",
+    "please",
+    "explain",
+    "describe",
+    "anyone",
+    "someone",
+    "something",
+    "thing",
+    "things",
+    "possible",
+    "able",
+    "get",
+    "gets",
+    "got",
+    "there",
+    "exactly",
+    "actually",
+    "really",
+    "kind",
+];
+
+/// Words that turn a statement into its opposite.
+const NEGATIONS: &[&str] = &[
+    "not",
+    "no",
+    "never",
+    "cannot",
+    "without",
+    "none",
+    "neither",
+    "nor",
+    "nothing",
+    "nobody",
+    "nowhere",
+    "unless",
+    "neither",
+    "prohibited",
+    "forbidden",
+    "disallowed",
+];
+
+fn stop_words() -> &'static HashSet<&'static str> {
+    static SET: OnceLock<HashSet<&'static str>> = OnceLock::new();
+    SET.get_or_init(|| STOP_WORDS.iter().copied().collect())
+}
+
+fn question_words() -> &'static HashSet<&'static str> {
+    static SET: OnceLock<HashSet<&'static str>> = OnceLock::new();
+    SET.get_or_init(|| QUESTION_WORDS.iter().copied().collect())
+}
+
+fn stemmer() -> &'static Stemmer {
+    static STEMMER: OnceLock<Stemmer> = OnceLock::new();
+    STEMMER.get_or_init(|| Stemmer::create(Algorithm::English))
+}
+
+/// The terms of a piece of text.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Terms {
+    /// Content words, stemmed, and numbers, in order of appearance, without repeats.
+    pub words: Vec<String>,
+    /// The numbers among them (digits with their decimal point; thousands separators gone).
+    pub numbers: Vec<String>,
+    /// Whether the text negates what it says (`not`, `never`, `n't`, `without`, ...).
+    pub negated: bool,
+}
+
+impl Terms {
+    /// Whether `word` is among the terms.
+    pub fn contains(&self, word: &str) -> bool {
+        self.words.iter().any(|w| w == word)
+    }
+}
+
+/// Splits text into raw tokens: runs of letters and digits, where `.` or `,` between two
+/// digits stays inside a number (`3.5`, `1,000`) and an apostrophe inside a word stays
+/// (`can't`, `don’t`).
+fn tokens(text: &str) -> Vec<String> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = Vec::new();
+    let mut current = String::new();
+    for (i, &c) in chars.iter().enumerate() {
+        let between = |pred: fn(&char) -> bool| {
+            i > 0
+                && chars.get(i - 1).is_some_and(pred)
+                && chars.get(i + 1).is_some_and(pred)
+                && !current.is_empty()
+        };
+        if c.is_alphanumeric()
+            || (matches!(c, '.' | ',') && between(char::is_ascii_digit))
+            || (matches!(c, '\'' | '’') && between(|c| c.is_alphabetic()))
+        {
+            current.extend(c.to_lowercase());
+        } else if !current.is_empty() {
+            out.push(std::mem::take(&mut current));
+        }
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    out
+}
+
+fn is_negation(token: &str) -> bool {
+    NEGATIONS.contains(&token) || token.ends_with("n't") || token.ends_with("n’t")
+}
+
+/// The terms of `text` (a sentence or a question): stop words and, with
+/// `question`, the words questions are phrased with, left out.
+pub fn terms(text: &str, question: bool) -> Terms {
+    let mut out = Terms::default();
+    let stop = stop_words();
+    let asked = question_words();
+    for token in tokens(text) {
+        if is_negation(&token) {
+            out.negated = true;
+            continue;
+        }
+        let token = token.replace('’', "'");
+        let token = token.split('\'').next().unwrap_or_default().to_owned();
+        if token.is_empty() || stop.contains(token.as_str()) {
+            continue;
+        }
+        if question && asked.contains(token.as_str()) {
+            continue;
+        }
+        let word = if token.chars().any(|c| c.is_ascii_digit()) {
+            let number = if token
+                .chars()
+                .all(|c| c.is_ascii_digit() || c == '.' || c == ',')
+            {
+                token.replace(',', "")
+            } else {
+                token.clone()
+            };
+            if number.chars().all(|c| c.is_ascii_digit() || c == '.')
+                && !out.numbers.contains(&number)
+            {
+                out.numbers.push(number.clone());
+            }
+            number
+        } else {
+            if token.chars().count() < 2 {
+                continue;
+            }
+            stemmer().stem(&token).into_owned()
+        };
+        if !out.words.contains(&word) {
+            out.words.push(word);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(sentences: &[Sentence]) -> Vec<&str> {
+        sentences.iter().map(|s| s.text.as_str()).collect()
+    }
+
+    #[test]
+    fn wrapped_lines_are_joined_and_cut_at_sentence_ends() {
+        let text = "The licence terminates\nautomatically. You may not sub-\nlicense it.\n\nNew paragraph here.";
+        let found = sentences(text);
+        assert_eq!(
+            texts(&found),
+            [
+                "The licence terminates automatically.",
+                "You may not sublicense it.",
+                "New paragraph here."
+            ]
+        );
+        assert_eq!(found.iter().map(|s| s.line).collect::<Vec<_>>(), [0, 1, 4]);
+    }
+
+    #[test]
+    fn headings_and_list_items_stand_alone() {
+        let text = "# Installing\nRun the script. It\ntakes a minute.\n- first item\n- second item\n\nTitle\n=====\n1. numbered";
+        let found = sentences(text);
+        assert_eq!(
+            texts(&found),
+            [
+                "Installing",
+                "Run the script.",
+                "It takes a minute.",
+                "first item",
+                "second item",
+                "Title",
+                "numbered"
+            ]
+        );
+        let shapes: Vec<Shape> = found.iter().map(|s| s.shape).collect();
+        assert_eq!(shapes[0], Shape::Heading);
+        assert_eq!(shapes[3], Shape::ListItem);
+        assert_eq!(shapes[5], Shape::Heading);
+        assert_eq!(
+            found[2].line, 1,
+            "a sentence starts on the line where its first word is"
+        );
+    }
+
+    #[test]
+    fn terms_are_stemmed_content_words_and_exact_numbers() {
+        let t = terms(
+            "The licenses terminated after 30 days, at 1,000 users (v3.5).",
+            false,
+        );
+        assert_eq!(
+            t.words,
+            ["licens", "termin", "30", "day", "1000", "user", "v3.5"]
+        );
+        assert_eq!(t.numbers, ["30", "1000"]);
+        assert!(!t.negated);
+        assert!(terms("You can't install it.", false).negated);
+        assert!(terms("It is never allowed.", false).negated);
+        assert!(
+            terms("Ça ne marche pas sans ça", false)
+                .words
+                .contains(&"ça".to_owned())
+        );
+    }
+
+    #[test]
+    fn question_phrasing_is_not_a_term() {
+        let t = terms(
+            "How do I tell which function checks that two floats are close?",
+            true,
+        );
+        assert_eq!(t.words, ["function", "check", "two", "float", "close"]);
+    }
+}
