@@ -13,6 +13,9 @@ import type {
   AppState,
   AskEvent,
   Backend,
+  CheckedSentence,
+  Grounding,
+  Quote,
   FoundServer,
   ConversationSummary,
   Folder,
@@ -125,7 +128,12 @@ const src = (number: number, path: string, lines: [number, number] | null, page:
   lines,
   page,
   snippet,
+  cited: false,
+  matched: false,
 });
+
+/** Answers saved before Ledge checked them (and questions) have no grounding. */
+const NONE: Grounding = { quotes: [], sentences: [], mostlyUnsupported: false };
 
 const BACKUP_SOURCES: Source[] = [
   src(1, `${HOME}/Documents/Notes/ops/backup-runbook.md`, [12, 48], null, "Key rotation: add the new key with restic key add, then wait for one nightly run before removing the old key."),
@@ -140,11 +148,39 @@ let conversations: ConversationSummary[] = [
   { id: 4, title: "Dishwasher error E24", updatedAt: now - 16 * 24 * 60 * MINUTE, messages: 2 },
 ];
 
+// A mostly unsupported answer, kept in conversation 3: one quote, two claims Ledge could not
+// find in the files.
+const PROXY_SOURCES: Source[] = [
+  src(1, `${HOME}/Documents/Notes/ops/staging.md`, [20, 34], null, "The staging proxy runs on proxy-2 behind the office VPN."),
+];
+const PROXY_QUOTES: Quote[] = [
+  { number: 1, text: "The staging proxy runs on proxy-2 behind the office VPN.", line: 21, page: null },
+];
+const PROXY_SENTENCES: CheckedSentence[] = [
+  {
+    text: "The staging proxy listens on port 8443. ",
+    support: "unsupported",
+    cited: [],
+    matched: null,
+    evidence: "The staging proxy runs on proxy-2 behind the office VPN.",
+    reason: "No source mentions port 8443.",
+  },
+  {
+    text: "It was moved there from port 8080 in 2022 when TLS was added.",
+    support: "unsupported",
+    cited: [],
+    matched: null,
+    evidence: null,
+    reason: "No source says when the proxy moved or why.",
+  },
+];
+const PROXY_TEXT = PROXY_SENTENCES.map((s) => s.text).join("");
+
 const messages = new Map<number, Message[]>([
   [
     1,
     [
-      { id: 11, role: "user", text: "How do I rotate the backup keys?", sources: [], createdAt: now - 25 * MINUTE },
+      { id: 11, role: "user", text: "How do I rotate the backup keys?", sources: [], grounding: NONE, createdAt: now - 25 * MINUTE },
       {
         id: 12,
         role: "assistant",
@@ -156,14 +192,29 @@ const messages = new Map<number, Message[]>([
           "```bash\n# list keys, then remove the old one by its id\nrestic key list\nrestic key remove 4a1f2c9e\n```\n\n" +
           "Don't remove the old key before the nightly job has run once with the new one: that is what broke the restore in October [1][3].",
         sources: BACKUP_SOURCES,
+        grounding: NONE,
         createdAt: now - 25 * MINUTE,
       },
-      { id: 13, role: "user", text: "And how often should we do it?", sources: [], createdAt: now - 20 * MINUTE },
+      { id: 13, role: "user", text: "And how often should we do it?", sources: [], grounding: NONE, createdAt: now - 20 * MINUTE },
       {
         id: 14,
         role: "assistant",
         text: "Every **90 days**, and right away when someone with vault access leaves the team [2].",
         sources: BACKUP_SOURCES,
+        grounding: {
+          quotes: [{ number: 2, text: "Rotate every 90 days and whenever someone leaves.", line: 4, page: null }],
+          sentences: [
+            {
+              text: "Every **90 days**, and right away when someone with vault access leaves the team [2].",
+              support: "supported",
+              cited: [2],
+              matched: null,
+              evidence: "Rotate every 90 days and whenever someone leaves.",
+              reason: null,
+            },
+          ],
+          mostlyUnsupported: false,
+        },
         createdAt: now - 20 * MINUTE,
       },
     ],
@@ -171,8 +222,22 @@ const messages = new Map<number, Message[]>([
   [
     2,
     [
-      { id: 21, role: "user", text: "Summary of the Q3 planning notes", sources: [], createdAt: now - 26 * 60 * MINUTE },
-      { id: 22, role: "assistant", text: "The Q3 plan focuses on the migration and hiring two engineers.", sources: [], createdAt: now - 26 * 60 * MINUTE },
+      { id: 21, role: "user", text: "Summary of the Q3 planning notes", sources: [], grounding: NONE, createdAt: now - 26 * 60 * MINUTE },
+      { id: 22, role: "assistant", text: "The Q3 plan focuses on the migration and hiring two engineers.", sources: [], grounding: NONE, createdAt: now - 26 * 60 * MINUTE },
+    ],
+  ],
+  [
+    3,
+    [
+      { id: 31, role: "user", text: "Which port does the staging proxy use?", sources: [], grounding: NONE, createdAt: now - 3 * 24 * 60 * MINUTE },
+      {
+        id: 32,
+        role: "assistant",
+        text: PROXY_TEXT,
+        sources: PROXY_SOURCES,
+        grounding: { quotes: PROXY_QUOTES, sentences: PROXY_SENTENCES, mostlyUnsupported: true },
+        createdAt: now - 3 * 24 * 60 * MINUTE,
+      },
     ],
   ],
 ]);
@@ -196,6 +261,52 @@ const WARRANTY_PIECES = [
   " from the manual was never registered [3].",
 ];
 
+// The warranty answer as Ledge checks it: the extractive answer first, then three sentences,
+// one the model cited itself, one Ledge matched to a source the model left uncited, and one no
+// source backs. Each sentence's check comes after the text event that began the next one (or
+// at the end), as the core sends them.
+const WARRANTY_QUOTES: Quote[] = [
+  { number: 1, text: "The manufacturer's warranty covers parts and labour for two (2) years from the date of purchase.", line: null, page: 31 },
+  { number: 2, text: "14 March 2024 — Dishwasher SMV4HTX, Electro Store, receipt no. 55120, paid by card.", line: 89, page: null },
+];
+const CHECKED_SENTENCES: CheckedSentence[] = [
+  {
+    text: "The dishwasher has a **two-year** manufacturer's warranty from the date of purchase [1]. ",
+    support: "supported",
+    cited: [1],
+    matched: null,
+    evidence: WARRANTY_QUOTES[0]!.text,
+    reason: null,
+  },
+  {
+    text: "You bought it on 14 March 2024, so it is covered until **14 March 2026**. ",
+    support: "supported",
+    cited: [],
+    matched: 2,
+    evidence: WARRANTY_QUOTES[1]!.text,
+    reason: null,
+  },
+  {
+    text: "The extended warranty adds three more years of cover.",
+    support: "unsupported",
+    cited: [],
+    matched: null,
+    evidence: "Kitchen: dishwasher (2024), extended-warranty card in the drawer, not registered.",
+    reason: "No source says how long the extended warranty lasts.",
+  },
+];
+const CHECKED_STEPS: AskEvent[] = [
+  { event: "text", text: "The dishwasher has a **two-year**" },
+  { event: "text", text: " manufacturer's warranty from the date of purchase [1]." },
+  { event: "text", text: " You bought it on 14 March 2024," },
+  { event: "checked", sentence: CHECKED_SENTENCES[0]! },
+  { event: "text", text: " so it is covered until **14 March 2026**." },
+  { event: "text", text: " The extended warranty" },
+  { event: "checked", sentence: CHECKED_SENTENCES[1]! },
+  { event: "text", text: " adds three more years of cover." },
+  { event: "checked", sentence: CHECKED_SENTENCES[2]! },
+];
+
 // ---------------------------------------------------------------------------------------------
 // Recording and the answer channel.
 
@@ -214,6 +325,9 @@ let timers: number[] = [];
 /** Cancels the download in flight, if any. */
 let download: (() => void) | null = null;
 let streamed = "";
+/** The quotes and checked sentences sent for the ask in flight (its done carries them). */
+let sentQuotes: Quote[] = [];
+let sentSentences: CheckedSentence[] = [];
 
 function internals(): {
   runCallback: (id: number, data: unknown) => void;
@@ -225,17 +339,29 @@ function internals(): {
 function send(event: AskEvent): void {
   if (!channel) throw new Error("no ask in flight");
   if (event.event === "text") streamed += event.text;
+  if (event.event === "quotes") sentQuotes = event.quotes;
+  if (event.event === "checked") sentSentences.push(event.sentence);
+  if (event.event === "fallback") {
+    streamed = "";
+    sentSentences = [];
+  }
   internals().runCallback(channel.id, { index: channel.index, message: event });
   channel.index += 1;
 }
 
-function summary(over: Partial<AnswerSummary> = {}): AnswerSummary {
+/** A summary's fields, with the grounding's own fields overridable one by one. */
+type SummaryOver = Partial<Omit<AnswerSummary, "grounding">> & { grounding?: Partial<Grounding> };
+
+function summary(over: SummaryOver = {}): AnswerSummary {
   const conversationId = channel?.conversationId ?? nextConversation;
+  const { grounding, ...rest } = over;
   return {
     conversationId,
     messageId: 900 + nextRequest,
     text: streamed,
     cited: [...new Set([...(streamed.match(/\[(\d+)\]/g) ?? [])].map((m) => Number(m.slice(1, -1))))],
+    matched: [...new Set(sentSentences.flatMap((s) => (s.matched === null ? [] : [s.matched])))],
+    grounding: { quotes: sentQuotes, sentences: [...sentSentences], mostlyUnsupported: false, ...grounding },
     nothingFound: false,
     promptTokens: 812,
     answerTokens: 64,
@@ -244,7 +370,7 @@ function summary(over: Partial<AnswerSummary> = {}): AnswerSummary {
     backend: "local",
     computedOn: "this machine (built-in runtime)",
     fallback: null,
-    ...over,
+    ...rest,
   };
 }
 
@@ -257,8 +383,15 @@ function saveTurn(answer: AnswerSummary, sources: Source[]): void {
     if (lastQuestion >= 0) list.splice(lastQuestion);
   }
   list.push(
-    { id: answer.messageId - 1, role: "user", text: channel.question, sources: [], createdAt: Date.now() },
-    { id: answer.messageId, role: "assistant", text: answer.text, sources, createdAt: Date.now() },
+    { id: answer.messageId - 1, role: "user", text: channel.question, sources: [], grounding: NONE, createdAt: Date.now() },
+    {
+      id: answer.messageId,
+      role: "assistant",
+      text: answer.text,
+      sources: sources.map((s) => ({ ...s, cited: answer.cited.includes(s.number), matched: answer.matched.includes(s.number) })),
+      grounding: answer.grounding,
+      createdAt: Date.now(),
+    },
   );
   messages.set(answer.conversationId, list);
   const existing = conversations.find((c) => c.id === answer.conversationId);
@@ -276,7 +409,7 @@ function saveTurn(answer: AnswerSummary, sources: Source[]): void {
 
 let lastSources: Source[] = [];
 
-function done(over: Partial<AnswerSummary> = {}): AnswerSummary {
+function done(over: SummaryOver = {}): AnswerSummary {
   const answer = summary(over);
   saveTurn(answer, lastSources);
   send({ event: "done", answer });
@@ -399,6 +532,8 @@ function handle(cmd: string, args: Record<string, unknown>): unknown {
       queueMicrotask(() => send({ event: "started", conversationId: id }));
       if (typeof args.backend === "string") conversationBackends.set(conversationId ?? nextConversation, args.backend);
       streamed = "";
+      sentQuotes = [];
+      sentSentences = [];
       lastSources = [];
       const mode = scenario.askMode ?? "manual";
       if (mode !== "manual") autoAnswer(mode);
@@ -578,9 +713,18 @@ window.__ledge = {
     send({ event: "sources", sources: list });
   },
   text: (text: string) => send({ event: "text", text }),
-  done: (over: Partial<AnswerSummary> = {}) => done(over),
+  quotes: (list: Quote[] = WARRANTY_QUOTES) => send({ event: "quotes", quotes: list }),
+  /** Any event of the answer stream, as the core would send it. */
+  send: (event: AskEvent) => send(event),
+  done: (over: SummaryOver = {}) => done(over),
   error: (message: string) => send({ event: "error", message }),
   pieces: WARRANTY_PIECES,
+  /** The checked warranty answer: its text and checked events in the order the core sends them. */
+  checkedSteps: CHECKED_STEPS,
+  checkedSentences: CHECKED_SENTENCES,
+  proxySources: PROXY_SOURCES,
+  proxyQuotes: PROXY_QUOTES,
+  proxySentences: PROXY_SENTENCES,
   warrantySources: WARRANTY_SOURCES,
   app,
 };

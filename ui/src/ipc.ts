@@ -50,6 +50,43 @@ export interface Source {
   lines: [number, number] | null;
   page: number | null;
   snippet: string;
+  /** The answer cites it itself. */
+  cited: boolean;
+  /** Ledge matched a sentence to it that the model left uncited. */
+  matched: boolean;
+}
+
+/** A sentence of the extractive answer, verbatim from source `number`. */
+export interface Quote {
+  number: number;
+  text: string;
+  /** The line of the file it starts on (1-based); null for PDFs. */
+  line: number | null;
+  page: number | null;
+}
+
+export type Support = "supported" | "unsupported" | "noClaim";
+
+/** A sentence of the model's answer as Ledge checked it against the sources. */
+export interface CheckedSentence {
+  /** Exactly as written, whitespace included: the sentences in order, joined, are the answer. */
+  text: string;
+  support: Support;
+  /** The model's own [n] in it. */
+  cited: number[];
+  /** The source Ledge matched it to where the model cited none (shown apart from [n]). */
+  matched: number | null;
+  /** The source sentence that backs it, or comes closest. */
+  evidence: string | null;
+  /** Why it is unsupported, in words. */
+  reason: string | null;
+}
+
+/** What Ledge checked of an answer (empty lists and false for answers saved before). */
+export interface Grounding {
+  quotes: Quote[];
+  sentences: CheckedSentence[];
+  mostlyUnsupported: boolean;
 }
 
 export interface AnswerSummary {
@@ -57,6 +94,9 @@ export interface AnswerSummary {
   messageId: number;
   text: string;
   cited: number[];
+  /** Sources Ledge matched to sentences the model left uncited. */
+  matched: number[];
+  grounding: Grounding;
   nothingFound: boolean;
   promptTokens: number;
   answerTokens: number;
@@ -74,7 +114,11 @@ export type AskEvent =
   /** First: the conversation the answer goes to (a new one exists from now on). */
   | { event: "started"; conversationId: number }
   | { event: "sources"; sources: Source[] }
+  /** The extractive answer, right after the sources and before any text (may be empty). */
+  | { event: "quotes"; quotes: Quote[] }
   | { event: "text"; text: string }
+  /** After the text event that completed it: a sentence of the answer, checked. */
+  | { event: "checked"; sentence: CheckedSentence }
   /** The endpoint failed part way: drop the text so far; the built-in model answers anew. */
   | { event: "fallback"; reason: string }
   | { event: "done"; answer: AnswerSummary }
@@ -92,6 +136,7 @@ export interface Message {
   role: "user" | "assistant";
   text: string;
   sources: Source[];
+  grounding: Grounding;
   createdAt: number;
 }
 

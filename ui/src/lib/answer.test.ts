@@ -9,7 +9,7 @@ import {
   type AnswerAction,
   type AnswerState,
 } from "./answer";
-import { source, summary } from "./fixtures.test-util";
+import { quote, sentence, source, summary } from "./fixtures.test-util";
 
 function run(actions: AnswerAction[], from: AnswerState = initialAnswer): AnswerState {
   return actions.reduce(answerReducer, from);
@@ -175,5 +175,126 @@ describe("answer stream reducer", () => {
     s = answerReducer(s, { type: "reset" });
     expect(s.phase).toBe("idle");
     expect(answerReducer(s, { type: "event", seq, event: { event: "text", text: "late" } }).text).toBe("");
+  });
+
+  it("shows the quotes before any text, and keeps them through a fallback", () => {
+    let s = run([{ type: "ask", question: "q" }]);
+    const seq = s.seq;
+    const quotes = [quote(1, "Two years from purchase.")];
+    s = run(
+      [
+        { type: "event", seq, event: { event: "sources", sources: [source(1)] } },
+        { type: "event", seq, event: { event: "quotes", quotes } },
+      ],
+      s,
+    );
+    expect(s.quotes).toBe(quotes);
+    expect(s.text).toBe("");
+    expect(s.phase).toBe("writing");
+    s = run([{ type: "event", seq, event: { event: "fallback", reason: "the server stopped" } }], s);
+    expect(s.quotes).toBe(quotes);
+  });
+
+  it("collects checked sentences, and a fallback voids them with the text", () => {
+    let s = run([{ type: "ask", question: "q" }]);
+    const seq = s.seq;
+    const one = sentence("One [1]. ", { cited: [1] });
+    s = run(
+      [
+        { type: "event", seq, event: { event: "sources", sources: [source(1)] } },
+        { type: "event", seq, event: { event: "text", text: "One [1]. Tw" } },
+        { type: "event", seq, event: { event: "checked", sentence: one } },
+      ],
+      s,
+    );
+    expect(s.sentences).toEqual([one]);
+    s = run([{ type: "event", seq, event: { event: "fallback", reason: "timeout" } }], s);
+    expect(s.sentences).toEqual([]);
+    expect(s.text).toBe("");
+    // The built-in model's answer is checked from its first sentence.
+    const again = sentence("Uno [1]. ", { cited: [1] });
+    s = run(
+      [
+        { type: "event", seq, event: { event: "text", text: "Uno [1]. Dos" } },
+        { type: "event", seq, event: { event: "checked", sentence: again } },
+      ],
+      s,
+    );
+    expect(s.sentences).toEqual([again]);
+  });
+
+  it("takes the whole check from done, with the warning when most of it is unbacked", () => {
+    let s = run([{ type: "ask", question: "q" }]);
+    const seq = s.seq;
+    const one = sentence("Port 8443. ", { support: "unsupported" });
+    const two = sentence("Since 2022.", { support: "unsupported" });
+    s = run(
+      [
+        { type: "event", seq, event: { event: "sources", sources: [source(1)] } },
+        { type: "event", seq, event: { event: "text", text: "Port 8443. Since 2022." } },
+        { type: "event", seq, event: { event: "checked", sentence: one } },
+      ],
+      s,
+    );
+    expect(s.mostlyUnsupported).toBe(false);
+    s = run(
+      [
+        {
+          type: "event",
+          seq,
+          event: {
+            event: "done",
+            answer: summary({
+              text: "Port 8443. Since 2022.",
+              grounding: { quotes: [], sentences: [one, two], mostlyUnsupported: true },
+            }),
+          },
+        },
+      ],
+      s,
+    );
+    expect(s.sentences).toEqual([one, two]);
+    expect(s.mostlyUnsupported).toBe(true);
+  });
+
+  it("after Stop keeps only the checks of the text shown", () => {
+    let s = run([{ type: "ask", question: "q" }]);
+    const seq = s.seq;
+    const one = sentence("Shown. ");
+    const two = sentence("Dropped after stop.");
+    s = run(
+      [
+        { type: "event", seq, event: { event: "sources", sources: [source(1)] } },
+        { type: "event", seq, event: { event: "text", text: "Shown. Dro" } },
+        { type: "stop" },
+        { type: "event", seq, event: { event: "text", text: "pped after stop." } },
+        { type: "event", seq, event: { event: "checked", sentence: one } },
+        { type: "event", seq, event: { event: "checked", sentence: two } },
+      ],
+      s,
+    );
+    expect(s.sentences).toEqual([one]);
+    s = run(
+      [
+        {
+          type: "event",
+          seq,
+          event: {
+            event: "done",
+            answer: summary({ text: "Shown. Dropped after stop.", grounding: { quotes: [], sentences: [one, two], mostlyUnsupported: true } }),
+          },
+        },
+      ],
+      s,
+    );
+    expect(s.phase).toBe("stopped");
+    expect(s.sentences).toEqual([one]);
+    expect(s.mostlyUnsupported).toBe(false);
+  });
+
+  it("counts a source Ledge matched as used", () => {
+    let s = run([{ type: "ask", question: "q" }]);
+    s = answerReducer(s, { type: "event", seq: s.seq, event: { event: "done", answer: summary({ cited: [1], matched: [3] }) } });
+    expect([1, 2, 3].map((n) => isCited(s, n))).toEqual([true, false, true]);
   });
 });

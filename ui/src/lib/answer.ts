@@ -1,11 +1,13 @@
 // The state of one streamed answer, as a pure reducer over what happens to it: the question is
-// asked, the request id comes back, the core's events arrive (sources first, then text pieces,
-// then done or error), the person presses Stop.
+// asked, the request id comes back, the core's events arrive (sources first, then the quotes of
+// the extractive answer, then text pieces with each completed sentence checked, then done or
+// error), the person presses Stop.
 //
 // Every ask gets a new `seq`; actions carry the seq of the ask they belong to, and actions of
 // an older ask are ignored, so a slow stream can never write into a newer answer.
 
-import type { AnswerSummary, AskEvent, Source } from "../ipc";
+import type { AnswerSummary, AskEvent, CheckedSentence, Quote, Source } from "../ipc";
+import { checkedPrefix } from "./grounding";
 
 export type AnswerPhase =
   | "idle" // nothing asked yet
@@ -21,7 +23,13 @@ export interface AnswerState {
   question: string;
   requestId: number | null;
   sources: Source[];
+  /** The extractive answer: source sentences quoted verbatim, shown before the model writes. */
+  quotes: Quote[];
   text: string;
+  /** The sentences of `text` checked so far, in order (their texts joined are a prefix of it). */
+  sentences: CheckedSentence[];
+  /** Set by done: most of the answer's claims are not backed by the sources. */
+  mostlyUnsupported: boolean;
   /** How many text pieces arrived (for tests and for the caret while writing). */
   pieces: number;
   summary: AnswerSummary | null;
@@ -48,7 +56,10 @@ export const initialAnswer: AnswerState = {
   question: "",
   requestId: null,
   sources: [],
+  quotes: [],
   text: "",
+  sentences: [],
+  mostlyUnsupported: false,
   pieces: 0,
   summary: null,
   error: null,
@@ -105,21 +116,50 @@ function applyEvent(state: AnswerState, event: AskEvent): AnswerState {
     case "sources":
       if (!isBusy(state)) return state;
       return { ...state, sources: event.sources, phase: "writing" };
+    case "quotes":
+      if (!isBusy(state)) return state;
+      return { ...state, quotes: event.quotes };
     case "text":
       if (!isBusy(state) || event.text === "") return state;
       return { ...state, text: state.text + event.text, pieces: state.pieces + 1, phase: "writing" };
+    case "checked": {
+      // After Stop a sentence is still taken when it is one of the text shown (it may have
+      // been completed by a piece that was dropped).
+      if (state.phase !== "writing" && state.phase !== "stopped") return state;
+      const sentences = [...state.sentences, event.sentence];
+      if (state.phase === "stopped" && checkedPrefix(state.text, sentences).length < sentences.length) return state;
+      return { ...state, sentences };
+    }
     case "fallback":
+      // The text so far is void, and so is what was checked of it; the quotes come from the
+      // sources, which stay.
       if (!isBusy(state)) return state;
-      return { ...state, text: "", pieces: 0, phase: "writing", fallback: event.reason };
+      return { ...state, text: "", sentences: [], pieces: 0, phase: "writing", fallback: event.reason };
     case "done": {
+      const grounding = event.answer.grounding;
       if (state.phase === "stopped") {
-        // Keep what was shown, but learn the conversation so "continue in chat" works.
-        return { ...state, summary: event.answer };
+        // Keep what was shown, but learn the conversation so "continue in chat" works, and
+        // the checks of the sentences shown.
+        const sentences = grounding ? checkedPrefix(state.text, grounding.sentences) : [];
+        return {
+          ...state,
+          summary: event.answer,
+          sentences: sentences.length > state.sentences.length ? sentences : state.sentences,
+        };
       }
       if (!isBusy(state)) return state;
       // The summary's text is the whole answer; prefer it unless it is empty.
       const text = event.answer.text !== "" ? event.answer.text : state.text;
-      return { ...state, phase: "done", summary: event.answer, text };
+      // Its grounding is the whole check (the last sentence is only checked at the end).
+      return {
+        ...state,
+        phase: "done",
+        summary: event.answer,
+        text,
+        quotes: grounding && grounding.quotes.length > 0 ? grounding.quotes : state.quotes,
+        sentences: grounding && grounding.sentences.length > 0 ? grounding.sentences : state.sentences,
+        mostlyUnsupported: grounding?.mostlyUnsupported ?? false,
+      };
     }
     case "error":
       if (!isBusy(state)) return state;
@@ -127,9 +167,12 @@ function applyEvent(state: AnswerState, event: AskEvent): AnswerState {
   }
 }
 
-/** Whether the finished answer cites source `n` (before it finishes, every source counts). */
+/**
+ * Whether the finished answer cites source `n`, itself or through a sentence Ledge matched to
+ * it (before it finishes, every source counts).
+ */
 export function isCited(state: AnswerState, n: number): boolean {
   const cited = state.summary?.cited;
   if (state.phase !== "done" || !cited) return true;
-  return cited.includes(n);
+  return cited.includes(n) || (state.summary?.matched ?? []).includes(n);
 }

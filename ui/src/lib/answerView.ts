@@ -1,14 +1,34 @@
-// Draws an answer (Markdown with citation buttons) into an element, at most once per frame
-// however fast text pieces arrive.
+// Draws an answer (Markdown with the checked sentences marked and citation buttons) into an
+// element, at most once per frame however fast text pieces arrive.
 
-import type { Source } from "../ipc";
+import type { CheckedSentence, Source } from "../ipc";
 import { linkCitations, type OpenSource } from "./citations";
+import { markSentences } from "./marks";
 import { renderMarkdown } from "./markdown";
+
+/**
+ * Renders `text` into `el`: its Markdown, the marks of the sentences checked so far (the rest,
+ * not checked yet, as plain rendered text), then `[n]` as buttons.
+ */
+export function drawAnswer(
+  el: HTMLElement,
+  text: string,
+  sources: Source[],
+  sentences: CheckedSentence[],
+  onOpen: OpenSource,
+  focusableCitations = true,
+): void {
+  const fragment = renderMarkdown(text);
+  markSentences(fragment, text, sentences, sources, onOpen, focusableCitations);
+  linkCitations(fragment, sources, onOpen, focusableCitations);
+  el.replaceChildren(fragment);
+}
 
 export class AnswerView {
   private text = "";
   private sources: Source[] = [];
-  private drawn: { text: string; sources: Source[] } | null = null;
+  private sentences: CheckedSentence[] = [];
+  private drawn: { text: string; sources: Source[]; sentences: CheckedSentence[] } | null = null;
   private frame = 0;
 
   constructor(
@@ -17,10 +37,11 @@ export class AnswerView {
     private readonly focusableCitations = true,
   ) {}
 
-  /** Shows this text with these sources, on the next frame. */
-  update(text: string, sources: Source[]): void {
+  /** Shows this text with these sources and checked sentences, on the next frame. */
+  update(text: string, sources: Source[], sentences: CheckedSentence[] = []): void {
     this.text = text;
     this.sources = sources;
+    this.sentences = sentences;
     if (this.frame === 0) this.frame = requestAnimationFrame(() => this.flush());
   }
 
@@ -28,15 +49,14 @@ export class AnswerView {
   flush(): void {
     if (this.frame !== 0) cancelAnimationFrame(this.frame);
     this.frame = 0;
-    if (this.drawn && this.drawn.text === this.text && this.drawn.sources === this.sources) return;
-    const fragment = renderMarkdown(this.text);
-    linkCitations(fragment, this.sources, this.onOpen, this.focusableCitations);
-    this.el.replaceChildren(fragment);
-    this.drawn = { text: this.text, sources: this.sources };
+    const d = this.drawn;
+    if (d && d.text === this.text && d.sources === this.sources && d.sentences === this.sentences) return;
+    drawAnswer(this.el, this.text, this.sources, this.sentences, this.onOpen, this.focusableCitations);
+    this.drawn = { text: this.text, sources: this.sources, sentences: this.sentences };
   }
 
   clear(): void {
-    this.update("", []);
+    this.update("", [], []);
     this.flush();
   }
 }

@@ -1,6 +1,6 @@
 // Shared test data for the unit tests.
 
-import type { AnswerSummary, IndexingState, Source } from "../ipc";
+import type { AnswerSummary, CheckedSentence, IndexingState, Quote, Source } from "../ipc";
 
 export function source(number: number, over: Partial<Source> = {}): Source {
   return {
@@ -10,6 +10,8 @@ export function source(number: number, over: Partial<Source> = {}): Source {
     lines: [10 * number, 10 * number + 5],
     page: null,
     snippet: `Snippet ${number}`,
+    cited: false,
+    matched: false,
     ...over,
   };
 }
@@ -20,6 +22,8 @@ export function summary(over: Partial<AnswerSummary> = {}): AnswerSummary {
     messageId: 70,
     text: "",
     cited: [],
+    matched: [],
+    grounding: { quotes: [], sentences: [], mostlyUnsupported: false },
     nothingFound: false,
     promptTokens: 100,
     answerTokens: 20,
@@ -44,4 +48,12 @@ export function indexing(over: Partial<IndexingState> = {}): IndexingState {
     lastError: null,
     ...over,
   };
+}
+
+export function sentence(text: string, over: Partial<CheckedSentence> = {}): CheckedSentence {
+  return { text, support: "supported", cited: [], matched: null, evidence: null, reason: null, ...over };
+}
+
+export function quote(number: number, text: string, over: Partial<Quote> = {}): Quote {
+  return { number, text, line: 10 * number + 2, page: null, ...over };
 }

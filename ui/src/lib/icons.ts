@@ -25,6 +25,7 @@ const PATHS = {
   pause: "M8.5 6v12 M15.5 6v12",
   play: "M8 5.5v13l10-6.5z",
   reveal: "M14 4.5h5.5V10 M19.5 4.5l-8 8 M17.5 14v5.5h-13v-13H10",
+  warn: "M12 4L21 19.5H3z M12 10v4.5 M12 17v.01",
 } as const;
 
 export type IconName = keyof typeof PATHS;

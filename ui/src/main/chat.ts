@@ -12,14 +12,15 @@ import {
   type AnswerAction,
   type AnswerState,
 } from "../lib/answer";
-import { AnswerView } from "../lib/answerView";
-import { citedNumbers, linkCitations } from "../lib/citations";
+import { AnswerView, drawAnswer } from "../lib/answerView";
+import { citedNumbers } from "../lib/citations";
 import { h, setChildren } from "../lib/dom";
 import { backendLabel } from "../lib/backends";
 import { basename, plural } from "../lib/format";
 import { hotkeyText } from "../lib/hotkey";
 import { icon } from "../lib/icons";
-import { renderMarkdown } from "../lib/markdown";
+import { NO_GROUNDING } from "../lib/grounding";
+import { GroundingHead } from "../lib/quotes";
 import type { Route } from "../lib/route";
 import { openArgs, sourceLabel } from "../lib/sources";
 import { navigate, type View } from "./nav";
@@ -76,6 +77,7 @@ export class ChatView implements View {
   );
   private readonly turnAnswer = h("div", { class: "md answer-text" });
   private readonly turnView = new AnswerView(this.turnAnswer, (s) => this.open(s));
+  private readonly turnHead = new GroundingHead((s) => this.open(s));
   private readonly unsubscribe: () => void;
 
   constructor(conversationId: number | null) {
@@ -236,8 +238,15 @@ export class ChatView implements View {
     const now = Date.now();
     this.messages = [
       ...this.messages,
-      { id: -now, role: "user", text: a.question, sources: [], createdAt: now },
-      { id: -now - 1, role: "assistant", text: a.text, sources: a.sources, createdAt: now },
+      { id: -now, role: "user", text: a.question, sources: [], grounding: NO_GROUNDING, createdAt: now },
+      {
+        id: -now - 1,
+        role: "assistant",
+        text: a.text,
+        sources: a.sources,
+        grounding: { quotes: a.quotes, sentences: a.sentences, mostlyUnsupported: a.mostlyUnsupported },
+        createdAt: now,
+      },
     ];
     this.renderMessages();
   }
@@ -450,16 +459,20 @@ export class ChatView implements View {
   }
 
   private assistantEl(message: Message, last: boolean): HTMLElement {
+    // Answers saved before Ledge checked them have no grounding: shown as they were.
+    const grounding = message.grounding ?? NO_GROUNDING;
+    const head = new GroundingHead((s) => this.open(s));
+    head.update(grounding.quotes, message.sources, grounding.mostlyUnsupported);
     const body = h("div", { class: "md answer-text" });
-    const fragment = renderMarkdown(message.text);
-    linkCitations(fragment, message.sources, (s) => this.open(s));
-    body.append(fragment);
+    drawAnswer(body, message.text, message.sources, grounding.sentences, (s) => this.open(s));
     const cited = new Set(citedNumbers(message.text));
+    const matched = new Set(message.sources.filter((s) => s.matched).map((s) => s.number));
     return h(
       "article",
       { class: "msg assistant", "aria-label": "Answer" },
+      head.el,
       body,
-      this.sourcesEl(message.sources, (n) => cited.size === 0 || cited.has(n)),
+      this.sourcesEl(message.sources, (n) => cited.size === 0 || cited.has(n) || matched.has(n)),
       h(
         "div",
         { class: "msg-actions" },
@@ -528,7 +541,8 @@ export class ChatView implements View {
     if (!shown) return;
     this.turnAnswer.classList.toggle("writing", a.phase === "writing");
     this.turnAnswer.classList.toggle("nothing", nothingFound(a));
-    this.turnView.update(a.text, a.sources);
+    this.turnHead.update(a.quotes, a.sources, a.mostlyUnsupported);
+    this.turnView.update(a.text, a.sources, a.sentences);
     if (!isBusy(a)) this.turnView.flush();
 
     let status: HTMLElement | null = null;
@@ -562,6 +576,7 @@ export class ChatView implements View {
         "aria-live": "polite",
         "aria-busy": String(isBusy(a)),
       },
+      this.turnHead.el,
       this.turnAnswer,
       status,
       this.sourcesEl(a.sources, (n) => isCited(a, n)),

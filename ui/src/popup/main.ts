@@ -23,6 +23,7 @@ import { basename, dirname, plural, truncate } from "../lib/format";
 import { hotkeyText } from "../lib/hotkey";
 import { icon } from "../lib/icons";
 import { popupKey } from "../lib/popupKeys";
+import { GroundingHead } from "../lib/quotes";
 import { openArgs, sourceLocation } from "../lib/sources";
 import { indexingBusy, indexingText, modelText, modelTone } from "../lib/status";
 
@@ -100,10 +101,14 @@ const intro = h("div", { class: "intro" });
 
 const questionEl = h("p", { class: "question selectable", hidden: true });
 const answerText = h("div", { class: "md answer-text" });
+// The extractive answer ("From your files") and the warning, above the model's text. Its
+// buttons stay out of the Tab order like the citations (see below).
+const groundingHead = new GroundingHead((source) => openSource(source), false);
 const answerSection = h(
   "section",
   { class: "answer", "aria-live": "polite", "aria-busy": "false", "aria-label": "Answer", hidden: true },
   questionEl,
+  groundingHead.el,
   answerText,
 );
 const errorEl = h("div", { class: "error", role: "alert", hidden: true });
@@ -342,7 +347,8 @@ function render(): void {
   questionEl.textContent = a.question;
   answerText.classList.toggle("writing", a.phase === "writing");
   answerText.classList.toggle("nothing", nothingFound(a));
-  answerView.update(a.text, a.sources);
+  groundingHead.update(a.quotes, a.sources, a.mostlyUnsupported);
+  answerView.update(a.text, a.sources, a.sentences);
   if (!busy) answerView.flush();
 
   errorEl.hidden = a.phase !== "error" && state.notice === null;
@@ -467,7 +473,8 @@ function renderStatus(): void {
     text = "Nothing found in your files";
     tone = "off";
   } else if (a.phase === "done") {
-    const n = a.summary?.cited.length ?? 0;
+    // The sources the answer cites, and those Ledge matched to its uncited sentences.
+    const n = new Set([...(a.summary?.cited ?? []), ...(a.summary?.matched ?? [])]).size;
     const secs = a.summary ? ` · ${(a.summary.totalMs / 1000).toFixed(1)} s` : "";
     const where = a.summary && a.summary.backend !== "local" ? ` · on ${a.summary.backend}` : "";
     text = n > 0 ? `Answered from ${plural(n, "source")}${secs}${where}` : `Answered${secs}${where}`;
