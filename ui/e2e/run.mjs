@@ -393,6 +393,114 @@ test("popup: pinned files from the shell, Stop, and popup-shown focus", async ()
   await close(page);
 });
 
+const MOSTLY_UNSUPPORTED = "Most of this answer is not backed by your files: treat it as unverified.";
+const PROXY_Q = "Which port does the staging proxy use?";
+
+/** Whether `a` comes before `b` in the page. */
+const precedes = (page, a, b) =>
+  page.evaluate(
+    ([x, y]) => Boolean(document.querySelector(x).compareDocumentPosition(document.querySelector(y)) & Node.DOCUMENT_POSITION_FOLLOWING),
+    [a, b],
+  );
+
+/** Streams the mostly unsupported answer about the staging proxy (sources, quote, sentences, done). */
+async function streamProxyAnswer(page) {
+  await ledge(page, "sources", await page.evaluate(() => window.__ledge.proxySources));
+  await ledge(page, "quotes", await page.evaluate(() => window.__ledge.proxyQuotes));
+  for (const sentence of await page.evaluate(() => window.__ledge.proxySentences)) {
+    await ledge(page, "text", sentence.text);
+    await ledge(page, "send", { event: "checked", sentence });
+  }
+  return ledge(page, "done", { grounding: { mostlyUnsupported: true } });
+}
+
+test("popup: the answer from your files first, then each sentence checked; a mostly unsupported answer is flagged", async () => {
+  const page = await open("/popup.html", { viewport: POPUP });
+  const input = page.getByRole("combobox", { name: "Ask Ledge about your files" });
+  await input.fill(WARRANTY_Q);
+  await input.press("Enter");
+  await ledge(page, "sources");
+  await ledge(page, "quotes");
+
+  // The quotes show at once, before the model has written a word.
+  const quotes = page.locator(".answer .quotes");
+  await quotes.locator(".quote").nth(1).waitFor();
+  assert.equal(await quotes.locator(".quotes-head").textContent(), "From your files");
+  assert.deepEqual(await quotes.locator("blockquote").allTextContents(), [
+    "The manufacturer's warranty covers parts and labour for two (2) years from the date of purchase.",
+    "14 March 2024 — Dishwasher SMV4HTX, Electro Store, receipt no. 55120, paid by card.",
+  ]);
+  assert.deepEqual(await quotes.locator(".quote-where").allTextContents(), ["dishwasher-manual.pdf, p. 31", "receipts-2024.md, line 89"]);
+  const answer = page.locator(".answer-text");
+  assert.equal(await shownText(answer), "", "no model text yet");
+  assert.ok(await precedes(page, ".answer .quotes", ".answer-text"), "the quotes come before the model's answer");
+  await page.getByText("Reading 3 passages…").waitFor();
+  await shoot(page, "popup-quotes");
+
+  // A quote opens its source at the quote's own line or page, like a source does.
+  await quotes.locator(".quote").nth(1).click();
+  assert.deepEqual(await lastCall(page, "open_source"), { path: `${HOME}/Documents/Notes/receipts-2024.md`, line: 89, page: null });
+  await quotes.getByRole("button", { name: "Open source 1 at the quote: dishwasher-manual.pdf, p. 31" }).click();
+  assert.deepEqual(await lastCall(page, "open_source", 2), { path: `${HOME}/Documents/Manuals/dishwasher-manual.pdf`, line: null, page: 31 });
+
+  // The model's sentences, each marked once checked.
+  const steps = await page.evaluate(() => window.__ledge.checkedSteps);
+  for (const step of steps.slice(0, 4)) await ledge(page, "send", step);
+  await answer.locator('.sent-supported[data-sentence="0"]').first().waitFor();
+  assert.equal(await answer.locator('.sent[data-sentence="1"]').count(), 0, "the tail is not marked before it is checked");
+  for (const step of steps.slice(4)) await ledge(page, "send", step);
+  const flag = answer.locator(".flag-unverified");
+  await flag.waitFor();
+  assert.equal(
+    (await answer.locator(".sent-unsupported").allTextContents()).join(""),
+    "The extended warranty adds three more years of cover.",
+  );
+  assert.match(await flag.getAttribute("title"), /No source says how long the extended warranty lasts\./);
+  assert.equal(await flag.locator(".visually-hidden").textContent(), ": No source says how long the extended warranty lasts.");
+  // The model's own [1], and Ledge's matched 2, told apart.
+  assert.deepEqual(await answer.locator("button.cite:not(.matched)").allTextContents(), ["1"]);
+  const matched = answer.locator("button.cite.matched");
+  assert.equal(await matched.textContent(), "2");
+  assert.equal(await matched.getAttribute("aria-label"), "Source 2, matched by Ledge: receipts-2024.md, lines 88–94");
+  assert.match(await answer.locator('.sent-supported[data-sentence="0"]').first().getAttribute("title"), /Backed by your files: “The manufacturer's warranty covers/);
+  await matched.click();
+  assert.deepEqual(await lastCall(page, "open_source", 3), { path: `${HOME}/Documents/Notes/receipts-2024.md`, line: 88, page: null });
+
+  await ledge(page, "done");
+  await page.getByText("Answered from 2 sources · 2.3 s").waitFor();
+  assert.equal(await page.locator(".grounding-warning").count(), 0, "no warning for a mostly backed answer");
+  assert.equal(await quotes.locator(".quote").count(), 2, "the quotes stay");
+  assert.equal(await answer.locator(".flag-unverified").count(), 1);
+  // Ledge's matched source is not shown as unused.
+  assert.doesNotMatch(await page.locator("#source-1").getAttribute("class"), /uncited/);
+  assert.match(await page.locator("#source-2").getAttribute("class"), /uncited/);
+  await page.mouse.move(0, 0);
+  await shoot(page, "popup-checked");
+
+  // A mostly unsupported answer: the warning above it.
+  await input.fill(PROXY_Q);
+  await input.press("Enter");
+  await streamProxyAnswer(page);
+  const warning = page.locator(".answer .grounding-warning");
+  await warning.waitFor();
+  assert.equal(await shownText(warning), MOSTLY_UNSUPPORTED);
+  assert.ok(await precedes(page, ".answer .quotes", ".answer .grounding-warning"));
+  assert.ok(await precedes(page, ".answer .grounding-warning", ".answer-text"), "the warning is above the model's answer");
+  assert.equal(await answer.locator(".flag-unverified").count(), 2);
+  await shoot(page, "popup-unsupported");
+
+  // The quotes stay when the model fails.
+  await input.fill(WARRANTY_Q);
+  await input.press("Enter");
+  await ledge(page, "sources");
+  await ledge(page, "quotes");
+  await ledge(page, "error", "the model ran out of memory");
+  await page.locator(".error", { hasText: "the model ran out of memory" }).waitFor();
+  assert.equal(await page.locator(".answer .quotes .quote").count(), 2);
+  assert.equal(await page.locator(".grounding-warning").count(), 0, "the last answer's warning is gone");
+  await close(page);
+});
+
 // ---------------------------------------------------------------------------------------------
 // Chat window.
 
@@ -512,6 +620,60 @@ test("chat: conversation list, open one, citations, ask, stop, regenerate, copy,
   await page.waitForFunction(() => location.hash === "#/chat/3");
   await page.locator(".chat-title", { hasText: "Which port does the staging proxy use?" }).waitFor();
   assert.deepEqual(await lastCall(page, "conversation"), { id: 3 });
+  await close(page);
+});
+
+test("chat: a stored answer's quotes, marks and warning; an old answer unmarked; a new answer checked as it streams", async () => {
+  const page = await open("/index.html#/chat/3");
+  const stored = page.locator(".messages .msg.assistant").first();
+  await stored.locator(".grounding-warning").waitFor();
+  assert.equal(await shownText(stored.locator(".grounding-warning")), MOSTLY_UNSUPPORTED);
+  assert.deepEqual(await stored.locator(".quotes blockquote").allTextContents(), ["The staging proxy runs on proxy-2 behind the office VPN."]);
+  assert.equal(await stored.locator(".answer-text .flag-unverified").count(), 2);
+  assert.ok(await precedes(page, ".messages .quotes", ".messages .grounding-warning"));
+  assert.ok(await precedes(page, ".messages .grounding-warning", ".messages .answer-text"));
+  await stored.locator(".quote").click();
+  assert.deepEqual(await lastCall(page, "open_source"), { path: `${HOME}/Documents/Notes/ops/staging.md`, line: 21, page: null });
+  await page.mouse.move(0, 0);
+  await shoot(page, "chat-unsupported");
+
+  // Asked here: the quotes first, then the marks as sentences are checked.
+  const input = page.getByRole("textbox", { name: "Your question" });
+  await input.fill(WARRANTY_Q);
+  await input.press("Enter");
+  await ledge(page, "sources");
+  await ledge(page, "quotes");
+  const turn = page.locator(".turn .msg.assistant");
+  await turn.locator(".quotes .quote").nth(1).waitFor();
+  assert.equal(await shownText(turn.locator(".answer-text")), "", "no model text yet");
+  assert.ok(await precedes(page, ".turn .quotes", ".turn .answer-text"));
+  await turn.locator(".turn-status", { hasText: "Reading 3 passages…" }).waitFor();
+  for (const step of await page.evaluate(() => window.__ledge.checkedSteps)) await ledge(page, "send", step);
+  await turn.locator(".answer-text .flag-unverified").waitFor();
+  assert.equal(await turn.locator(".answer-text button.cite.matched").textContent(), "2");
+  await ledge(page, "done");
+  // Saved, and shown from the conversation with the same marks.
+  const saved = page.locator(".messages .msg.assistant").nth(1);
+  await saved.locator(".answer-text .flag-unverified").waitFor();
+  assert.equal(await saved.locator(".quotes .quote").count(), 2);
+  assert.equal(await saved.locator(".grounding-warning").count(), 0);
+  assert.deepEqual(await saved.locator(".answer-text button.cite:not(.matched)").allTextContents(), ["1"]);
+  assert.equal(await saved.locator(".answer-text button.cite.matched").getAttribute("title"), "Matched by Ledge: receipts-2024.md, lines 88–94");
+  assert.equal(
+    (await saved.locator(".sent-unsupported").allTextContents()).join(""),
+    "The extended warranty adds three more years of cover.",
+  );
+  await page.evaluate(() => document.querySelector(".chat-scroll").scrollTo(0, document.querySelector(".chat-scroll").scrollHeight));
+  await shoot(page, "chat-checked");
+
+  // An answer saved before Ledge checked answers is shown as before.
+  await page.locator(".conversations a", { hasText: "How do I rotate the backup keys?" }).click();
+  await page.waitForFunction(() => location.hash === "#/chat/1");
+  const old = page.locator(".messages .msg.assistant").first();
+  await old.locator("pre").waitFor();
+  assert.equal(await old.locator(".quotes, .grounding-warning, .sent, .flag-unverified, .cite.matched").count(), 0);
+  const newer = page.locator(".messages .msg.assistant").nth(1);
+  assert.deepEqual(await newer.locator(".quotes blockquote").allTextContents(), ["Rotate every 90 days and whenever someone leaves."]);
   await close(page);
 });
 
