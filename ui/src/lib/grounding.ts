@@ -12,15 +12,22 @@ export const NO_GROUNDING: Grounding = { quotes: [], sentences: [], mostlyUnsupp
 /**
  * The leading sentences whose texts, joined, are a prefix of `text`: the checked part of the
  * answer on screen. A sentence that does not continue the text (a check that arrived for text
- * since voided, or text dropped after Stop) ends the run.
+ * since voided, or text dropped after Stop) ends the run; the last one may end in whitespace
+ * the text has not (yet) got.
  */
 export function checkedPrefix(text: string, sentences: CheckedSentence[]): CheckedSentence[] {
   let at = 0;
   let count = 0;
   for (const sentence of sentences) {
-    if (sentence.text === "" || !text.startsWith(sentence.text, at)) break;
-    at += sentence.text.length;
-    count += 1;
+    if (sentence.text !== "" && text.startsWith(sentence.text, at)) {
+      at += sentence.text.length;
+      count += 1;
+      continue;
+    }
+    // The text's end may have lost the last sentence's trailing whitespace (a stored answer).
+    const trimmed = sentence.text.trimEnd();
+    if (trimmed !== "" && at + trimmed.length === text.length && text.endsWith(trimmed)) count += 1;
+    break;
   }
   return count === sentences.length ? sentences : sentences.slice(0, count);
 }

@@ -83,6 +83,9 @@ describe("grounding data", () => {
     expect(checkedPrefix("One. Two. Thr", [a, b, c])).toEqual([a, b]);
     expect(checkedPrefix("One. Deux. Three.", [a, b, c])).toEqual([a]);
     expect(checkedPrefix("", [a])).toEqual([]);
+    // A stored answer whose text lost the last sentence's trailing space.
+    expect(checkedPrefix("One. Two.", [a, b])).toEqual([a, b]);
+    expect(checkedPrefix("One. Tw", [a, b])).toEqual([a]);
   });
 
   it("opens a text quote at its line and a PDF quote at its page", () => {
