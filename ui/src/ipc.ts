@@ -253,8 +253,10 @@ export function errorText(error: unknown): string {
 export const appState = (): Promise<AppState> => invoke<AppState>("app_state");
 
 /**
- * Asks a question. `onEvent` receives the answer's events in order (sources, text pieces, then
- * done or error); they may start arriving before the returned request id does.
+ * Asks a question. `onEvent` receives the answer's events in order (started, sources, the
+ * quotes of the extractive answer, text pieces with a checked event after each piece that
+ * completed a sentence, then done or error); they may start arriving before the returned
+ * request id does.
  */
 export interface AskOptions {
   question: string;
