@@ -26,6 +26,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_catalog.sql"),
     include_str!("migrations/0002_documents.sql"),
     include_str!("migrations/0003_embeddings.sql"),
+    include_str!("migrations/0004_titles.sql"),
 ];
 
 /// A folder the user chose.
@@ -56,6 +57,10 @@ pub(crate) struct ChunkDoc {
     pub id: i64,
     pub file_id: i64,
     pub folder_id: i64,
+    /// The file's path as recorded (the full-text index keeps only its name's words).
+    pub path: String,
+    /// The file's title, empty when it has none.
+    pub title: String,
     pub heading: String,
     pub text: String,
 }
@@ -113,6 +118,8 @@ pub(crate) struct FileRecord<'a> {
     pub kind: Option<&'a str>,
     pub status: FileStatus,
     pub error: Option<&'a str>,
+    /// The document's title, where its format has one.
+    pub title: Option<&'a str>,
 }
 
 pub(crate) struct Catalog {
@@ -305,11 +312,13 @@ impl Catalog {
     /// Inserts or replaces the row for `record.key`; returns the file id.
     pub fn upsert_file(&self, record: &FileRecord<'_>) -> Result<i64> {
         let mut statement = self.conn.prepare_cached(
-            "INSERT INTO files (folder_id, path, size, mtime_ns, hash, kind, status, error, indexed_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+            "INSERT INTO files (folder_id, path, size, mtime_ns, hash, kind, status, error, indexed_at,
+               title)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
              ON CONFLICT(path) DO UPDATE SET folder_id = excluded.folder_id, size = excluded.size,
                mtime_ns = excluded.mtime_ns, hash = excluded.hash, kind = excluded.kind,
-               status = excluded.status, error = excluded.error, indexed_at = excluded.indexed_at
+               status = excluded.status, error = excluded.error, indexed_at = excluded.indexed_at,
+               title = excluded.title
              RETURNING id",
         )?;
         Ok(statement.query_row(
@@ -322,7 +331,8 @@ impl Catalog {
                 record.kind,
                 record.status.as_str(),
                 record.error,
-                now()
+                now(),
+                record.title
             ],
             |row| row.get(0),
         )?)
@@ -431,11 +441,22 @@ impl Catalog {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// The title recorded for the file under `key` (`None`: no such file, or no title).
+    pub fn file_title(&self, key: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .prepare_cached("SELECT title FROM files WHERE path = ?1")?
+            .query_row([key], |row| row.get::<_, Option<String>>(0))
+            .optional()?
+            .flatten())
+    }
+
     pub fn chunk_doc(&self, id: i64) -> Result<Option<ChunkDoc>> {
         Ok(self
             .conn
             .prepare_cached(
-                "SELECT c.id, c.file_id, f.folder_id, c.heading, c.text
+                "SELECT c.id, c.file_id, f.folder_id, c.heading, c.text, f.path,
+                        COALESCE(f.title, '')
                  FROM chunks c JOIN files f ON f.id = c.file_id WHERE c.id = ?1",
             )?
             .query_row([id], |row| {
@@ -445,6 +466,8 @@ impl Catalog {
                     folder_id: row.get(2)?,
                     heading: row.get(3)?,
                     text: row.get(4)?,
+                    path: row.get(5)?,
+                    title: row.get(6)?,
                 })
             })
             .optional()?)
@@ -599,6 +622,48 @@ mod tests {
     }
 
     #[test]
+    fn html_and_epub_files_of_an_older_version_are_marked_to_be_read_again() {
+        let temp = tempfile::tempdir().unwrap();
+        let path = temp.path().join("catalog.sqlite3");
+        {
+            let conn = Connection::open(&path).unwrap();
+            for sql in &MIGRATIONS[..3] {
+                conn.execute_batch(sql).unwrap();
+            }
+            conn.pragma_update(None, "user_version", 3).unwrap();
+            conn.execute_batch(
+                "INSERT INTO folders (id, path, max_file_bytes, added_at) VALUES (1, '/d', 9, 0);
+                 INSERT INTO files (folder_id, path, size, mtime_ns, hash, kind, status, indexed_at)
+                 VALUES (1, '/d/a.html', 5, 7, x'01', 'html', 'indexed', 0),
+                        (1, '/d/b.epub', 5, 7, x'02', 'epub', 'indexed', 0),
+                        (1, '/d/c.md', 5, 7, x'03', 'markdown', 'indexed', 0),
+                        (1, '/d/d.html', 5, 7, NULL, NULL, 'skipped', 0);",
+            )
+            .unwrap();
+        }
+        let catalog = Catalog::open(&path).unwrap();
+        assert_eq!(catalog.rebuild_pending(1).unwrap(), 2);
+        let rows: Vec<(String, i64, bool)> = catalog
+            .conn
+            .prepare("SELECT path, mtime_ns, hash IS NULL FROM files ORDER BY path")
+            .unwrap()
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                ("/d/a.html".to_owned(), REBUILD_MTIME, true),
+                ("/d/b.epub".to_owned(), REBUILD_MTIME, true),
+                ("/d/c.md".to_owned(), 7, false),
+                ("/d/d.html".to_owned(), 7, true),
+            ]
+        );
+        assert_eq!(catalog.file_title("/d/a.html").unwrap(), None);
+    }
+
+    #[test]
     fn deleting_a_folder_cascades_to_files_and_chunks() {
         let catalog = Catalog::open_in_memory().unwrap();
         let folder = catalog
@@ -614,6 +679,7 @@ mod tests {
                 kind: Some("markdown"),
                 status: FileStatus::Indexed,
                 error: None,
+                title: Some("A title"),
             })
             .unwrap();
         let chunk = Chunk {
@@ -626,7 +692,16 @@ mod tests {
         };
         let id = catalog.insert_chunk(file, 0, &chunk, "hello").unwrap();
         assert_eq!(catalog.hit(id).unwrap().unwrap().page, Some(3));
-        assert_eq!(catalog.chunk_doc(id).unwrap().unwrap().folder_id, folder);
+        let doc = catalog.chunk_doc(id).unwrap().unwrap();
+        assert_eq!(doc.folder_id, folder);
+        assert_eq!(
+            (doc.path.as_str(), doc.title.as_str()),
+            ("/docs/a.md", "A title")
+        );
+        assert_eq!(
+            catalog.file_title("/docs/a.md").unwrap().as_deref(),
+            Some("A title")
+        );
         assert_eq!(catalog.folder_counts(folder).unwrap().chunks, 1);
         catalog.delete_folder(folder).unwrap();
         assert!(catalog.chunk_ids().unwrap().is_empty());

@@ -458,9 +458,9 @@ pub(crate) fn chunk_pages(
 
 /// The most bytes of a heading kept in the heading path: every chunk under a heading carries
 /// it, so a heading of a whole paragraph (or a hostile one) would be stored many times over.
-const MAX_TITLE_BYTES: usize = 200;
+pub(crate) const MAX_TITLE_BYTES: usize = 200;
 
-fn short_title(title: &str) -> String {
+pub(crate) fn short_title(title: &str) -> String {
     if title.len() <= MAX_TITLE_BYTES {
         return title.to_owned();
     }

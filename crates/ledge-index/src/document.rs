@@ -72,8 +72,9 @@ pub fn read_document(path: &Path, chunking: &ChunkConfig) -> Result<Document> {
     let bytes = read_capped(&canonical, DEFAULT_MAX_FILE_BYTES)
         .map_err(io_error)?
         .map_err(skipped)?;
-    let Extracted { kind, text, pages } =
-        extract(kind, &bytes, DEFAULT_MAX_FILE_BYTES).map_err(skipped)?;
+    let Extracted {
+        kind, text, pages, ..
+    } = extract(kind, &bytes, DEFAULT_MAX_FILE_BYTES).map_err(skipped)?;
     let chunks = chunk_pages(&text, kind, &pages, *chunking);
     Ok(Document {
         path: path.to_path_buf(),

@@ -16,9 +16,10 @@
 //!
 //! Offsets: for text files that are valid UTF-8 (plain text, Markdown, code, CSV/JSON) the
 //! extracted text *is* the file, so chunk byte offsets and line numbers point into the file.
-//! HTML is converted to text (headings kept as Markdown `#` lines), and a few invalid UTF-8
-//! bytes are replaced by U+FFFD: there line numbers still hold for plain text but offsets refer
-//! to the extracted text. For documents, offsets and lines always refer to the extracted text.
+//! HTML is converted to text without its navigation and other boilerplate (headings kept as
+//! Markdown `#` lines, the title kept beside the text; see `html`), decoded by the charset it
+//! declares when it is not UTF-8; elsewhere a few invalid UTF-8 bytes are replaced by U+FFFD:
+//! there line numbers still hold for plain text but offsets refer to the extracted text. For documents, offsets and lines always refer to the extracted text.
 
 use std::fmt;
 use std::fs::File;
@@ -349,6 +350,8 @@ pub(crate) struct Extracted {
     /// For paged formats, the byte range of each page in `text` (page `i + 1` at `i`);
     /// empty otherwise.
     pub pages: Vec<Range<usize>>,
+    /// The document's title, where the format has one (HTML's `<title>`).
+    pub title: Option<String>,
 }
 
 /// Turns a file's bytes into text of the given kind (`None`: sniff), or says why not.
@@ -381,6 +384,7 @@ pub(crate) fn extract_within(
                 kind,
                 text,
                 pages: Vec::new(),
+                title: None,
             })
         }
     };
@@ -399,11 +403,15 @@ pub(crate) fn extract_within(
         Some(Kind::Rtf) => return document(Kind::Rtf, crate::rtf::extract(bytes)?),
         _ => {}
     }
+    if kind == Some(Kind::Html) {
+        return extract_html(bytes);
+    }
     let (kind, text) = extract_text(kind, bytes)?;
     Ok(Extracted {
         kind,
         text,
         pages: Vec::new(),
+        title: None,
     })
 }
 
@@ -426,6 +434,7 @@ fn paged(pages: Vec<String>) -> Result<Extracted, SkipReason> {
         kind: Kind::Pdf,
         text,
         pages: ranges,
+        title: None,
     })
 }
 
@@ -439,15 +448,60 @@ fn extract_text(kind: Option<Kind>, bytes: &[u8]) -> Result<(Kind, String), Skip
         return Err(SkipReason::Binary);
     }
     let text = decode(bytes)?;
-    let kind = kind.unwrap_or(Kind::Plain);
-    if kind == Kind::Html {
-        let text = html_to_text(&text);
-        if text.trim().is_empty() {
-            return Err(SkipReason::Empty);
+    Ok((kind.unwrap_or(Kind::Plain), text))
+}
+
+/// An HTML page: decoded by its byte order mark, else as UTF-8 when it is, else by the
+/// charset it declares (a Latin-1 page is not "mostly invalid UTF-8" but a page in another
+/// encoding), then converted without its boilerplate (see `html`).
+fn extract_html(bytes: &[u8]) -> Result<Extracted, SkipReason> {
+    let decoded = match encoding_rs::Encoding::for_bom(bytes) {
+        // UTF-16 has NUL bytes in ASCII text: the BOM says it is text all the same.
+        Some((encoding, bom)) => encoding.decode_without_bom_handling(&bytes[bom..]).0,
+        None => {
+            let head = &bytes[..bytes.len().min(64 * 1024)];
+            if head.contains(&0) {
+                return Err(SkipReason::Binary);
+            }
+            match std::str::from_utf8(bytes) {
+                Ok(text) => std::borrow::Cow::Borrowed(text),
+                Err(_) => {
+                    declared_encoding(bytes)
+                        .decode_without_bom_handling(bytes)
+                        .0
+                }
+            }
         }
-        return Ok((Kind::Html, text));
+    };
+    let converted = crate::html::html_to_text(&decoded);
+    if converted.text.trim().is_empty() {
+        return Err(SkipReason::Empty);
     }
-    Ok((kind, text))
+    Ok(Extracted {
+        kind: Kind::Html,
+        text: converted.text,
+        pages: Vec::new(),
+        title: converted.title,
+    })
+}
+
+/// The encoding an HTML page that is not UTF-8 declares in its first kilobytes (`<meta
+/// charset=...>` or `content="text/html; charset=..."`). A page that declares UTF-8 (wrongly,
+/// since it is not) or nothing is read as windows-1252, the web's default, in which every byte
+/// is a character: text that is never refused and rarely far off.
+fn declared_encoding(bytes: &[u8]) -> &'static encoding_rs::Encoding {
+    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(4096)]).to_ascii_lowercase();
+    let declared = head.match_indices("charset=").find_map(|(at, found)| {
+        let value = head[at + found.len()..].trim_start_matches(['"', '\'', ' ']);
+        let end = value
+            .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | ':' | '.')))
+            .unwrap_or(value.len());
+        encoding_rs::Encoding::for_label(&value.as_bytes()[..end])
+    });
+    match declared {
+        Some(encoding) if encoding != encoding_rs::UTF_8 => encoding,
+        _ => encoding_rs::WINDOWS_1252,
+    }
 }
 
 /// UTF-8 text; a few invalid bytes (under 1 in 100 characters) become U+FFFD.
@@ -467,178 +521,9 @@ fn decode(bytes: &[u8]) -> Result<String, SkipReason> {
     }
 }
 
-/// Nesting deeper than this is not given to the HTML converter: html2text's time grows faster
-/// than the square of the depth (16,000 unclosed `<ul><li>`, 128 kB, took 17 s in a release
-/// build; found by the mutation tests). Such a file is stripped of its tags instead.
-const MAX_HTML_DEPTH: usize = 400;
-
-/// Elements that never nest (void) or that the parser closes by itself when a sibling starts;
-/// they do not count towards [`MAX_HTML_DEPTH`].
-const FLAT_ELEMENTS: &[&str] = &[
-    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source",
-    "track", "wbr", "p", "li", "dt", "dd", "option", "optgroup", "tr", "td", "th", "tbody",
-    "thead", "tfoot", "colgroup", "rt", "rp", "html", "head", "body",
-];
-
-/// The deepest element nesting of `html`, counted roughly in one pass over the tags (script
-/// and style contents skipped), with elements of [`FLAT_ELEMENTS`] left out.
-fn nesting_depth(html: &str) -> usize {
-    let bytes = html.as_bytes();
-    let name_at = |from: usize| {
-        let end = bytes[from..]
-            .iter()
-            .position(|b| !b.is_ascii_alphanumeric())
-            .map_or(bytes.len(), |n| from + n);
-        (html[from..end].to_ascii_lowercase(), end)
-    };
-    let (mut depth, mut deepest, mut at) = (0usize, 0usize, 0usize);
-    while let Some(found) = bytes[at..].iter().position(|&b| b == b'<') {
-        let open = at + found;
-        at = open + 1;
-        let Some(&next) = bytes.get(at) else { break };
-        if next == b'/' {
-            let (name, _) = name_at(at + 1);
-            if !name.is_empty() && !FLAT_ELEMENTS.contains(&name.as_str()) {
-                depth = depth.saturating_sub(1);
-            }
-        } else if next.is_ascii_alphabetic() {
-            let (name, end) = name_at(at);
-            let close = bytes[end..]
-                .iter()
-                .position(|&b| b == b'>')
-                .map(|n| end + n);
-            let self_closing = close.is_some_and(|c| c > 0 && bytes[c - 1] == b'/');
-            if name == "script" || name == "style" {
-                let closing = format!("</{name}");
-                at = bytes[end..]
-                    .windows(closing.len())
-                    .position(|w| w.eq_ignore_ascii_case(closing.as_bytes()))
-                    .map_or(bytes.len(), |n| end + n);
-                continue;
-            }
-            if !self_closing && !FLAT_ELEMENTS.contains(&name.as_str()) {
-                depth += 1;
-                deepest = deepest.max(depth);
-            }
-        }
-    }
-    deepest
-}
-
-/// HTML to plain text with headings as `#` lines, links without footnotes, no wrapping.
-pub(crate) fn html_to_text(html: &str) -> String {
-    let depth = nesting_depth(html);
-    if depth > MAX_HTML_DEPTH {
-        tracing::debug!(
-            depth,
-            "HTML nested too deeply to convert; keeping the tags out by hand"
-        );
-        return strip_tags(html);
-    }
-    let converted = html2text::config::plain_no_decorate()
-        .no_table_borders()
-        .allow_width_overflow()
-        .string_from_read(html.as_bytes(), 10_000);
-    match converted {
-        Ok(text) => text
-            .lines()
-            .map(squeeze_spaces)
-            .collect::<Vec<_>>()
-            .join("\n"),
-        Err(error) => {
-            tracing::debug!(%error, "HTML conversion failed; keeping the tags out by hand");
-            strip_tags(html)
-        }
-    }
-}
-
-/// The most spaces kept at the start of a converted line (indentation of code and lists).
-const MAX_INDENT: usize = 32;
-
-/// One line of converted HTML without the converter's padding: html2text pads table cells to
-/// the column width, which turned Python's 1.7 MB `genindex-all.html` into 36 MB of text,
-/// mostly spaces. Trailing spaces go, indentation is kept up to [`MAX_INDENT`], and runs of
-/// spaces inside the line shrink to two (still a visible column break).
-fn squeeze_spaces(line: &str) -> String {
-    let line = line.trim_end();
-    let body = line.trim_start_matches(' ');
-    let indent = (line.len() - body.len()).min(MAX_INDENT);
-    let mut out = String::with_capacity(indent + body.len());
-    out.extend(std::iter::repeat_n(' ', indent));
-    let mut run = 0;
-    for c in body.chars() {
-        run = if c == ' ' { run + 1 } else { 0 };
-        if run <= 2 {
-            out.push(c);
-        }
-    }
-    out
-}
-
-/// A last resort for HTML the converter refuses: drop everything between `<` and `>`.
-fn strip_tags(html: &str) -> String {
-    let mut out = String::with_capacity(html.len());
-    let mut in_tag = false;
-    for c in html.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' => in_tag = false,
-            c if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn nesting_depth_counts_containers_not_flat_or_void_elements() {
-        assert_eq!(
-            nesting_depth("<div><div><p>a<p>b<br><img src=x/></div></div>"),
-            2
-        );
-        assert_eq!(nesting_depth("<ul><li>a<li>b</ul><ul><li>c</ul>"), 1);
-        assert_eq!(
-            nesting_depth("<script>if (a<b && c<d) {}</script><SPAN>x</SPAN>"),
-            1
-        );
-        assert_eq!(nesting_depth(&"<ul><li>".repeat(500)), 500);
-        assert_eq!(nesting_depth("a < b and <!-- c --> <"), 0);
-    }
-
-    #[test]
-    fn table_padding_is_squeezed_but_indentation_kept() {
-        let cells = "<td>x</td>".repeat(3);
-        let wide = format!(
-            "<table><tr><td>{}</td>{cells}</tr><tr><td>a</td>{cells}</tr></table>",
-            "long cell ".repeat(50)
-        );
-        let text = html_to_text(&wide);
-        assert!(!text.contains("   "), "{text:?}");
-        assert!(text.contains("a  x"), "{text:?}");
-        let code = html_to_text("<pre>def f():\n    return 1\n</pre>");
-        assert!(code.contains("\n    return 1"), "{code:?}");
-        assert_eq!(
-            squeeze_spaces(&format!("{}deep", " ".repeat(100))).len(),
-            36
-        );
-    }
-
-    #[test]
-    fn deeply_nested_html_is_stripped_not_converted() {
-        let deep = format!(
-            "<h1>Title</h1>{}words at the bottom",
-            "<ul><li>".repeat(2000)
-        );
-        let text = html_to_text(&deep);
-        assert!(text.contains("Title") && text.contains("words at the bottom"));
-        assert!(!text.contains('<'));
-        // Shallow documents still go through the converter (headings become `#` lines).
-        assert!(html_to_text("<h1>Title</h1><p>x</p>").contains("# Title"));
-    }
 
     #[test]
     fn classification_by_extension_and_name() {
@@ -682,12 +567,70 @@ mod tests {
     }
 
     #[test]
+    fn html_in_other_encodings_is_decoded_by_its_charset_or_as_windows_1252() {
+        let html = |head: &str| {
+            let mut bytes = format!("<html><head>{head}<title>Caf").into_bytes();
+            bytes.push(0xE9); // e-acute in Latin-1
+            bytes.extend_from_slice(b"</title></head><body><p>");
+            bytes.extend(std::iter::repeat_n(0xE9, 300)); // mostly not UTF-8
+            bytes.extend_from_slice(b"</p></body></html>");
+            bytes
+        };
+        for head in [
+            "<meta charset=\"iso-8859-1\">",
+            "<meta http-equiv=\"Content-Type\" content=\"text/html; charset=latin1\">",
+            "<meta charset=\"utf-8\">", // wrong
+            "",                         // missing
+        ] {
+            let extracted = extract(Some(Kind::Html), &html(head), 1 << 20).unwrap();
+            assert_eq!(extracted.title.as_deref(), Some("Café"), "{head}");
+            assert!(extracted.text.contains(&"é".repeat(300)), "{head}");
+        }
+        // UTF-16 with its byte order mark: NUL bytes, and text all the same.
+        let mut utf16 = vec![0xFF, 0xFE];
+        for unit in "<title>Wide</title><p>wide text</p>".encode_utf16() {
+            utf16.extend_from_slice(&unit.to_le_bytes());
+        }
+        let extracted = extract(Some(Kind::Html), &utf16, 1 << 20).unwrap();
+        assert_eq!(extracted.title.as_deref(), Some("Wide"));
+        assert!(extracted.text.contains("wide text"));
+    }
+
+    #[test]
+    fn odd_html_is_indexed_with_what_it_has() {
+        let html = |s: &str| extract(Some(Kind::Html), s.as_bytes(), 1 << 30);
+        // No body text, no title: nothing to index; with a title, the title.
+        assert_eq!(
+            html("<html><head><script>x()</script></head><body><nav>a</nav></body></html>"),
+            Err(SkipReason::Empty)
+        );
+        let titled = html("<title>Only a title</title><body><img src=x></body>").unwrap();
+        assert_eq!(titled.text, "# Only a title\n");
+        // One giant table of data (not links) is content.
+        let rows: String = (0..5000)
+            .map(|i| format!("<tr><td>row {i}</td><td>{}</td></tr>", i * 7))
+            .collect();
+        let table = html(&format!("<table>{rows}</table>")).unwrap();
+        let last = table.text.lines().last().unwrap_or_default();
+        assert!(
+            last.starts_with("row 4999") && last.ends_with(" 34993"),
+            "{last}"
+        );
+        // A title of a megabyte is cut; an empty one is no title.
+        let long = html(&format!("<title>{}</title><p>x</p>", "t".repeat(1 << 20))).unwrap();
+        assert!(long.title.unwrap().len() < 300);
+        assert_eq!(html("<title></title><p>body</p>").unwrap().title, None);
+    }
+
+    #[test]
     fn html_keeps_headings_and_drops_markup() {
         let html = "<html><head><title>T</title><style>p{}</style></head><body>\
             <h1>Users and groups</h1><p>The <b>root</b> user, see <a href=\"x\">this</a>.</p>\
             <h2>Static ids</h2><ul><li>one</li></ul></body></html>";
-        let (kind, text) = extract_text(Some(Kind::Html), html.as_bytes()).unwrap();
+        let extracted = extract(Some(Kind::Html), html.as_bytes(), 1 << 20).unwrap();
+        let (kind, text) = (extracted.kind, extracted.text);
         assert_eq!(kind, Kind::Html);
+        assert_eq!(extracted.title.as_deref(), Some("T"));
         assert!(text.contains("# Users and groups"), "{text}");
         assert!(text.contains("## Static ids"), "{text}");
         assert!(text.contains("The root user, see"), "{text}");

@@ -1,10 +1,20 @@
 //! The tantivy full-text index of chunks.
 //!
 //! One document per chunk, keyed by the catalog's chunk id; it also carries the file and
-//! folder ids so a file's or folder's documents can be deleted with one term. `text` and
-//! `heading` are indexed with tantivy's English stemming analyser (`en_stem`: lower-casing,
-//! Snowball stemming) with positions, so "licensing" finds "licensed" and quoted phrases work.
+//! folder ids so a file's or folder's documents can be deleted with one term. `text`,
+//! `heading` (the heading path) and `title` (the document's title) are indexed with an
+//! English analyser ([`TEXT_TOKENIZER`]: lower-casing, [`STOP_WORDS`] left out, Snowball
+//! stemming) with positions, so "licensing" finds "licensed" and quoted phrases work.
+//! `file_name` holds the words of the file's name ([`name_words`], [`NAME_TOKENIZER`]):
+//! `Apache-2.0` gives `apache` and `2.0`, `asyncio-task.html` gives `asyncio` and `task`.
 //! The text itself is not stored here: the catalog has it, and snippets are cut from it.
+//!
+//! Queries search all four fields, each with its weight ([`FIELD_BOOSTS`]): a chunk's score is
+//! the sum of its fields' BM25 scores, so naming a document ("Apache", "asyncio") lifts every
+//! chunk of it above chunks that only use the word in passing, while the text still decides
+//! among them. Stop words include question words ("how", "what", "which", "do", "I"), which
+//! otherwise matched most of a manual and decided rankings with the words of the question
+//! rather than its subject.
 //!
 //! The index is derived data. If it cannot be opened (corrupt, or written with another schema)
 //! it is rebuilt empty, and the caller re-adds every chunk from the catalog.
@@ -15,11 +25,17 @@ use std::path::{Path, PathBuf};
 
 use tantivy::collector::TopDocs;
 use tantivy::directory::error::LockError;
-use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query, QueryParser, TermSetQuery};
+use tantivy::query::{
+    BooleanQuery, ConstScoreQuery, EmptyQuery, Occur, Query, QueryParser, TermSetQuery,
+};
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, STORED, Schema, TextFieldIndexing, TextOptions, Value,
 };
 use tantivy::snippet::{Snippet, SnippetGenerator};
+use tantivy::tokenizer::{
+    Language, LowerCaser, RegexTokenizer, RemoveLongFilter, SimpleTokenizer, Stemmer,
+    StopWordFilter, TextAnalyzer,
+};
 use tantivy::{IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, TantivyError, Term, doc};
 
 use crate::catalog::ChunkDoc;
@@ -29,30 +45,105 @@ use crate::{Error, Result};
 const WRITER_MEMORY: usize = 64 * 1024 * 1024;
 const WRITER_THREADS: usize = 2;
 
+/// The analyser of prose fields (text, heading path, title). Its name is part of the schema:
+/// an index written with another analyser (tantivy's `en_stem` before stop words) has another
+/// schema, so it is rebuilt from the catalog when opened.
+const TEXT_TOKENIZER: &str = "ledge_en";
+/// The analyser of file names: words and version numbers (`2.0` stays one token), stemmed.
+const NAME_TOKENIZER: &str = "ledge_name";
+
+/// Words left out of prose fields and queries: tantivy's English list without "no" and "not"
+/// (which carry meaning, as in SQL's `NOT NULL`), plus the words questions are made of.
+/// "when" and "where" stay: they are keywords of SQL and other languages.
+pub(crate) const STOP_WORDS: &[&str] = &[
+    "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if", "in", "into", "is", "it",
+    "of", "on", "or", "such", "that", "the", "their", "then", "there", "these", "they", "this",
+    "to", "was", "will", "with", // tantivy's English stop words
+    "how", "what", "which", "who", "whom", "whose", "why", "do", "does", "did", "i", "me", "my",
+    "we", "our", "you", "your", "can", "could", "should", "would", // questions
+];
+
+/// Weights of the fields in a query. Name and title are short fields, so one matching word
+/// already scores high there, and a word rare in names (`listen`, `when`) has a high IDF even
+/// where it is common English: weighted like the text (or 2.0, as first tried), the file
+/// `sql-listen.html` outranked the answer to every question with "listen" in it. These weights
+/// were chosen on the dev split of `tests/questions/manuals.json` among five settings (recall@5
+/// over both manuals: 0.71/0.67 here, 0.62/0.33 with name 2.0, title and heading 1.5).
+const FIELD_BOOSTS: [(&str, f32); 4] = [
+    ("text", 1.0),
+    ("heading", 1.0),
+    ("title", 0.3),
+    ("file_name", 0.3),
+];
+
 #[derive(Debug, Clone, Copy)]
 struct Fields {
     chunk_id: Field,
     file_id: Field,
     folder_id: Field,
+    file_name: Field,
+    title: Field,
     heading: Field,
     text: Field,
 }
 
 fn schema() -> (Schema, Fields) {
     let mut builder = Schema::builder();
-    let analysed = TextOptions::default().set_indexing_options(
-        TextFieldIndexing::default()
-            .set_tokenizer("en_stem")
-            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
-    );
+    let analysed = |tokenizer: &str| {
+        TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(tokenizer)
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        )
+    };
     let fields = Fields {
         chunk_id: builder.add_u64_field("chunk_id", INDEXED | STORED | FAST),
         file_id: builder.add_u64_field("file_id", INDEXED),
         folder_id: builder.add_u64_field("folder_id", INDEXED),
-        heading: builder.add_text_field("heading", analysed.clone()),
-        text: builder.add_text_field("text", analysed),
+        file_name: builder.add_text_field("file_name", analysed(NAME_TOKENIZER)),
+        title: builder.add_text_field("title", analysed(TEXT_TOKENIZER)),
+        heading: builder.add_text_field("heading", analysed(TEXT_TOKENIZER)),
+        text: builder.add_text_field("text", analysed(TEXT_TOKENIZER)),
     };
     (builder.build(), fields)
+}
+
+/// Registers the analysers the schema names; every opened or created index needs them before
+/// it is written or searched.
+fn register_tokenizers(index: &tantivy::Index) -> Result<()> {
+    let stop_words = STOP_WORDS.iter().map(|w| (*w).to_owned());
+    let text = TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(40))
+        .filter(LowerCaser)
+        .filter(StopWordFilter::remove(stop_words))
+        .filter(Stemmer::new(Language::English))
+        .build();
+    let name = TextAnalyzer::builder(RegexTokenizer::new(r"[0-9]+(?:\.[0-9]+)+|[\p{L}\p{N}]+")?)
+        .filter(RemoveLongFilter::limit(40))
+        .filter(LowerCaser)
+        .filter(StopWordFilter::remove(
+            STOP_WORDS.iter().map(|w| (*w).to_owned()),
+        ))
+        .filter(Stemmer::new(Language::English))
+        .build();
+    index.tokenizers().register(TEXT_TOKENIZER, text);
+    index.tokenizers().register(NAME_TOKENIZER, name);
+    Ok(())
+}
+
+/// The words of a file's name for the `file_name` field: its last component without an
+/// extension (`library/asyncio-task.html` gives `asyncio-task`). What follows the last dot is
+/// an extension only when it has a letter: `Apache-2.0` and `MPL-2.0` keep their version.
+pub(crate) fn name_words(path: &str) -> &str {
+    let name = path.rsplit(['/', '\\']).next().unwrap_or(path);
+    match name.rsplit_once('.') {
+        Some((stem, extension))
+            if !stem.is_empty() && extension.bytes().any(|b| b.is_ascii_alphabetic()) =>
+        {
+            stem
+        }
+        _ => name,
+    }
 }
 
 pub(crate) struct FullText {
@@ -94,6 +185,7 @@ impl FullText {
             }
             _ => tantivy::Index::create_in_dir(path, schema.clone())?,
         };
+        register_tokenizers(&index)?;
         let opened = index.searchable_segment_ids().and_then(|segments| {
             let reader: IndexReader = index
                 .reader_builder()
@@ -110,6 +202,7 @@ impl FullText {
                 fs::remove_dir_all(path).map_err(io)?;
                 fs::create_dir_all(path).map_err(io)?;
                 let index = tantivy::Index::create_in_dir(path, schema.clone())?;
+                register_tokenizers(&index)?;
                 let reader = index
                     .reader_builder()
                     .reload_policy(ReloadPolicy::Manual)
@@ -160,6 +253,8 @@ impl FullText {
             f.chunk_id => id_u64(chunk.id),
             f.file_id => id_u64(chunk.file_id),
             f.folder_id => id_u64(chunk.folder_id),
+            f.file_name => name_words(&chunk.path),
+            f.title => chunk.title.as_str(),
             f.heading => chunk.heading.as_str(),
             f.text => chunk.text.as_str(),
         ))?;
@@ -212,14 +307,27 @@ impl FullText {
 
     /// Parses a user query leniently (a stray quote or colon never fails the search).
     pub fn parse(&self, query: &str) -> Box<dyn Query> {
+        let f = self.fields;
         let mut parser =
-            QueryParser::for_index(&self.index, vec![self.fields.text, self.fields.heading]);
-        parser.set_field_boost(self.fields.heading, 1.5);
+            QueryParser::for_index(&self.index, vec![f.text, f.heading, f.title, f.file_name]);
+        for (name, boost) in FIELD_BOOSTS {
+            if let Ok(field) = self.index.schema().get_field(name) {
+                parser.set_field_boost(field, boost);
+            }
+        }
         let (query, errors) = parser.parse_query_lenient(query);
         if !errors.is_empty() {
             tracing::debug!(?errors, "query parsed leniently");
         }
-        query
+        // A query of stop words only parses to a boolean query without clauses, which
+        // tantivy answers with every document: nothing to look for finds nothing instead.
+        let mut has_terms = false;
+        query.query_terms(&mut |_, _| has_terms = true);
+        if has_terms {
+            query
+        } else {
+            Box::new(EmptyQuery)
+        }
     }
 
     /// `query` restricted to the documents of these files. The filter is a term set on the
@@ -285,4 +393,103 @@ fn dir_bytes(path: &Path) -> u64 {
         .filter(|m| m.is_file())
         .map(|m| m.len())
         .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use tantivy::tokenizer::TokenStream;
+
+    use super::*;
+
+    fn tokens(index: &tantivy::Index, tokenizer: &str, text: &str) -> Vec<String> {
+        let mut analyzer = index.tokenizers().get(tokenizer).unwrap();
+        let mut stream = analyzer.token_stream(text);
+        let mut out = Vec::new();
+        while stream.advance() {
+            out.push(stream.token().text.clone());
+        }
+        out
+    }
+
+    #[test]
+    fn file_names_give_their_words_and_versions_and_questions_lose_theirs() {
+        assert_eq!(name_words("/l/Apache-2.0"), "Apache-2.0");
+        assert_eq!(name_words("/py/library/asyncio-task.html"), "asyncio-task");
+        assert_eq!(name_words("C:\\docs\\MPL-2.0"), "MPL-2.0");
+        assert_eq!(name_words("/home/.bashrc"), ".bashrc");
+        let temp = tempfile::tempdir().unwrap();
+        let (fulltext, _) = FullText::open(temp.path()).unwrap();
+        let index = &fulltext.index;
+        assert_eq!(
+            tokens(index, NAME_TOKENIZER, "Apache-2.0"),
+            ["apach", "2.0"]
+        );
+        assert_eq!(
+            tokens(index, NAME_TOKENIZER, "asyncio-task"),
+            ["asyncio", "task"]
+        );
+        assert_eq!(
+            tokens(
+                index,
+                TEXT_TOKENIZER,
+                "How do I check which floats are equal?"
+            ),
+            ["check", "float", "equal"]
+        );
+        // "not" and "where" carry meaning in manuals (`NOT NULL`, `WHERE`).
+        assert_eq!(
+            tokens(index, TEXT_TOKENIZER, "not null where"),
+            ["not", "null", "where"]
+        );
+    }
+
+    #[test]
+    fn an_index_of_the_previous_schema_is_rebuilt_empty() {
+        let temp = tempfile::tempdir().unwrap();
+        {
+            // The schema before file names and titles: `en_stem` text and heading only.
+            let mut builder = Schema::builder();
+            let analysed = TextOptions::default().set_indexing_options(
+                TextFieldIndexing::default()
+                    .set_tokenizer("en_stem")
+                    .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+            );
+            let chunk_id = builder.add_u64_field("chunk_id", INDEXED | STORED | FAST);
+            builder.add_u64_field("file_id", INDEXED);
+            builder.add_u64_field("folder_id", INDEXED);
+            builder.add_text_field("heading", analysed.clone());
+            let text = builder.add_text_field("text", analysed);
+            let old = tantivy::Index::create_in_dir(temp.path(), builder.build()).unwrap();
+            let mut writer: IndexWriter = old.writer(15_000_000).unwrap();
+            writer
+                .add_document(doc!(chunk_id => 7u64, text => "old words"))
+                .unwrap();
+            writer.commit().unwrap();
+        }
+        let (fulltext, created) = FullText::open(temp.path()).unwrap();
+        assert!(created, "an index of another schema must be refilled");
+        assert_eq!(fulltext.num_docs(), 0);
+        assert_eq!(fulltext.index.schema(), schema().0);
+        // Filled and opened again, the current schema is kept.
+        let mut writer = fulltext.writer().unwrap();
+        let chunk = ChunkDoc {
+            id: 1,
+            file_id: 1,
+            folder_id: 1,
+            path: "/d/Apache-2.0".into(),
+            title: String::new(),
+            heading: String::new(),
+            text: "Grant of Patent License".into(),
+        };
+        fulltext.add(&writer, &chunk).unwrap();
+        writer.commit().unwrap();
+        drop((writer, fulltext));
+        let (fulltext, created) = FullText::open(temp.path()).unwrap();
+        assert!(!created);
+        fulltext.reload().unwrap();
+        let hits = fulltext
+            .search(fulltext.parse("apache").as_ref(), 5)
+            .unwrap();
+        assert_eq!(hits.len(), 1, "found by its file name");
+    }
 }

@@ -34,8 +34,9 @@ pub fn extract(
     config: ChunkConfig,
 ) -> Result<Output, SkipReason> {
     let max_file_bytes = u64::try_from(bytes.len()).unwrap_or(u64::MAX).max(1);
-    let Extracted { kind, text, pages } =
-        extract_within(kind, bytes, max_file_bytes, pdf_time_limit)?;
+    let Extracted {
+        kind, text, pages, ..
+    } = extract_within(kind, bytes, max_file_bytes, pdf_time_limit)?;
     let chunks = chunk_pages(&text, kind, &pages, config);
     Ok(Output {
         kind,

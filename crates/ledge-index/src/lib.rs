@@ -6,7 +6,9 @@
 //!   `.gitignore`/`.ignore`, skipping hidden files by default and never entering secrets
 //!   ([`DENY_LIST`]: `.ssh`, `.gnupg`, cloud credentials, keychains, password stores, `.env*`,
 //!   private keys, browser profiles), plus the user's exclude globs;
-//! * extraction ([`Kind`]): plain text, Markdown, code, HTML, CSV/JSON and other text formats;
+//! * extraction ([`Kind`]): plain text, Markdown, code, HTML (without the navigation, link
+//!   lists and footers documentation generators wrap pages in, and with its title), CSV/JSON
+//!   and other text formats;
 //!   PDF (text per page, so hits cite a page), DOCX and EPUB (headings kept as structure), RTF;
 //!   with the reason recorded for every file skipped ([`SkipReason`]: binary, empty, too large,
 //!   unsupported, encrypted, malformed, zip bomb, too slow). Third-party parsers of binary
@@ -16,7 +18,8 @@
 //!   line ranges, the heading path and (PDF) the page of every chunk for citations; a chunk
 //!   never spans two pages;
 //! * storage: a SQLite catalog (numbered migrations, WAL) of folders, files, chunks and their
-//!   embeddings, and a tantivy index of chunks (BM25, English stemming, phrases), kept
+//!   embeddings, and a tantivy index of chunks (BM25 over text, heading path, title and file
+//!   name with their own weights, English stemming, stop words, phrases), kept
 //!   consistent across crashes by the protocol described in [`Index`]'s module;
 //! * reading back: chunks by id or by file ([`ChunkRecord`]), BM25 search over everything or
 //!   restricted to some files, and one file read and chunked without an index
@@ -65,6 +68,7 @@ mod extract;
 mod fulltext;
 #[doc(hidden)]
 pub mod fuzz;
+mod html;
 mod index;
 mod office;
 mod pdf;

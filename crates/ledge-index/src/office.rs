@@ -25,7 +25,8 @@ use quick_xml::events::{BytesStart, Event};
 use zip::ZipArchive;
 use zip::result::ZipError;
 
-use crate::extract::{SkipReason, html_to_text};
+use crate::extract::SkipReason;
+use crate::html::html_to_text;
 
 /// The most entries a DOCX or EPUB may have.
 pub(crate) const MAX_ENTRIES: usize = 10_000;
@@ -329,7 +330,7 @@ pub(crate) fn epub(bytes: &[u8], budget: u64) -> Result<String, SkipReason> {
             tracing::debug!(name, "EPUB chapter missing");
             continue;
         };
-        let text = html_to_text(&text_of(&xhtml));
+        let text = html_to_text(&text_of(&xhtml)).text;
         let text = text.trim();
         if text.is_empty() {
             continue;

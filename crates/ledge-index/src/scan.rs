@@ -625,7 +625,12 @@ impl Scanner<'_> {
             }
             Content::Extracted(extracted) => extracted,
         };
-        let (Extracted { kind, text, .. }, chunks) = match extracted {
+        let (
+            Extracted {
+                kind, text, title, ..
+            },
+            chunks,
+        ) = match extracted {
             Ok(done) => done,
             Err(reason) => {
                 self.skip(batch, file, known, Some(&hash), reason)?;
@@ -642,6 +647,7 @@ impl Scanner<'_> {
             kind: Some(kind.as_str()),
             status: FileStatus::Indexed,
             error: None,
+            title: title.as_deref(),
         })?;
         if known.is_some() {
             self.report.chunks_removed += batch.catalog.delete_chunks(file_id)? as u64;
@@ -656,6 +662,8 @@ impl Scanner<'_> {
                     id,
                     file_id,
                     folder_id: self.folder.id,
+                    path: file.key.clone(),
+                    title: title.clone().unwrap_or_default(),
                     heading: piece.heading.clone(),
                     text: body.to_owned(),
                 },
@@ -726,6 +734,7 @@ impl Scanner<'_> {
             kind: None,
             status,
             error,
+            title: None,
         })?;
         if known.is_some() {
             self.report.chunks_removed += batch.catalog.delete_chunks(file_id)? as u64;

@@ -32,11 +32,64 @@ pub struct ChunkRecord {
     pub text: String,
 }
 
+impl ChunkRecord {
+    /// The chunk's place in its document as one line, "file name — title — heading path"
+    /// (parts that are empty left out), for an embedder to put before the chunk's text: a
+    /// passage under "Apache-2.0 — 3. Grant of Patent License" is about the Apache License
+    /// even where it never names it. The title is the file's, from
+    /// [`Index::file_title`] (or [`Index::context_headers`], which does both).
+    pub fn context_header(&self, title: Option<&str>) -> String {
+        let name = self
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy())
+            .unwrap_or_default();
+        [
+            name.as_ref(),
+            title.unwrap_or_default(),
+            self.heading.as_str(),
+        ]
+        .iter()
+        .map(|part| part.trim())
+        .filter(|part| !part.is_empty())
+        .collect::<Vec<_>>()
+        .join(" — ")
+    }
+}
+
 impl Index {
     /// The chunks with these ids, in the order given; ids the index does not have (any more)
     /// are left out.
     pub fn chunks(&self, ids: &[i64]) -> Result<Vec<ChunkRecord>> {
         self.catalog.chunk_records(ids)
+    }
+
+    /// The title recorded for an indexed file (HTML's `<title>`; `None` for formats without
+    /// one, or a file not in the index).
+    pub fn file_title(&self, path: &Path) -> Result<Option<String>> {
+        for key in path_keys(path) {
+            if let Some(title) = self.catalog.file_title(&key)? {
+                return Ok(Some(title));
+            }
+        }
+        Ok(None)
+    }
+
+    /// The context header ([`ChunkRecord::context_header`]) of each of these chunks, as
+    /// `(chunk id, header)` in the order given; ids the index does not have are left out.
+    pub fn context_headers(&self, ids: &[i64]) -> Result<Vec<(i64, String)>> {
+        let mut titles: std::collections::HashMap<PathBuf, Option<String>> =
+            std::collections::HashMap::new();
+        let mut headers = Vec::with_capacity(ids.len());
+        for record in self.chunks(ids)? {
+            if !titles.contains_key(&record.path) {
+                let title = self.file_title(&record.path)?;
+                titles.insert(record.path.clone(), title);
+            }
+            let title = titles.get(&record.path).cloned().flatten();
+            headers.push((record.chunk_id, record.context_header(title.as_deref())));
+        }
+        Ok(headers)
     }
 
     /// Every chunk of one indexed file, in order (empty when the file is not indexed). The

@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test crate: a panic is a failure report
 
+mod boilerplate;
 mod chunking;
 mod corpus;
 mod crash;

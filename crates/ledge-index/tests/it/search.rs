@@ -108,3 +108,58 @@ fn odd_queries_do_not_fail() {
     assert!(index.search("license", 0).unwrap().is_empty());
     assert_eq!(index.search("license", 3).unwrap().len(), 3);
 }
+
+#[test]
+fn naming_a_document_ranks_it_above_passing_mentions() {
+    let corpus = Corpus::new();
+    // A short note that names Apache (and a licence) in passing.
+    std::fs::write(
+        corpus.docs.join("notes/servers.md"),
+        "# Servers\n\nThe Apache web server on the build machine writes its logs to \
+         /var/log; its license file sits beside it.\n",
+    )
+    .unwrap();
+    let mut index = corpus.open();
+    corpus.add(&mut index, &IndexOptions::default());
+
+    let question = "What does the Apache license say about patent claims?";
+    let hits = index.search(question, 10).unwrap();
+    assert_eq!(
+        hits[0].path,
+        corpus.path("licenses/Apache-2.0"),
+        "{hits:#?}"
+    );
+    // Section 3 (the patent grant) never says "Apache": the file's name brings it up.
+    let first = index.chunks(&[hits[0].chunk_id]).unwrap();
+    assert!(
+        first[0].text.contains("Grant of Patent License"),
+        "{first:#?}"
+    );
+    assert!(!first[0].text.contains("Apache"));
+    let note = hits
+        .iter()
+        .position(|h| h.path == corpus.path("notes/servers.md"));
+    assert!(note.is_some_and(|rank| rank > 0), "{hits:#?}");
+}
+
+#[test]
+fn question_words_do_not_change_the_ranking() {
+    let corpus = Corpus::new();
+    let mut index = corpus.open();
+    corpus.add(&mut index, &IndexOptions::default());
+
+    let ids = |query: &str| -> Vec<i64> {
+        let hits = index.search(query, 20).unwrap();
+        hits.iter().map(|h| h.chunk_id).collect()
+    };
+    let bare = ids("grant patent license");
+    assert!(!bare.is_empty());
+    assert_eq!(ids("How do I grant a patent license?"), bare);
+    assert_eq!(
+        ids("Which is what you should do to grant the patent license"),
+        bare
+    );
+    // Only question words: nothing to look for, rather than every chunk that says "how".
+    let only = index.search("how do I what which", 5).unwrap();
+    assert!(only.is_empty(), "{only:#?}");
+}
