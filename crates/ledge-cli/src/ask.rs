@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
+use ledge_core::grounding::{CheckedSentence, MOSTLY_UNSUPPORTED, Quote, Support};
 use ledge_core::{
     Answer, AnswerEvent, AskRequest, Assistant, EmbedderChoice, LoadStep, OpenOptions, Source,
 };
@@ -118,7 +119,11 @@ fn print_sources(out: &mut impl Write, sources: &[Source]) -> std::io::Result<()
     }
     writeln!(out, "\nSources:")?;
     for source in sources {
-        let mark = if source.cited { "*" } else { " " };
+        let mark = match (source.cited, source.matched) {
+            (true, _) => "*",
+            (false, true) => "†",
+            _ => " ",
+        };
         write!(
             out,
             "{mark}[{}] {} ({})",
@@ -134,32 +139,115 @@ fn print_sources(out: &mut impl Write, sources: &[Source]) -> std::io::Result<()
     Ok(())
 }
 
-/// Asks one question, streaming the answer to stdout unless `json`.
+/// Marks printed after a sentence of the answer.
+const UNVERIFIED_MARK: &str = "[⚠ unverified]";
+
+/// The extractive answer: each quote with its source number, file and line or page.
+fn print_quotes(out: &mut impl Write, quotes: &[Quote], sources: &[Source]) -> std::io::Result<()> {
+    if quotes.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "From your files:")?;
+    for quote in quotes {
+        let place = sources
+            .iter()
+            .find(|source| source.n == quote.n)
+            .map(|source| {
+                let name = source.path.file_name().map_or_else(
+                    || source.path.display().to_string(),
+                    |n| n.to_string_lossy().into_owned(),
+                );
+                match quote.page {
+                    Some(page) => format!("{name}, page {page}"),
+                    None => format!("{name}, line {}", quote.line),
+                }
+            })
+            .unwrap_or_default();
+        writeln!(out, "  “{}” [{}] {place}", quote.text, quote.n)?;
+    }
+    writeln!(out)
+}
+
+/// A checked sentence as printed: as the model wrote it, then Ledge's mark: `[n†]` for a
+/// source Ledge matched where the model cited none, `[⚠ unverified]` when the sources do not
+/// back it.
+fn render_sentence(sentence: &CheckedSentence) -> String {
+    let text = sentence.text.trim_end();
+    let trailing = &sentence.text[text.len()..];
+    let mark = match (sentence.support, sentence.matched) {
+        (Support::Unsupported, _) => format!(" {UNVERIFIED_MARK}"),
+        (Support::Supported, Some(n)) => format!(" [{n}†]"),
+        _ => String::new(),
+    };
+    format!("{text}{mark}{trailing}")
+}
+
+/// Asks one question. Unless `json`, prints the extractive answer first, then the model's
+/// answer sentence by sentence as each is checked, marked.
 fn answer(assistant: &Assistant, request: &AskRequest, json: bool) -> Result<Answer> {
     let cancel = CancelToken::new();
     let mut stdout = std::io::stdout().lock();
     let mut broken_pipe = false;
+    let mut sources: Vec<Source> = Vec::new();
     let mut on_event = |event: AnswerEvent| {
         if let AnswerEvent::Fallback { reason } = &event {
             // Said even with --json: the person should know the endpoint failed.
             eprintln!("\n[{reason}; answering with the built-in model instead]");
+            if !json && !broken_pipe {
+                let _ = writeln!(stdout, "\n(answering again:)");
+            }
             return;
         }
         if json || broken_pipe {
             return;
         }
-        if let AnswerEvent::Text(piece) = event
-            && stdout
-                .write_all(piece.as_bytes())
-                .and_then(|()| stdout.flush())
-                .is_err()
-        {
+        let written = match event {
+            AnswerEvent::Sources(given) => {
+                sources = given;
+                Ok(())
+            }
+            AnswerEvent::Quotes(quotes) => {
+                print_quotes(&mut stdout, &quotes, &sources).and_then(|()| {
+                    if sources.is_empty() {
+                        Ok(())
+                    } else {
+                        writeln!(stdout, "Answer ({}):", assistant.model_name())
+                    }
+                })
+            }
+            AnswerEvent::Checked(sentence) => write!(stdout, "{}", render_sentence(&sentence)),
+            // With no sources nothing is checked: the assistant's own words stream as they are.
+            AnswerEvent::Text(piece) if sources.is_empty() => write!(stdout, "{piece}"),
+            _ => Ok(()),
+        };
+        if written.and_then(|()| stdout.flush()).is_err() {
             broken_pipe = true;
             cancel.cancel();
         }
     };
     let answer = assistant.ask(request, &cancel, &mut on_event)?;
     Ok(answer)
+}
+
+/// After the answer: the warning when most of it is unsupported, and what the marks mean.
+fn print_check(out: &mut impl Write, answer: &Answer) -> std::io::Result<()> {
+    let sentences = &answer.grounding.sentences;
+    if answer.grounding.support.mostly_unsupported {
+        writeln!(out, "\n⚠ {MOSTLY_UNSUPPORTED}")?;
+    }
+    let unverified = sentences.iter().any(|s| s.support == Support::Unsupported);
+    let matched = sentences.iter().any(|s| s.matched.is_some());
+    if unverified || matched {
+        let mut legend = Vec::new();
+        if matched {
+            legend.push("[n†] source matched by Ledge".to_owned());
+        }
+        if unverified {
+            legend.push(format!("{UNVERIFIED_MARK} not found in the sources"));
+        }
+        writeln!(out, "({})", legend.join("; "))?;
+    }
+    Ok(())
 }
 
 pub fn run_ask(args: &AskArgs) -> Result<ExitCode> {
@@ -178,6 +266,7 @@ pub fn run_ask(args: &AskArgs) -> Result<ExitCode> {
         writeln!(stdout, "{}", serde_json::to_string_pretty(&answer)?)?;
     } else {
         writeln!(stdout)?;
+        print_check(&mut stdout, &answer)?;
         print_sources(&mut stdout, &answer.sources)?;
     }
     if !args.quiet && !args.json {
@@ -241,6 +330,7 @@ pub fn run_chat(args: &ChatArgs) -> Result<ExitCode> {
                 conversation = Some(answer.conversation);
                 let mut stdout = std::io::stdout().lock();
                 writeln!(stdout)?;
+                print_check(&mut stdout, &answer)?;
                 print_sources(&mut stdout, &answer.sources)?;
                 stdout.flush()?;
                 if interactive {

@@ -114,6 +114,28 @@ fn index_then_ask_answers_with_sources_and_follow_ups_continue() {
             .iter()
             .any(|s| s["path"].as_str().unwrap().ends_with("Apache-2.0.txt"))
     );
+    // The extractive answer and each sentence's check are in the JSON too.
+    let quotes = answer["quotes"].as_array().unwrap();
+    assert!(!quotes.is_empty(), "{answer}");
+    assert!(
+        quotes[0]["text"].as_str().unwrap().contains("terminate"),
+        "{answer}"
+    );
+    assert!(quotes[0]["line"].as_u64().unwrap() >= 1);
+    let sentences = answer["sentences"].as_array().unwrap();
+    for sentence in sentences {
+        let support = sentence["support"].as_str().unwrap();
+        assert!(
+            ["supported", "unsupported", "no_claim"].contains(&support),
+            "{sentence}"
+        );
+    }
+    assert_eq!(
+        answer["support"]["supported"].as_u64().unwrap()
+            + answer["support"]["unsupported"].as_u64().unwrap()
+            + answer["support"]["no_claim"].as_u64().unwrap(),
+        sentences.len() as u64
+    );
     let conversation = answer["conversation"].as_i64().unwrap().to_string();
 
     // Plain output streams the text and lists the sources with their lines.
@@ -130,6 +152,13 @@ fn index_then_ask_answers_with_sources_and_follow_ups_continue() {
     ));
     let printed = String::from_utf8_lossy(&follow_up.stdout);
     assert!(printed.contains("\nSources:\n"), "{printed}");
+    // The model's answer is announced after the quotes (when there are any).
+    let answer_at = printed
+        .find("Answer (smollm2):")
+        .expect("the answer's heading");
+    if let Some(quotes_at) = printed.find("From your files:") {
+        assert!(quotes_at < answer_at, "{printed}");
+    }
     assert!(printed.contains("BSD.txt (lines "), "{printed}");
     let stderr = String::from_utf8_lossy(&follow_up.stderr);
     assert!(

@@ -30,6 +30,9 @@ use crate::backend::{
 };
 use crate::citation::{Source, cited_numbers};
 use crate::embedding::EmbeddingModel;
+use crate::grounding::{
+    CheckedSentence, Grounding, Quote, QuoteLimits, StreamChecker, SupportSummary, evidence,
+};
 use crate::prompt::{Budget, Candidate, PastTurn, Prompt, assemble};
 use crate::retrieve::{QueryEmbedder, Retrieval, RetrievalSettings, retrieve};
 use crate::store::{ConversationId, Speaker, Store, Turn};
@@ -38,6 +41,18 @@ use crate::{Error, Result, pinned};
 /// What the assistant answers when no passage was found.
 pub const NOTHING_FOUND: &str =
     "I could not find anything about this in your indexed files, so I cannot answer it from them.";
+
+/// The fewest tokens of sources a prompt is cut to for speed.
+pub const MIN_SOURCE_TOKENS: usize = 200;
+
+/// What the assistant says in place of an answer when no chat model is installed: the
+/// extractive answer (the quotes) is all there is.
+pub const NO_MODEL: &str = "No chat model is installed, so Ledge answers with the passages \
+quoted from your files. Install one to get written answers.";
+
+/// [`NO_MODEL`] when not even a quote answers the question.
+pub const NO_MODEL_NO_QUOTE: &str = "No chat model is installed, and no sentence of the sources \
+answers this directly: see the sources below. Install a chat model to get written answers.";
 
 /// How answers are made.
 #[derive(Debug, Clone)]
@@ -50,6 +65,14 @@ pub struct AssistantSettings {
     pub context_tokens: usize,
     /// At most this many tokens of sources per question (room is left for follow-ups).
     pub source_tokens: usize,
+    /// The built-in model should start answering within this time: the sources are cut to
+    /// what it reads in that time at the prefill speed measured on this machine (never below
+    /// [`MIN_SOURCE_TOKENS`]). A fast GPU gets the whole `source_tokens`.
+    pub first_token_target: Duration,
+    /// Each retrieved passage is cut to about this many words around what bears on the
+    /// question (small models answer better from short, focused sources); 0 keeps passages
+    /// whole.
+    pub excerpt_words: usize,
     /// How tokens are chosen (greedy by default: answers from files should not be creative).
     pub sampling: SamplingParams,
     /// How long to wait for an endpoint.
@@ -63,6 +86,8 @@ impl Default for AssistantSettings {
             answer_tokens: 512,
             context_tokens: 4096,
             source_tokens: 2048,
+            first_token_target: Duration::from_secs(3),
+            excerpt_words: 110,
             sampling: SamplingParams {
                 repetition_penalty: 1.1,
                 ..SamplingParams::default()
@@ -104,8 +129,14 @@ pub enum AnswerEvent {
     },
     /// The sources given to the model, before any text.
     Sources(Vec<Source>),
+    /// The extractive answer: the source sentences that best answer the question, before
+    /// the model runs (empty when none answers well enough).
+    Quotes(Vec<Quote>),
     /// The next piece of the answer.
     Text(String),
+    /// A sentence of the answer completed and checked against the sources (after the
+    /// `Text` that completed it).
+    Checked(CheckedSentence),
     /// The endpoint failed part way; the text streamed so far is void and the built-in model
     /// answers again from the start.
     Fallback {
@@ -121,6 +152,10 @@ pub enum AnswerEvent {
 pub struct AnswerStats {
     /// Retrieval time, milliseconds.
     pub retrieval_ms: f64,
+    /// From the question to the extractive answer, milliseconds.
+    pub time_to_quotes_ms: f64,
+    /// Time spent checking the answer's sentences, milliseconds.
+    pub check_ms: f64,
     /// From the question to the first answer token, milliseconds.
     pub time_to_first_token_ms: f64,
     /// The whole answer, milliseconds.
@@ -179,6 +214,9 @@ pub struct Answer {
     pub grounded: bool,
     /// The model that answered.
     pub model: String,
+    /// The extractive answer and each sentence's support.
+    #[serde(flatten)]
+    pub grounding: Grounding,
     /// How it went.
     pub stats: AnswerStats,
 }
@@ -187,11 +225,15 @@ pub struct Answer {
 #[derive(Debug)]
 pub struct Assistant {
     index: Arc<Mutex<Index>>,
-    generator: Arc<Mutex<Generator>>,
+    /// `None`: no chat model is installed; answers are the extractive answer alone.
+    generator: Option<Arc<Mutex<Generator>>>,
     model_name: String,
     embedder: Option<Arc<Mutex<EmbeddingModel>>>,
     store: Mutex<Store>,
     settings: AssistantSettings,
+    /// The built-in model's prefill speed on this machine, tokens per second (measured on
+    /// the first question, then averaged over answers).
+    prefill_rate: Mutex<Option<f64>>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> Result<MutexGuard<'_, T>> {
@@ -221,6 +263,28 @@ fn label(record: &ChunkRecord) -> String {
     }
 }
 
+/// Tokens computed to measure the prefill speed on a first question.
+const PROBE_TOKENS: usize = 96;
+
+/// Each record cut to its excerpt around what bears on `question`, with its line range
+/// narrowed to match.
+fn excerpts(records: Vec<ChunkRecord>, question: &str, words: usize) -> Vec<ChunkRecord> {
+    let all: Vec<usize> = (0..records.len()).collect();
+    let cut = evidence(&records, &all).excerpts(question, words);
+    records
+        .into_iter()
+        .zip(cut)
+        .map(|(mut record, excerpt)| {
+            if excerpt.cut {
+                record.line_end = record.line_start + excerpt.last_line;
+                record.line_start += excerpt.first_line;
+                record.text = excerpt.text;
+            }
+            record
+        })
+        .collect()
+}
+
 fn stop_word(stop: &StopReason) -> &'static str {
     match stop {
         StopReason::EndOfText => "end",
@@ -232,11 +296,12 @@ fn stop_word(stop: &StopReason) -> &'static str {
 }
 
 impl Assistant {
-    /// An assistant over `index`, answering with `generator` (named `model_name`), searching
+    /// An assistant over `index`, answering with `generator` (named `model_name`; `None`: no
+    /// chat model, answers are quotes from the sources), searching
     /// by meaning too when `embedder` is given, keeping conversations in `store`.
     pub fn new(
         index: Arc<Mutex<Index>>,
-        generator: Arc<Mutex<Generator>>,
+        generator: Option<Arc<Mutex<Generator>>>,
         model_name: String,
         embedder: Option<Arc<Mutex<EmbeddingModel>>>,
         store: Store,
@@ -249,6 +314,7 @@ impl Assistant {
             embedder,
             store: Mutex::new(store),
             settings,
+            prefill_rate: Mutex::new(None),
         }
     }
 
@@ -262,9 +328,10 @@ impl Assistant {
         &self.index
     }
 
-    /// The chat model, shared with anything else that generates (the local API).
-    pub fn generator(&self) -> &Arc<Mutex<Generator>> {
-        &self.generator
+    /// The chat model, shared with anything else that generates (the local API); `None`
+    /// when no chat model is installed.
+    pub fn generator(&self) -> Option<&Arc<Mutex<Generator>>> {
+        self.generator.as_ref()
     }
 
     /// The chat model's name.
@@ -369,9 +436,26 @@ impl Assistant {
         history: &[PastTurn],
         question: &str,
         mut records: Vec<ChunkRecord>,
+        fit_to_machine: bool,
     ) -> Result<(Prompt, Vec<ChunkRecord>)> {
-        let generator = lock(&self.generator)?;
-        let budget = Budget {
+        if request.files.is_empty() && self.settings.excerpt_words > 0 {
+            records = excerpts(records, question, self.settings.excerpt_words);
+        }
+        let Some(generator) = &self.generator else {
+            // No model: the sources are the retrieved passages, best first, for the quotes.
+            let included = (0..records.len().min(self.settings.retrieval.passages)).collect();
+            let prompt = Prompt {
+                tokens: Vec::new(),
+                messages: Vec::new(),
+                user_content: question.to_owned(),
+                included,
+                truncated: None,
+                dropped_turns: 0,
+            };
+            return Ok((prompt, records));
+        };
+        let mut generator = lock(generator)?;
+        let mut budget = Budget {
             context_tokens: self.settings.context_tokens.min(generator.context_length()),
             answer_tokens: self.settings.answer_tokens,
             source_tokens: self.settings.source_tokens,
@@ -408,7 +492,65 @@ impl Assistant {
                 budget,
             )?;
         }
+        if !fit_to_machine {
+            return Ok((prompt, records));
+        }
+        // New tokens beyond what this machine prefills in the target time: fewer sources.
+        let rate = self.prefill_rate(&mut generator, &prompt.tokens)?;
+        let allowed = (rate * self.settings.first_token_target.as_secs_f64()) as usize;
+        for _ in 0..4 {
+            let new = prompt.tokens.len() - generator.reusable(&prompt.tokens);
+            if new <= allowed || budget.source_tokens <= MIN_SOURCE_TOKENS {
+                break;
+            }
+            let without = assemble(generator.tokenizer(), history, question, &[], budget)?;
+            let sources_now = prompt.tokens.len().saturating_sub(without.tokens.len());
+            budget.source_tokens = sources_now
+                .min(budget.source_tokens)
+                .saturating_sub(new - allowed)
+                .max(MIN_SOURCE_TOKENS);
+            prompt = assemble(
+                generator.tokenizer(),
+                history,
+                question,
+                &to_candidates(&records),
+                budget,
+            )?;
+        }
         Ok((prompt, records))
+    }
+
+    /// The model's prefill speed here: known from earlier answers, else measured now on the
+    /// start of `prompt` (which the answer then reuses from the cache).
+    fn prefill_rate(&self, generator: &mut Generator, prompt: &[u32]) -> Result<f64> {
+        if let Some(rate) = *lock(&self.prefill_rate)? {
+            return Ok(rate);
+        }
+        let probe = &prompt[..prompt.len().min(generator.reusable(prompt) + PROBE_TOKENS)];
+        let (computed, took) = generator.warm(probe)?;
+        if computed < PROBE_TOKENS / 2 || took.is_zero() {
+            // Too little to measure (all cached): a rate that leaves the budget as it is.
+            return Ok(f64::INFINITY);
+        }
+        // A short probe runs faster than a long prompt (attention grows with length).
+        let rate = 0.8 * computed as f64 / took.as_secs_f64();
+        tracing::debug!(rate, computed, ?took, "prefill speed measured");
+        *lock(&self.prefill_rate)? = Some(rate);
+        Ok(rate)
+    }
+
+    /// Folds a finished answer's prefill speed into the estimate.
+    fn learn_prefill_rate(&self, computed: usize, took: Duration) {
+        if computed < PROBE_TOKENS || took.is_zero() {
+            return;
+        }
+        let measured = computed as f64 / took.as_secs_f64();
+        if let Ok(mut rate) = lock(&self.prefill_rate) {
+            *rate = Some(match *rate {
+                Some(known) if known.is_finite() => 0.5 * known + 0.5 * measured,
+                _ => measured,
+            });
+        }
     }
 
     fn generate_local(
@@ -417,7 +559,8 @@ impl Assistant {
         cancel: &CancelToken,
         on_event: &mut dyn FnMut(AnswerEvent),
     ) -> Result<Generated> {
-        let mut generator = lock(&self.generator)?;
+        let generator = self.generator.as_ref().ok_or(Error::NoChatModel)?;
+        let mut generator = lock(generator)?;
         let params = GenerationParams {
             max_tokens: self.settings.answer_tokens,
             sampling: self.settings.sampling.clone(),
@@ -425,6 +568,10 @@ impl Assistant {
         };
         let mut on_text = |piece: &str| on_event(AnswerEvent::Text(piece.to_owned()));
         let generation = generator.generate(&prompt.tokens, &params, cancel, &mut on_text)?;
+        self.learn_prefill_rate(
+            generation.stats.prompt_tokens - generation.stats.reused_tokens,
+            generation.stats.time_to_first_token,
+        );
         Ok(Generated {
             text: generation.text,
             model: self.model_name.clone(),
@@ -554,7 +701,8 @@ impl Assistant {
 
         // Assembled with the built-in model's tokenizer, which also sets the budget for an
         // endpoint (its model's tokenizer is not known here: an estimate).
-        let (prompt, records) = self.prompt(request, history, question, records)?;
+        let (prompt, records) =
+            self.prompt(request, history, question, records, endpoint.is_none())?;
         let mut sources: Vec<Source> = prompt
             .included
             .iter()
@@ -570,37 +718,68 @@ impl Assistant {
                     heading: record.heading.clone(),
                     chunk_id: (record.chunk_id >= 0).then_some(record.chunk_id),
                     cited: false,
+                    matched: false,
                 }
             })
             .collect();
         on_event(AnswerEvent::Sources(sources.clone()));
+        let evidence = evidence(&records, &prompt.included);
+        let quotes = evidence.quotes(question, QuoteLimits::default());
+        let time_to_quotes = started.elapsed();
+        on_event(AnswerEvent::Quotes(quotes.clone()));
+
+        // Each sentence is checked as soon as the text after it begins.
+        let mut checker = StreamChecker::new(&evidence);
+        let mut check_time = Duration::ZERO;
+        let mut on_generated = |event: AnswerEvent| match event {
+            AnswerEvent::Text(piece) => {
+                let at = Instant::now();
+                let done = checker.push(&piece);
+                check_time += at.elapsed();
+                on_event(AnswerEvent::Text(piece));
+                for sentence in done {
+                    on_event(AnswerEvent::Checked(sentence));
+                }
+            }
+            AnswerEvent::Fallback { reason } => {
+                checker.reset();
+                on_event(AnswerEvent::Fallback { reason });
+            }
+            other => on_event(other),
+        };
+        let generating: &mut dyn FnMut(AnswerEvent) = &mut on_generated;
 
         let grounded = !sources.is_empty();
-        let (text, model, stats) = if grounded {
+        // Without a chat model (and no endpoint chosen) the quotes are the answer.
+        let quotes_only = self.generator.is_none() && endpoint.is_none();
+        let (text, model, stats) = if grounded && !quotes_only {
             let mut fallback = None;
             let generated = match endpoint {
-                None => self.generate_local(&prompt, cancel, on_event)?,
-                Some(endpoint) => match self.generate_endpoint(endpoint, &prompt, cancel, on_event)
-                {
-                    Ok(generated) => generated,
-                    Err(error) if request.fallback.unwrap_or(endpoint.fallback_local) => {
-                        let reason = error.to_string();
-                        tracing::warn!(backend = %endpoint.name, %reason, "endpoint failed; the built-in model answers");
-                        on_event(AnswerEvent::Fallback {
-                            reason: reason.clone(),
-                        });
-                        fallback = Some(reason);
-                        // The time lost on the endpoint counts towards the first token.
-                        let lost = started.elapsed().saturating_sub(retrieval_time);
-                        let mut generated = self.generate_local(&prompt, cancel, on_event)?;
-                        generated.time_to_first_token += lost;
-                        generated
+                None => self.generate_local(&prompt, cancel, generating)?,
+                Some(endpoint) => {
+                    match self.generate_endpoint(endpoint, &prompt, cancel, generating) {
+                        Ok(generated) => generated,
+                        Err(error) if request.fallback.unwrap_or(endpoint.fallback_local) => {
+                            let reason = error.to_string();
+                            tracing::warn!(backend = %endpoint.name, %reason, "endpoint failed; the built-in model answers");
+                            generating(AnswerEvent::Fallback {
+                                reason: reason.clone(),
+                            });
+                            fallback = Some(reason);
+                            // The time lost on the endpoint counts towards the first token.
+                            let lost = started.elapsed().saturating_sub(retrieval_time);
+                            let mut generated = self.generate_local(&prompt, cancel, generating)?;
+                            generated.time_to_first_token += lost;
+                            generated
+                        }
+                        Err(error) => return Err(error.into()),
                     }
-                    Err(error) => return Err(error.into()),
-                },
+                }
             };
             let stats = AnswerStats {
                 retrieval_ms: ms(retrieval_time),
+                time_to_quotes_ms: ms(time_to_quotes),
+                check_ms: 0.0,
                 time_to_first_token_ms: ms(retrieval_time + generated.time_to_first_token),
                 total_ms: ms(started.elapsed()),
                 prompt_tokens: generated.prompt_tokens,
@@ -615,10 +794,17 @@ impl Assistant {
             };
             (generated.text.trim().to_owned(), generated.model, stats)
         } else {
-            on_event(AnswerEvent::Text(NOTHING_FOUND.to_owned()));
+            let (said, stop) = match (grounded, quotes.is_empty()) {
+                (false, _) => (NOTHING_FOUND, "nothing_found"),
+                (true, false) => (NO_MODEL, "no_model"),
+                (true, true) => (NO_MODEL_NO_QUOTE, "no_model"),
+            };
+            on_event(AnswerEvent::Text(said.to_owned()));
             let elapsed = ms(started.elapsed());
             let stats = AnswerStats {
                 retrieval_ms: ms(retrieval_time),
+                time_to_quotes_ms: ms(time_to_quotes),
+                check_ms: 0.0,
                 time_to_first_token_ms: elapsed,
                 total_ms: elapsed,
                 prompt_tokens: 0,
@@ -626,17 +812,40 @@ impl Assistant {
                 answer_tokens: 0,
                 tokens_per_second: 0.0,
                 dropped_turns: 0,
-                stop: "nothing_found".to_owned(),
+                stop: stop.to_owned(),
                 backend: LOCAL.to_owned(),
                 computed_on: "nowhere: no model ran".to_owned(),
                 fallback: None,
             };
-            (NOTHING_FOUND.to_owned(), self.model_name.clone(), stats)
+            (said.to_owned(), self.model_name.clone(), stats)
+        };
+
+        let mut stats = stats;
+        let sentences: Vec<CheckedSentence> = if grounded && !quotes_only {
+            let at = Instant::now();
+            let rest = checker.finish();
+            check_time += at.elapsed();
+            for sentence in rest {
+                on_event(AnswerEvent::Checked(sentence));
+            }
+            checker.sentences().to_vec()
+        } else {
+            Vec::new()
+        };
+        stats.check_ms = ms(check_time);
+        let grounding = Grounding {
+            support: SupportSummary::of(&sentences),
+            quotes,
+            sentences,
         };
 
         let cited = cited_numbers(&text, sources.len());
         for source in &mut sources {
             source.cited = cited.contains(&source.n);
+            source.matched = grounding
+                .sentences
+                .iter()
+                .any(|sentence| sentence.matched == Some(source.n));
         }
         let mut store = lock(&self.store)?;
         let message_id = store.save_turn(
@@ -648,6 +857,7 @@ impl Assistant {
                 model: &model,
                 sources: &sources,
                 stats: serde_json::to_value(&stats).unwrap_or(serde_json::Value::Null),
+                grounding: &grounding,
                 replaces_last: request.replace_last,
             },
         )?;
@@ -668,6 +878,7 @@ impl Assistant {
             sources,
             grounded,
             model,
+            grounding,
             stats,
         })
     }

@@ -23,8 +23,12 @@ pub struct Source {
     pub heading: String,
     /// The chunk in the index, when the passage came from the index.
     pub chunk_id: Option<i64>,
-    /// Whether the answer cites it.
+    /// Whether the answer cites it (the model's own `[n]`).
     pub cited: bool,
+    /// Whether Ledge matched a sentence of the answer to it that the model left uncited (a
+    /// citation Ledge added, shown apart from the model's).
+    #[serde(default)]
+    pub matched: bool,
 }
 
 impl Source {
@@ -41,33 +45,10 @@ impl Source {
 /// The source numbers cited in `answer` (`[2]`, `[1, 3]`, `[1][4]`), within `1..=sources`,
 /// ascending. Numbers outside that range are not citations of anything and are left out.
 pub fn cited_numbers(answer: &str, sources: usize) -> BTreeSet<usize> {
-    let mut cited = BTreeSet::new();
-    let mut rest = answer;
-    while let Some(open) = rest.find('[') {
-        rest = &rest[open + 1..];
-        let Some(close) = rest.find(']') else { break };
-        let mut inside = &rest[..close];
-        // "[[2]]": the innermost bracket counts.
-        if let Some(nested) = inside.rfind('[') {
-            inside = &inside[nested + 1..];
-        }
-        // "[1, 2]" and "[1,2]" cite both; anything else in brackets is not a citation.
-        let numbers: Option<Vec<usize>> = inside
-            .split(',')
-            .map(|part| {
-                let part = part.trim();
-                let part = part.strip_prefix("source").unwrap_or(part).trim();
-                (!part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()))
-                    .then(|| part.parse().ok())
-                    .flatten()
-            })
-            .collect();
-        if let Some(numbers) = numbers {
-            cited.extend(numbers.into_iter().filter(|n| (1..=sources).contains(n)));
-        }
-        rest = &rest[close..];
-    }
-    cited
+    ledge_ground::citations(answer)
+        .into_iter()
+        .filter(|n| (1..=sources).contains(n))
+        .collect()
 }
 
 #[cfg(test)]
@@ -111,6 +92,7 @@ mod tests {
             heading: String::new(),
             chunk_id: None,
             cited: false,
+            matched: false,
         };
         assert_eq!(source.location(), "lines 3-10");
         source.line_end = 3;

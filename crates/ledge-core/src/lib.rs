@@ -26,6 +26,7 @@ pub mod download;
 pub mod embedding;
 mod error;
 pub mod found;
+pub mod grounding;
 mod open;
 mod pinned;
 pub mod prompt;
@@ -41,7 +42,10 @@ pub use data_dir::{DataDir, DataDirSource};
 pub use error::{Error, Result};
 /// The shells call it at start: parser panics the indexer survives go to the log.
 pub use ledge_index::log_parser_panics;
-pub use open::{EmbedderChoice, LoadStep, OpenOptions, choose_chat_model, open_store, registry};
+pub use open::{
+    EmbedderChoice, LoadStep, NO_CHAT_MODEL_NAME, OpenOptions, choose_chat_model, open_store,
+    registry,
+};
 
 /// The shells' log filter when `LEDGE_LOG` is not set: warnings and errors, except the PDF
 /// parsers' warnings about glyphs and streams they read around (`pdf-extract`: about 112,000

@@ -14,6 +14,9 @@ use crate::registry::{ModelEntry, ModelRegistry};
 use crate::store::Store;
 use crate::{DEFAULT_MODEL_SETTING, DataDir, Error, Result, STORE_FILE};
 
+/// The model name an answer records when no chat model was installed.
+pub const NO_CHAT_MODEL_NAME: &str = "none (quotes only)";
+
 /// Whether to search by meaning.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum EmbedderChoice {
@@ -79,7 +82,12 @@ impl Assistant {
     ) -> Result<Assistant> {
         let registry = registry(data_dir, extra_model_dirs);
         let store = open_store(data_dir)?;
-        let chat = choose_chat_model(&registry, &store, options.chat_model.as_deref())?;
+        // No chat model installed (and none asked for): the assistant answers with quotes.
+        let chat = match choose_chat_model(&registry, &store, options.chat_model.as_deref()) {
+            Ok(chat) => Some(chat),
+            Err(Error::NoChatModel) if options.chat_model.is_none() => None,
+            Err(error) => return Err(error),
+        };
 
         on_step(LoadStep::Index);
         let index = Index::open(&data_dir.index_dir())?;
@@ -95,10 +103,13 @@ impl Assistant {
             )?),
         };
 
-        Runtime::init().map_err(|source| Error::Model {
-            path: chat.path.clone(),
-            source,
-        })?;
+        let runtime_path = chat
+            .as_ref()
+            .map(|chat| chat.path.clone())
+            .or_else(|| embedder_entry.as_ref().map(|entry| entry.path.clone()));
+        if let Some(path) = runtime_path {
+            Runtime::init().map_err(|source| Error::Model { path, source })?;
+        }
         let embedder = match embedder_entry {
             Some(entry) => {
                 let (embedded, _) = index.embedding_status(&entry.name)?;
@@ -113,15 +124,21 @@ impl Assistant {
             None => None,
         };
 
-        on_step(LoadStep::ChatModel(chat.name.clone()));
-        let generator = Generator::load(&chat.path).map_err(|source| Error::Model {
-            path: chat.path.clone(),
-            source,
-        })?;
+        let (generator, model_name) = match chat {
+            Some(chat) => {
+                on_step(LoadStep::ChatModel(chat.name.clone()));
+                let generator = Generator::load(&chat.path).map_err(|source| Error::Model {
+                    path: chat.path.clone(),
+                    source,
+                })?;
+                (Some(Arc::new(Mutex::new(generator))), chat.name)
+            }
+            None => (None, NO_CHAT_MODEL_NAME.to_owned()),
+        };
         Ok(Assistant::new(
             Arc::new(Mutex::new(index)),
-            Arc::new(Mutex::new(generator)),
-            chat.name,
+            generator,
+            model_name,
             embedder,
             store,
             options.settings,

@@ -13,6 +13,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
 use crate::citation::Source;
+use crate::grounding::Grounding;
 use crate::{Error, Result};
 
 mod backends;
@@ -20,6 +21,7 @@ mod backends;
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_conversations.sql"),
     include_str!("migrations/0002_backends.sql"),
+    include_str!("migrations/0003_grounding.sql"),
 ];
 
 /// A conversation's id.
@@ -66,6 +68,9 @@ pub struct StoredMessage {
     pub sources: Vec<Source>,
     /// For an answer: its figures, as JSON.
     pub stats: Option<serde_json::Value>,
+    /// For an answer: the extractive answer and each sentence's support (empty for answers
+    /// saved before Ledge checked them).
+    pub grounding: Grounding,
     /// When (unix seconds).
     pub created_at: i64,
 }
@@ -85,6 +90,8 @@ pub struct Turn<'a> {
     pub sources: &'a [Source],
     /// Figures of the answer.
     pub stats: serde_json::Value,
+    /// The extractive answer and the support of each sentence.
+    pub grounding: &'a Grounding,
     /// Whether it takes the place of the conversation's last question and answer (an answer
     /// regenerated): they are deleted in the same transaction.
     pub replaces_last: bool,
@@ -301,13 +308,14 @@ impl Store {
         )
         .map_err(fail)?;
         tx.execute(
-            "INSERT INTO messages (conversation_id, role, content, model, stats, created_at)
-             VALUES (?1, 'assistant', ?2, ?3, ?4, ?5)",
+            "INSERT INTO messages (conversation_id, role, content, model, stats, grounding, created_at)
+             VALUES (?1, 'assistant', ?2, ?3, ?4, ?5, ?6)",
             params![
                 conversation,
                 turn.answer,
                 turn.model,
                 turn.stats.to_string(),
+                serde_json::to_string(turn.grounding).unwrap_or_default(),
                 at
             ],
         )
@@ -316,8 +324,9 @@ impl Store {
         for source in turn.sources {
             tx.execute(
                 "INSERT INTO citations
-                   (message_id, n, path, line_start, line_end, page, heading, chunk_id, cited)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                   (message_id, n, path, line_start, line_end, page, heading, chunk_id, cited,
+                    matched)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                 params![
                     answer_id,
                     source.n as i64,
@@ -328,6 +337,7 @@ impl Store {
                     source.heading,
                     source.chunk_id,
                     source.cited,
+                    source.matched,
                 ],
             )
             .map_err(fail)?;
@@ -341,7 +351,7 @@ impl Store {
         let mut statement = self
             .conn
             .prepare(
-                "SELECT id, role, content, prompt_content, model, stats, created_at
+                "SELECT id, role, content, prompt_content, model, stats, created_at, grounding
                  FROM messages WHERE conversation_id = ?1 ORDER BY id",
             )
             .map_err(self.fail())?;
@@ -349,6 +359,7 @@ impl Store {
             .query_map([conversation], |row| {
                 let role: String = row.get(1)?;
                 let stats: Option<String> = row.get(5)?;
+                let grounding: Option<String> = row.get(7)?;
                 Ok(StoredMessage {
                     id: row.get(0)?,
                     speaker: if role == "user" {
@@ -361,6 +372,9 @@ impl Store {
                     model: row.get(4)?,
                     sources: Vec::new(),
                     stats: stats.and_then(|s| serde_json::from_str(&s).ok()),
+                    grounding: grounding
+                        .and_then(|g| serde_json::from_str(&g).ok())
+                        .unwrap_or_default(),
                     created_at: row.get(6)?,
                 })
             })
@@ -380,7 +394,7 @@ impl Store {
         let mut statement = self
             .conn
             .prepare_cached(
-                "SELECT n, path, line_start, line_end, page, heading, chunk_id, cited
+                "SELECT n, path, line_start, line_end, page, heading, chunk_id, cited, matched
                  FROM citations WHERE message_id = ?1 ORDER BY n",
             )
             .map_err(self.fail())?;
@@ -395,6 +409,7 @@ impl Store {
                     heading: row.get(5)?,
                     chunk_id: row.get(6)?,
                     cited: row.get(7)?,
+                    matched: row.get(8)?,
                 })
             })
             .map_err(self.fail())?;
@@ -443,6 +458,7 @@ mod tests {
             heading: format!("H{n}"),
             chunk_id: Some(n as i64 * 10),
             cited,
+            matched: !cited && n == 2,
         }
     }
 
@@ -454,6 +470,21 @@ mod tests {
         })?;
         let path = dir.path().join("assistant.sqlite3");
         let sources = [source(1, true), source(2, false)];
+        let evidence = ledge_ground::Evidence::new(vec![ledge_ground::SourcePassage {
+            n: 2,
+            text: "The plan is to ship X in May.".to_owned(),
+            heading: String::new(),
+            first_line: 3,
+            page: None,
+        }]);
+        let sentences = vec![evidence.check_sentence("The plan is to ship X in May.")];
+        let grounding = Grounding {
+            quotes: evidence.quotes("What is the plan?", Default::default()),
+            support: crate::grounding::SupportSummary::of(&sentences),
+            sentences,
+        };
+        assert_eq!(grounding.quotes.len(), 1);
+        assert_eq!(grounding.sentences[0].matched, Some(2));
         let id = {
             let mut store = Store::open(&path)?;
             let id = store.create_conversation("What is the plan?\nmore")?;
@@ -466,6 +497,7 @@ mod tests {
                     model: "smollm2",
                     sources: &sources,
                     stats: serde_json::json!({"prompt_tokens": 12}),
+                    grounding: &grounding,
                     replaces_last: false,
                 },
             )?;
@@ -490,6 +522,8 @@ mod tests {
             messages[1].stats,
             Some(serde_json::json!({"prompt_tokens": 12}))
         );
+        assert_eq!(messages[1].grounding, grounding);
+        assert_eq!(messages[0].grounding, Grounding::default());
         Ok(())
     }
 
@@ -498,6 +532,7 @@ mod tests {
         let mut store = Store::in_memory()?;
         let id = store.create_conversation("first")?;
         let other = store.create_conversation("other")?;
+        let empty = Grounding::default();
         let turn = |question: &'static str, answer: &'static str, replaces_last: bool| Turn {
             question,
             prompt_content: question,
@@ -505,6 +540,7 @@ mod tests {
             model: "m",
             sources: &[],
             stats: serde_json::Value::Null,
+            grounding: &empty,
             replaces_last,
         };
         store.save_turn(id, &turn("first", "one", false))?;
@@ -543,6 +579,7 @@ mod tests {
             model: "m",
             sources: &[source(1, true)],
             stats: serde_json::Value::Null,
+            grounding: &Grounding::default(),
             replaces_last: false,
         };
         store.save_turn(id, &turn)?;

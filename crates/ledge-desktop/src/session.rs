@@ -19,7 +19,8 @@ use ledge_core::embedding::EmbeddingModel;
 use ledge_core::registry::{ModelEntry, ModelRegistry, ModelRole};
 use ledge_core::store::Store;
 use ledge_core::{
-    AnswerEvent, AskRequest, Assistant, AssistantSettings, DEFAULT_MODEL_SETTING, DataDir, Source,
+    AnswerEvent, AskRequest, Assistant, AssistantSettings, DEFAULT_MODEL_SETTING, DataDir,
+    NO_CHAT_MODEL_NAME, Source,
 };
 use ledge_index::{Index, IndexOptions};
 use ledge_llm::Runtime;
@@ -29,8 +30,8 @@ use ledge_llm::import::{ImportOptions, import_folder, import_gguf};
 use crate::indexer::{Indexer, Job};
 use crate::view::{
     AddedBackendView, AnswerSummary, AskEvent, BackendTestView, BackendsView, ConversationSummary,
-    FolderView, IndexingState, MessageView, ModelState, ModelView, ProblemView, SearchHitView,
-    SourceView, snippet_of,
+    FolderView, IndexingState, MessageView, ModelState, ModelView, ProblemView, QuoteView,
+    SearchHitView, SentenceView, SourceView, snippet_of,
 };
 use crate::{Error, Result};
 
@@ -236,6 +237,10 @@ impl Session {
             ) {
                 return;
             }
+            // No chat model, and the quotes-only assistant is already there.
+            if *state == ModelState::None && lock(&self.shared.assistant).is_some() {
+                return;
+            }
             *state = ModelState::Loading {
                 step: "Starting…".to_owned(),
             };
@@ -265,31 +270,45 @@ impl Session {
         let step = |text: String| {
             self.set_model_state(ModelState::Loading { step: text });
         };
-        let Some(chat) = self.chat_model_entry()? else {
-            return Err(Error::NoChatModel);
+        // Without a chat model the assistant still answers, with quotes from the sources;
+        // the state stays `None` so the UI keeps offering a model.
+        let chat = self.chat_model_entry()?;
+        let runtime_for = match &chat {
+            Some(chat) => Some(chat.path.clone()),
+            None => self.embedder_entry()?.map(|entry| entry.path),
         };
-        step("Starting the model runtime…".to_owned());
-        Runtime::init().map_err(|source| ledge_core::Error::Model {
-            path: chat.path.clone(),
-            source,
-        })?;
+        if let Some(path) = runtime_for {
+            step("Starting the model runtime…".to_owned());
+            Runtime::init().map_err(|source| ledge_core::Error::Model { path, source })?;
+        }
         let embedder = self.ensure_embedder()?;
-        step(format!("Loading {}…", chat.name));
-        let generator = Generator::load(&chat.path).map_err(|source| ledge_core::Error::Model {
-            path: chat.path.clone(),
-            source,
-        })?;
+        let generator = match &chat {
+            Some(chat) => {
+                step(format!("Loading {}…", chat.name));
+                let generator =
+                    Generator::load(&chat.path).map_err(|source| ledge_core::Error::Model {
+                        path: chat.path.clone(),
+                        source,
+                    })?;
+                Some(Arc::new(Mutex::new(generator)))
+            }
+            None => None,
+        };
         let store = ledge_core::open_store(&self.shared.config.data_dir)?;
+        let name = chat.as_ref().map_or(NO_CHAT_MODEL_NAME, |chat| &chat.name);
         let assistant = Assistant::new(
             Arc::clone(&self.shared.index),
-            Arc::new(Mutex::new(generator)),
-            chat.name.clone(),
+            generator,
+            name.to_owned(),
             embedder,
             store,
             self.shared.config.settings.clone(),
         );
         *lock(&self.shared.assistant) = Some(Arc::new(assistant));
-        Ok(chat.name)
+        match chat {
+            Some(chat) => Ok(chat.name),
+            None => Err(Error::NoChatModel),
+        }
     }
 
     /// Loads the embedding model once (when installed) and hands it to the indexer too.
@@ -326,7 +345,12 @@ impl Session {
                         message: message.clone(),
                     });
                 }
-                ModelState::None => return Err(Error::NoChatModel),
+                // No chat model: the quotes-only assistant, when loading made one.
+                ModelState::None => {
+                    return lock(&self.shared.assistant)
+                        .clone()
+                        .ok_or(Error::NoChatModel);
+                }
                 ModelState::NotLoaded | ModelState::Loading { .. } => {}
             }
             state = self
@@ -406,7 +430,13 @@ impl Session {
                 let sources = source_views(&index, &sources);
                 on_event(AskEvent::Sources { sources });
             }
+            AnswerEvent::Quotes(quotes) => on_event(AskEvent::Quotes {
+                quotes: quotes.iter().map(QuoteView::from).collect(),
+            }),
             AnswerEvent::Text(text) => on_event(AskEvent::Text { text }),
+            AnswerEvent::Checked(sentence) => on_event(AskEvent::Checked {
+                sentence: SentenceView::from(&sentence),
+            }),
             AnswerEvent::Fallback { reason } => on_event(AskEvent::Fallback { reason }),
             // The outcome is returned by `ask` itself.
             AnswerEvent::Done(_) => {}
@@ -716,6 +746,8 @@ impl Session {
             self.model_state(),
             ModelState::None | ModelState::Failed { .. }
         ) {
+            // The quotes-only assistant gives way to one with the new model.
+            *lock(&self.shared.assistant) = None;
             self.set_model_state(ModelState::NotLoaded);
         } else {
             self.shared.events.model(&self.model_state());
@@ -791,6 +823,7 @@ impl Session {
             ModelState::None | ModelState::Failed { .. }
         ) && outcome.is_ok()
         {
+            *lock(&self.shared.assistant) = None;
             self.set_model_state(ModelState::NotLoaded);
         } else {
             self.shared.events.model(&self.model_state());

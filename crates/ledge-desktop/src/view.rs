@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use ledge_core::backend::manage::{AddedBackend, BackendList, BackendTest};
+use ledge_core::grounding::{CheckedSentence, Grounding, Quote, Support};
 use ledge_core::registry::{ModelEntry, ModelRole};
 use ledge_core::store::{Conversation, Speaker, StoredMessage};
 use ledge_core::{Answer, Source};
@@ -141,6 +142,10 @@ pub struct SourceView {
     pub page: Option<u32>,
     /// The passage's text (may be empty for pinned files read from disk).
     pub snippet: String,
+    /// Whether the answer cites it itself.
+    pub cited: bool,
+    /// Whether Ledge matched a sentence to it that the model left uncited.
+    pub matched: bool,
 }
 
 impl SourceView {
@@ -156,6 +161,90 @@ impl SourceView {
                 .then_some((source.line_start, source.line_end)),
             page: source.page,
             snippet,
+            cited: source.cited,
+            matched: source.matched,
+        }
+    }
+}
+
+/// A sentence of the extractive answer, quoted from a source.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QuoteView {
+    /// The source's number.
+    pub number: usize,
+    /// The sentence, verbatim.
+    pub text: String,
+    /// The line of the file it starts on (1-based); `None` for paged formats.
+    pub line: Option<u32>,
+    /// The PDF page.
+    pub page: Option<u32>,
+}
+
+impl From<&Quote> for QuoteView {
+    fn from(quote: &Quote) -> QuoteView {
+        QuoteView {
+            number: quote.n,
+            text: quote.text.clone(),
+            line: quote.page.is_none().then_some(quote.line),
+            page: quote.page,
+        }
+    }
+}
+
+/// A sentence of the model's answer as Ledge checked it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SentenceView {
+    /// The sentence as written, whitespace included: the sentences joined give the answer.
+    pub text: String,
+    /// `supported`, `unsupported` or `noClaim`.
+    pub support: &'static str,
+    /// The sources the model cited in it.
+    pub cited: Vec<usize>,
+    /// The source Ledge matched it to, where the model cited none (shown apart).
+    pub matched: Option<usize>,
+    /// The source sentence that backs it (or comes closest).
+    pub evidence: Option<String>,
+    /// Why it is not supported.
+    pub reason: Option<String>,
+}
+
+impl From<&CheckedSentence> for SentenceView {
+    fn from(sentence: &CheckedSentence) -> SentenceView {
+        SentenceView {
+            text: sentence.text.clone(),
+            support: match sentence.support {
+                Support::Supported => "supported",
+                Support::Unsupported => "unsupported",
+                Support::NoClaim => "noClaim",
+            },
+            cited: sentence.cited.clone(),
+            matched: sentence.matched,
+            evidence: sentence.evidence.clone(),
+            reason: sentence.reason.clone(),
+        }
+    }
+}
+
+/// What Ledge checked of an answer, as the UI shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GroundingView {
+    /// The extractive answer.
+    pub quotes: Vec<QuoteView>,
+    /// The answer, sentence by sentence, with each one's support.
+    pub sentences: Vec<SentenceView>,
+    /// Most of the answer's claims are unsupported: the UI says so above it.
+    pub mostly_unsupported: bool,
+}
+
+impl From<&Grounding> for GroundingView {
+    fn from(grounding: &Grounding) -> GroundingView {
+        GroundingView {
+            quotes: grounding.quotes.iter().map(QuoteView::from).collect(),
+            sentences: grounding.sentences.iter().map(SentenceView::from).collect(),
+            mostly_unsupported: grounding.support.mostly_unsupported,
         }
     }
 }
@@ -191,6 +280,10 @@ pub struct AnswerSummary {
     pub text: String,
     /// The source numbers the answer cites.
     pub cited: Vec<usize>,
+    /// The source numbers Ledge matched to sentences the model left uncited.
+    pub matched: Vec<usize>,
+    /// The extractive answer and each sentence's support.
+    pub grounding: GroundingView,
     /// The files held nothing on the question; the text says so.
     pub nothing_found: bool,
     /// Tokens in the prompt.
@@ -222,6 +315,13 @@ impl From<&Answer> for AnswerSummary {
                 .filter(|s| s.cited)
                 .map(|s| s.n)
                 .collect(),
+            matched: answer
+                .sources
+                .iter()
+                .filter(|s| s.matched)
+                .map(|s| s.n)
+                .collect(),
+            grounding: GroundingView::from(&answer.grounding),
             nothing_found: !answer.grounded,
             prompt_tokens: stats.prompt_tokens,
             answer_tokens: stats.answer_tokens,
@@ -250,10 +350,21 @@ pub enum AskEvent {
         /// Numbered sources.
         sources: Vec<SourceView>,
     },
+    /// The extractive answer: source sentences that answer the question, before the model
+    /// writes (empty when none does).
+    Quotes {
+        /// Best first.
+        quotes: Vec<QuoteView>,
+    },
     /// The next piece of the answer.
     Text {
         /// Append it.
         text: String,
+    },
+    /// A sentence of the answer completed and was checked against the sources.
+    Checked {
+        /// The sentence and its support.
+        sentence: SentenceView,
     },
     /// The chosen endpoint failed part way: the text so far is void and the built-in model
     /// answers again from the start.
@@ -311,6 +422,9 @@ pub struct MessageView {
     pub text: String,
     /// For an answer, its sources.
     pub sources: Vec<SourceView>,
+    /// For an answer, the extractive answer and each sentence's support (empty for answers
+    /// saved before Ledge checked them).
+    pub grounding: GroundingView,
     /// When, unix milliseconds.
     pub created_at: i64,
 }
@@ -330,6 +444,7 @@ impl MessageView {
                 .iter()
                 .map(|s| SourceView::new(s, snippet(s)))
                 .collect(),
+            grounding: GroundingView::from(&message.grounding),
             created_at: message.created_at.saturating_mul(1000),
         }
     }

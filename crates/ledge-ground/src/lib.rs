@@ -9,12 +9,15 @@
 //! * [`Evidence::check_sentence`] (through [`SupportCheck`], the seam for a better judge)
 //!   checks one generated sentence: supported, unsupported with a reason, or no claim, with
 //!   the source Ledge matched when the model cited none;
+//! * [`Evidence::excerpts`] cuts each passage down to the lines around what bears on the
+//!   question, for a prompt a small model reads in seconds;
 //! * [`SentenceStream`] cuts a streamed answer into sentences as they complete, so each is
 //!   checked while the rest is still being written.
 //!
 //! The crate knows no model, index or window: the assistant (`ledge-core`) feeds it text.
 
 mod evidence;
+mod excerpt;
 mod quote;
 mod stream;
 mod support;
@@ -23,6 +26,7 @@ pub mod text;
 use std::collections::BTreeSet;
 
 pub use evidence::{Evidence, SourcePassage};
+pub use excerpt::Excerpt;
 pub use quote::{Quote, QuoteLimits};
 pub use stream::SentenceStream;
 pub use support::{

@@ -49,7 +49,7 @@ impl Default for QuoteLimits {
     }
 }
 
-fn word_count(text: &str) -> usize {
+pub(crate) fn word_count(text: &str) -> usize {
     text.split_whitespace().count()
 }
 
@@ -71,7 +71,7 @@ fn coverage(evidence: &Evidence, question: &Terms, unit: &Unit) -> (f32, f32) {
     (own / total, context / total)
 }
 
-fn score(evidence: &Evidence, question: &Terms, unit: &Unit) -> f32 {
+pub(crate) fn score(evidence: &Evidence, question: &Terms, unit: &Unit) -> f32 {
     if unit.sentence.shape == Shape::Heading {
         return 0.0;
     }

@@ -271,6 +271,38 @@ impl Generator {
         })
     }
 
+    /// How many of `prompt`'s tokens the cache already holds (what [`generate`] would not
+    /// compute again).
+    ///
+    /// [`generate`]: Generator::generate
+    pub fn reusable(&self, prompt: &[u32]) -> usize {
+        self.cached
+            .iter()
+            .zip(prompt)
+            .take_while(|(a, b)| a == b)
+            .count()
+            .min(prompt.len().saturating_sub(1))
+    }
+
+    /// Computes `prefix` into the cache without generating (a prompt's start, ahead of the
+    /// rest); returns how many tokens it computed and how long that took: a measure of this
+    /// machine's prefill speed that costs nothing later, since the prompt reuses it.
+    pub fn warm(&mut self, prefix: &[u32]) -> Result<(usize, Duration)> {
+        if prefix.len() >= self.context_length() {
+            return Err(Error::PromptTooLong {
+                tokens: prefix.len(),
+                context: self.context_length(),
+            });
+        }
+        if prefix.is_empty() {
+            return Ok((0, Duration::ZERO));
+        }
+        let started = Instant::now();
+        let reused = self.reuse_prefix(prefix);
+        self.prefill(&prefix[reused..])?;
+        Ok((prefix.len() - reused, started.elapsed()))
+    }
+
     /// Keeps the cached tokens `prompt` starts with and drops the rest; returns how many were
     /// kept. At least one prompt token is always left to compute, since its logits choose the
     /// first new token.

@@ -294,7 +294,14 @@ async fn chat_inner(
     let include_usage = request.stream_options.is_some_and(|o| o.include_usage);
 
     let (sender, mut receiver) = mpsc::channel::<Generated>(64);
-    let generator = state.assistant.generator().clone();
+    let Some(generator) = state.assistant.generator().cloned() else {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "invalid_request_error",
+            "no chat model is installed: import one with `ledge models import`",
+        )
+        .code("model_not_found"));
+    };
     let cancel = CancelToken::new();
     tokio::task::spawn_blocking(move || {
         let Ok(mut generator) = generator.lock() else {
@@ -608,8 +615,9 @@ async fn ask(
         }
         return Err(ApiError::internal("the answer ended without a result"));
     }
-    // Events: `started` (`{"conversation": id}`), `sources` (JSON list), `text` (JSON
-    // string), `fallback` (JSON string: the endpoint failed, the text so far is void, the
+    // Events: `started` (`{"conversation": id}`), `sources` (JSON list), `quotes` (the
+    // extractive answer: a JSON list), `text` (JSON string), `checked` (a sentence of the
+    // answer with its support, after the `text` that completed it), `fallback` (JSON string: the endpoint failed, the text so far is void, the
     // built-in model starts again), then `done` (the answer) or `error`. Dropping the stream
     // drops `receiver`, which cancels the answer.
     let events = stream::unfold(Some(receiver), |receiver| async move {
@@ -632,6 +640,18 @@ async fn ask(
                 Event::default()
                     .event("text")
                     .data(serde_json::to_string(&piece).unwrap_or_default()),
+                true,
+            ),
+            AnswerEvent::Quotes(quotes) => (
+                Event::default()
+                    .event("quotes")
+                    .data(serde_json::to_string(&quotes).unwrap_or_default()),
+                true,
+            ),
+            AnswerEvent::Checked(sentence) => (
+                Event::default()
+                    .event("checked")
+                    .data(serde_json::to_string(&sentence).unwrap_or_default()),
                 true,
             ),
             AnswerEvent::Fallback { reason } => (

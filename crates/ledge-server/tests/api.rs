@@ -81,7 +81,7 @@ fn the_official_openai_client_gets_what_the_library_computes() {
 
     // What the library says, before the server exists.
     let expected = {
-        let mut generator = assistant.generator().lock().unwrap();
+        let mut generator = assistant.generator().unwrap().lock().unwrap();
         let prompt = generator
             .tokenizer()
             .encode_chat(&[Message::new(Role::User, "What is the capital of France?")])
@@ -225,6 +225,13 @@ fn the_official_openai_client_gets_what_the_library_computes() {
             .unwrap()
             .iter()
             .any(|s| s["path"].as_str().unwrap().ends_with("Apache-2.0.txt"))
+    );
+    // The extractive answer and each sentence's support come with it.
+    assert!(answer["quotes"].is_array(), "{answer}");
+    assert!(answer["sentences"].is_array(), "{answer}");
+    assert!(
+        answer["support"]["mostly_unsupported"].is_boolean(),
+        "{answer}"
     );
 }
 

@@ -20,6 +20,9 @@ fn open(fixture: &Fixture, embedder: EmbedderChoice, answer_tokens: usize) -> As
         answer_tokens,
         context_tokens: 2048,
         source_tokens: 700,
+        // The sources as retrieval ranks them, however loaded the machine is (the time
+        // budget has its own test in grounding.rs).
+        first_token_target: Duration::from_secs(3600),
         ..AssistantSettings::default()
     };
     let options = OpenOptions {
@@ -75,14 +78,31 @@ fn an_answer_streams_after_its_sources_cites_them_and_is_saved() {
         sources.iter().any(|s| s.path.ends_with("apache-2.0.txt")),
         "{sources:?}"
     );
-    let streamed: String = events[1..]
-        .iter()
-        .map(|event| match event {
-            AnswerEvent::Text(piece) => piece.as_str(),
+    // The extractive answer next, before any text.
+    let AnswerEvent::Quotes(quotes) = &events[1] else {
+        panic!("second event: {:?}", events[1]);
+    };
+    assert_eq!(quotes, &answer.grounding.quotes);
+    let mut streamed = String::new();
+    let mut checked = String::new();
+    for event in &events[2..] {
+        match event {
+            AnswerEvent::Text(piece) => streamed.push_str(piece),
+            AnswerEvent::Checked(sentence) => {
+                checked.push_str(&sentence.text);
+                assert!(
+                    streamed.starts_with(&checked),
+                    "a sentence is checked after the text that completed it"
+                );
+            }
             other => panic!("unexpected {other:?}"),
-        })
-        .collect();
+        }
+    }
     assert_eq!(streamed.trim(), answer.text);
+    assert_eq!(
+        checked, streamed,
+        "the checked sentences add up to the answer"
+    );
     assert!(answer.grounded);
     assert!(!answer.text.is_empty());
     assert!(answer.stats.prompt_tokens > 200);
@@ -281,6 +301,7 @@ async fn a_streamed_answer_is_cancelled_when_the_listener_goes_away() {
         Some(AnswerEvent::Started { .. })
     ));
     assert!(matches!(events.recv().await, Some(AnswerEvent::Sources(_))));
+    assert!(matches!(events.recv().await, Some(AnswerEvent::Quotes(_))));
     assert!(matches!(events.recv().await, Some(AnswerEvent::Text(_))));
     drop(events);
 

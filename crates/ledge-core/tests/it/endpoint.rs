@@ -122,6 +122,9 @@ fn open(fixture: &Fixture, answer_tokens: usize, timeouts: Timeouts) -> Assistan
         context_tokens: 2048,
         source_tokens: 700,
         endpoint_timeouts: timeouts,
+        // The sources as retrieval ranks them, however loaded the machine is (the time
+        // budget has its own test in grounding.rs).
+        first_token_target: Duration::from_secs(3600),
         ..AssistantSettings::default()
     };
     // Plain greedy on both sides, so the two backends must write the same answer.
@@ -368,6 +371,14 @@ fn a_server_dying_mid_answer_falls_back_when_the_endpoint_allows_it() {
     assert!(!text_of(&events[..fallback_at]).is_empty());
     assert!(reason.contains("stopped part way"), "{reason}");
     assert_eq!(text_of(&events[fallback_at + 1..]).trim(), answer.text);
+    // The void text's sentences are forgotten: the checked ones are the new answer's.
+    let checked: String = answer
+        .grounding
+        .sentences
+        .iter()
+        .map(|sentence| sentence.text.as_str())
+        .collect();
+    assert_eq!(checked, text_of(&events[fallback_at + 1..]));
     assert_eq!(answer.stats.backend, LOCAL);
     assert!(answer.stats.fallback.is_some());
     // What is stored is the built-in model's answer.

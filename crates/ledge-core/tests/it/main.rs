@@ -6,6 +6,7 @@
 
 mod answer;
 mod endpoint;
+mod grounding;
 mod prompt;
 mod retrieval;
 mod support;
