@@ -1,7 +1,7 @@
 //! The Ledge assistant, independent of any window or terminal.
 //!
 //! It owns Ledge's data folder ([`DataDir`]), the model registry ([`registry`]), hybrid
-//! retrieval over `ledge-index` ([`retrieve`]), prompt assembly within the model's budget
+//! retrieval over `ledge-index` ([`retrieve`]), grounding through `ledge-ground` ([`grounding`]), prompt assembly within the model's budget
 //! ([`prompt`]), streamed answers with citations from `ledge-llm` ([`assistant`]), and the
 //! conversations and settings in its own SQLite database ([`store`]). Answers are generated
 //! by the built-in runtime or, when the person chose one, by an OpenAI-compatible server on
@@ -9,9 +9,12 @@
 //!
 //! ```text
 //! question ─> retrieve (BM25 + vectors, fused, spread over files) or pinned files
-//!          ─> prompt (system rules, earlier turns, <source> blocks, question; fitted)
-//!          ─> Generator (prefix cache reused) ─> AnswerEvent::{Started, Sources, Text.., Done}
-//!          ─> citations [n] resolved ─> turn saved
+//!          ─> excerpts around the hits ─> prompt (system rules, earlier turns, <source>
+//!             blocks, question; fitted to the window and to this machine's prefill speed)
+//!          ─> quotes (the extractive answer, before any model runs)
+//!          ─> Generator (prefix cache reused), each sentence checked as it completes
+//!             ─> AnswerEvent::{Started, Sources, Quotes, Text/Checked.., Done}
+//!          ─> citations [n] resolved, Ledge's matches added ─> turn saved
 //! ```
 //!
 //! **Invariant:** the core reads no environment variables and no platform folders itself. The
