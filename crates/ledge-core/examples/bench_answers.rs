@@ -6,7 +6,7 @@
 //!
 //! ```text
 //! cargo run --release -p ledge-core --example bench_answers -- \
-//!     --models DIR [--model NAME]... [--split test|dev|all] [--home DIR] [--vectors]
+//!     --models DIR [--model NAME]... [--split test|dev|all] [--home DIR] [--vectors] [--verbose]
 //! ```
 //!
 //! It indexes the three manuals into `--home` (kept, so a rerun only checks for changes),
@@ -14,8 +14,9 @@
 //! every passage is embedded: hours on 2 cores): recall@1/5/10, MRR, nDCG@10. For each
 //! `--model` (a name in `--models`, or `none` for the extractive answer alone) it asks every
 //! question in a new conversation and reports answer accuracy (the pattern matches the
-//! answer), extractive-answer accuracy (it matches the quotes), citation precision (cited or
-//! Ledge-matched passages that come from an answer file), the share of claims supported,
+//! answer), extractive-answer accuracy (it matches the quotes), whether source 1 comes from
+//! an answer file, citation precision (cited or Ledge-matched passages that come from an
+//! answer file), the share of claims supported,
 //! sentences shown neither cited nor marked, time to the extractive answer and to the first
 //! token (p50/p95) and decode speed.
 
@@ -61,6 +62,8 @@ struct Args {
     home: PathBuf,
     vectors: bool,
     answer_tokens: usize,
+    /// Print each question's quotes and sources.
+    verbose: bool,
 }
 
 fn repo() -> PathBuf {
@@ -75,6 +78,7 @@ fn parse_args() -> Args {
         home: repo().join(".deps/bench-answers-home"),
         vectors: false,
         answer_tokens: 128,
+        verbose: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -84,6 +88,7 @@ fn parse_args() -> Args {
             "--split" => args.split = it.next().unwrap(),
             "--home" => args.home = PathBuf::from(it.next().unwrap()),
             "--vectors" => args.vectors = true,
+            "--verbose" => args.verbose = true,
             "--answer-tokens" => args.answer_tokens = it.next().unwrap().parse().unwrap(),
             other => panic!("unknown argument {other}"),
         }
@@ -234,9 +239,9 @@ fn main() {
     drop(embedder);
 
     println!(
-        "\n| model | answer acc. | extractive acc. | citation precision | claims supported | shown unmarked | quotes p50/p95 ms | first token p50/p95 ms | tok/s | prompt tokens |"
+        "\n| model | answer acc. | extractive acc. | source 1 right | citation precision | claims supported | shown unmarked | quotes p50/p95 ms | first token p50/p95 ms | tok/s | prompt tokens |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|");
     let names = if args.names.is_empty() {
         vec!["none".to_owned()]
     } else {
@@ -266,7 +271,7 @@ fn main() {
             &mut |_| {},
         )
         .unwrap();
-        let (mut answer_ok, mut extractive_ok) = (0, 0);
+        let (mut answer_ok, mut extractive_ok, mut first_right) = (0, 0, 0);
         let (mut cited, mut cited_right) = (0, 0);
         let (mut supported, mut claims, mut unmarked) = (0, 0, 0);
         let (mut quotes_ms, mut first_ms, mut rates, mut prompt_tokens) =
@@ -289,6 +294,12 @@ fn main() {
             let quoted = pattern.is_match(&quotes.join(" "));
             let said = !quotes_only && pattern.is_match(&answer.text);
             extractive_ok += usize::from(quoted);
+            first_right += usize::from(
+                answer
+                    .sources
+                    .first()
+                    .is_some_and(|s| answers_it(question, &s.path)),
+            );
             answer_ok += usize::from(said);
             for source in answer.sources.iter().filter(|s| s.cited || s.matched) {
                 cited += 1;
@@ -303,6 +314,28 @@ fn main() {
                     }
                     Support::Unsupported => claims += 1,
                     Support::NoClaim => {}
+                }
+            }
+            if args.verbose {
+                eprintln!(
+                    "{} [{}] {}",
+                    question.id, question.answer_pattern, question.question
+                );
+                for source in &answer.sources {
+                    let mark = if answers_it(question, &source.path) {
+                        "*"
+                    } else {
+                        " "
+                    };
+                    eprintln!(
+                        "  {mark}[{}] {}:{}",
+                        source.n,
+                        source.path.display(),
+                        source.line_start
+                    );
+                }
+                for quote in &answer.grounding.quotes {
+                    eprintln!("  > [{}] {:.2} {}", quote.n, quote.score, quote.text);
                 }
             }
             quotes_ms.push(answer.stats.time_to_quotes_ms);
@@ -335,7 +368,7 @@ fn main() {
             }
         };
         println!(
-            "| {} | {} | {:.2} | {} | {} | {unmarked} | {:.0} / {:.0} | {} | {} | {} |",
+            "| {} | {} | {:.2} | {:.2} | {} | {} | {unmarked} | {:.0} / {:.0} | {} | {} | {} |",
             if quotes_only {
                 "none (quotes only)"
             } else {
@@ -347,6 +380,7 @@ fn main() {
                 format!("{:.2}", answer_ok as f64 / n)
             },
             extractive_ok as f64 / n,
+            first_right as f64 / n,
             share(cited_right, cited),
             share(supported, claims),
             percentile(&quotes_ms, 0.5),

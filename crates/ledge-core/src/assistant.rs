@@ -285,6 +285,22 @@ fn excerpts(records: Vec<ChunkRecord>, question: &str, words: usize) -> Vec<Chun
         .collect()
 }
 
+/// The records reordered so that those with a sentence answering `question` come first
+/// (by their best sentence's score, which keeps retrieval's order as a tie-break): a prompt
+/// cut to what this machine reads quickly then keeps the passage that answers, not the one
+/// that merely shares the question's words.
+fn answering_first(records: Vec<ChunkRecord>, question: &str) -> Vec<ChunkRecord> {
+    let all: Vec<usize> = (0..records.len()).collect();
+    let scores = evidence(&records, &all).passage_scores(question);
+    let mut order: Vec<usize> = all;
+    order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
+    let mut slots: Vec<Option<ChunkRecord>> = records.into_iter().map(Some).collect();
+    order
+        .into_iter()
+        .filter_map(|i| slots.get_mut(i).and_then(Option::take))
+        .collect()
+}
+
 fn stop_word(stop: &StopReason) -> &'static str {
     match stop {
         StopReason::EndOfText => "end",
@@ -438,8 +454,11 @@ impl Assistant {
         mut records: Vec<ChunkRecord>,
         fit_to_machine: bool,
     ) -> Result<(Prompt, Vec<ChunkRecord>)> {
-        if request.files.is_empty() && self.settings.excerpt_words > 0 {
-            records = excerpts(records, question, self.settings.excerpt_words);
+        if request.files.is_empty() {
+            if self.settings.excerpt_words > 0 {
+                records = excerpts(records, question, self.settings.excerpt_words);
+            }
+            records = answering_first(records, question);
         }
         let Some(generator) = &self.generator else {
             // No model: the sources are the retrieved passages, best first, for the quotes.

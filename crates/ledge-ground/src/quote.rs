@@ -112,6 +112,24 @@ fn shortened(text: &str, words: usize) -> String {
 }
 
 impl Evidence {
+    /// How well each passage answers `question`: the score of its best sentence (as
+    /// [`Evidence::quotes`] weighs them, retrieval rank included), in passage order. The
+    /// assistant puts the passages that answer first, so a prompt cut for speed keeps them.
+    pub fn passage_scores(&self, question: &str) -> Vec<f32> {
+        let asked = terms(question, true);
+        let mut best = vec![0.0f32; self.passages.len()];
+        if asked.words.is_empty() {
+            return best;
+        }
+        for unit in &self.units {
+            let s = score(self, &asked, unit);
+            if let Some(slot) = best.get_mut(unit.passage) {
+                *slot = slot.max(s);
+            }
+        }
+        best
+    }
+
     /// The sentences that best answer `question`, best first, within `limits`; empty when
     /// no sentence answers well enough.
     pub fn quotes(&self, question: &str, limits: QuoteLimits) -> Vec<Quote> {
@@ -234,6 +252,27 @@ mod tests {
             "{quotes:?}"
         );
         assert_eq!(quotes[0].line, 102);
+    }
+
+    #[test]
+    fn the_passage_that_answers_outscores_one_that_only_shares_words() {
+        let evidence = Evidence::new(vec![
+            passage(
+                1,
+                "The rights granted under this License will terminate automatically if You fail to comply with any of its terms.",
+                "Mozilla Public License > Termination",
+            ),
+            passage(
+                2,
+                "If You institute patent litigation against any entity, then any patent licenses granted to You under this License for that Work shall terminate as of the date such litigation is filed.",
+                "Apache License",
+            ),
+        ]);
+        let scores =
+            evidence.passage_scores("When do patent licenses terminate under the Apache License?");
+        assert_eq!(scores.len(), 2);
+        assert!(scores[1] > scores[0], "{scores:?}");
+        assert_eq!(evidence.passage_scores("?"), [0.0, 0.0]);
     }
 
     #[test]
