@@ -3,7 +3,14 @@
 //! ```text
 //! cargo run --release -p ledge-index --example text_store_bench -- build DIR INDEX_DIR
 //! cargo run --release -p ledge-index --example text_store_bench -- measure INDEX_DIR
+//! cargo run --release -p ledge-index --example text_store_bench -- migrate INDEX_DIR OLD_CATALOG
+//! cargo run --release -p ledge-index --example text_store_bench -- reads INDEX_DIR OLD_CATALOG
 //! ```
+//!
+//! `migrate` opens INDEX_DIR (a copy of an index of schema 0004, whose catalog is converted on
+//! open), times that, and checks every chunk's text against OLD_CATALOG (the untouched
+//! original). `reads` times reading one chunk by id (2,000 ids at random, seed 42) through
+//! `Index::chunks` on INDEX_DIR and with the old schema's query on OLD_CATALOG.
 //!
 //! `build` indexes DIR into INDEX_DIR with the current code (time and sizes). `measure` reads
 //! every chunk's text back through the index (in file and chunk order), then stores them in
@@ -95,7 +102,12 @@ fn report(stored: &Stored, raw: u64, picks: &[usize], dict: Option<&[u8]>) -> Bo
     Ok(())
 }
 
-fn per_chunk(texts: &[Vec<String>], level: i32, dict: Option<&[u8]>, name: &str) -> BoxResult<Stored> {
+fn per_chunk(
+    texts: &[Vec<String>],
+    level: i32,
+    dict: Option<&[u8]>,
+    name: &str,
+) -> BoxResult<Stored> {
     let mut compressor = match dict {
         Some(dict) => zstd::bulk::Compressor::with_dictionary(level, dict)?,
         None => zstd::bulk::Compressor::new(level)?,
@@ -198,7 +210,9 @@ fn measure(index_dir: &Path) -> BoxResult<()> {
     let picks: Vec<usize> = (0..2000).map(|_| rng.below(chunks)).collect();
 
     println!();
-    println!("| storage | MB | ratio | units | compress, s (1 core) | read one chunk p50 / p99, µs |");
+    println!(
+        "| storage | MB | ratio | units | compress, s (1 core) | read one chunk p50 / p99, µs |"
+    );
     println!("|---|---|---|---|---|---|");
     for level in [1, 3, 9] {
         let stored = per_chunk(&texts, level, None, &format!("per chunk, level {level}"))?;
@@ -247,10 +261,94 @@ fn measure(index_dir: &Path) -> BoxResult<()> {
     Ok(())
 }
 
+fn old_texts(old: &Path) -> BoxResult<Vec<(i64, String)>> {
+    let conn = rusqlite::Connection::open(old)?;
+    let mut statement = conn.prepare("SELECT id, text FROM chunks ORDER BY id")?;
+    let rows = statement.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+fn migrate(index_dir: &Path, old: &Path) -> BoxResult<()> {
+    let before = dir_bytes(&index_dir.join("catalog.sqlite3"))
+        + dir_bytes(&index_dir.join("catalog.sqlite3-wal"));
+    let started = Instant::now();
+    let index = Index::open(index_dir)?;
+    let elapsed = started.elapsed();
+    let status = index.status()?;
+    println!(
+        "opened (schema {}) in {:.1} s; catalog {:.1} MB -> {:.1} MB (with WAL {:.1} MB)",
+        status.schema_version,
+        elapsed.as_secs_f64(),
+        mb(before),
+        mb(dir_bytes(&index_dir.join("catalog.sqlite3"))),
+        mb(dir_bytes(&index_dir.join("catalog.sqlite3-wal"))),
+    );
+    let texts = old_texts(old)?;
+    let started = Instant::now();
+    let mut same = 0usize;
+    for batch in texts.chunks(1024) {
+        let ids: Vec<i64> = batch.iter().map(|(id, _)| *id).collect();
+        let records = index.chunks(&ids)?;
+        if records.len() != batch.len() {
+            return Err(format!("{} records for {} ids", records.len(), batch.len()).into());
+        }
+        for (record, (id, text)) in records.iter().zip(batch) {
+            if record.chunk_id != *id || record.text != *text {
+                return Err(format!("chunk {id} differs after the migration").into());
+            }
+            same += 1;
+        }
+    }
+    println!(
+        "all {same} chunk texts identical to the old catalog's (read back in {:.1} s)",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+fn reads(index_dir: &Path, old: &Path) -> BoxResult<()> {
+    let ids: Vec<i64> = old_texts(old)?.into_iter().map(|(id, _)| id).collect();
+    let mut rng = Rng(42);
+    let picks: Vec<i64> = (0..2000).map(|_| ids[rng.below(ids.len())]).collect();
+    let conn = rusqlite::Connection::open(old)?;
+    // The old schema's `chunk_records` query, as it ran before compression.
+    let mut statement = conn.prepare(
+        "SELECT c.id, f.path, c.line_start, c.line_end, c.byte_start, c.byte_end, c.page,
+                c.heading, c.text FROM chunks c JOIN files f ON f.id = c.file_id WHERE c.id = ?1",
+    )?;
+    let mut old_samples = Vec::new();
+    for &id in &picks {
+        let started = Instant::now();
+        let text: String = statement.query_row([id], |row| row.get(8))?;
+        std::hint::black_box(text);
+        old_samples.push(started.elapsed());
+    }
+    let index = Index::open(index_dir)?;
+    let mut new_samples = Vec::new();
+    for &id in &picks {
+        let started = Instant::now();
+        std::hint::black_box(index.chunks(&[id])?);
+        new_samples.push(started.elapsed());
+    }
+    println!(
+        "read one chunk by id, p50 / p99 µs: old schema {:.1} / {:.1}, compressed {:.1} / {:.1}",
+        percentile(&mut old_samples, 50.0),
+        percentile(&mut old_samples, 99.0),
+        percentile(&mut new_samples, 50.0),
+        percentile(&mut new_samples, 99.0),
+    );
+    Ok(())
+}
+
 fn main() -> BoxResult<()> {
     ledge_index::log_parser_panics();
     let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+    match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
         ["build", dir, index_dir] => {
             let mut index = Index::open(Path::new(index_dir))?;
             let started = Instant::now();
@@ -274,6 +372,8 @@ fn main() -> BoxResult<()> {
             Ok(())
         }
         ["measure", index_dir] => measure(Path::new(index_dir)),
+        ["migrate", index_dir, old] => migrate(Path::new(index_dir), Path::new(old)),
+        ["reads", index_dir, old] => reads(Path::new(index_dir), Path::new(old)),
         _ => Err("usage: text_store_bench build DIR INDEX_DIR | measure INDEX_DIR".into()),
     }
 }

@@ -174,8 +174,9 @@ impl Catalog {
 
     fn setup(conn: Connection) -> Result<Catalog> {
         conn.busy_timeout(std::time::Duration::from_secs(10))?;
-        // Takes effect only in a new, empty file; an older catalog gets it by the VACUUM after
-        // its texts are converted (`compact_if_needed`).
+        // These two take effect only in a new, empty file; an older catalog gets them by the
+        // VACUUM after its texts are converted (`compact_if_needed`).
+        conn.pragma_update(None, "page_size", texts::PAGE_SIZE)?;
         conn.pragma_update(None, "auto_vacuum", "INCREMENTAL")?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "journal_size_limit", WAL_LIMIT)?;

@@ -8,8 +8,8 @@ use std::path::PathBuf;
 use rusqlite::{OptionalExtension, Row};
 
 use super::{Catalog, FileRow, TextRef};
-use crate::{Error, Result};
 use crate::index::ChunkRecord;
+use crate::{Error, Result};
 
 const RECORD_COLUMNS: &str = "c.id, f.path, c.line_start, c.line_end, c.byte_start, c.byte_end,
      c.page, c.heading, c.text_block, c.text_start, c.text_end";

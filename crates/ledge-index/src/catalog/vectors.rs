@@ -4,8 +4,8 @@
 use rusqlite::{OptionalExtension, params};
 
 use super::{Catalog, TextRef, now, to_i64};
-use crate::{Error, Result};
 use crate::embed::{Stamp, VectorCache};
+use crate::{Error, Result};
 
 /// A chunk waiting for its vector.
 #[derive(Debug, Clone)]
@@ -54,7 +54,11 @@ impl Catalog {
         )?;
         let rows = statement
             .query_map(params![model, after, to_i64(limit as u64)], |row| {
-                Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?, TextRef::from_row(row, 2)?))
+                Ok((
+                    row.get::<_, i64>(0)?,
+                    row.get::<_, String>(1)?,
+                    TextRef::from_row(row, 2)?,
+                ))
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         let last = rows.last().map(|(id, _, _)| *id);
