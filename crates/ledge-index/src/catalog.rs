@@ -25,7 +25,7 @@ mod records;
 mod texts;
 mod vectors;
 
-pub(crate) use texts::TextRef;
+pub(crate) use texts::{TEXT_COLUMNS, TextRef};
 
 /// The migrations, in order; `user_version` is the number applied.
 const MIGRATIONS: &[&str] = &[
@@ -35,6 +35,10 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0004_titles.sql"),
     include_str!("migrations/0005_compressed_texts.sql"),
 ];
+
+/// Reads go through a memory map of up to this much of the catalog file instead of copying
+/// each 16 KB page into SQLite's cache: reading one chunk by id took 28 µs without it.
+const MMAP_BYTES: i64 = 256 * 1024 * 1024;
 
 /// The WAL is truncated to this size after a checkpoint. Without a limit it stays as large as
 /// the largest transaction made it (42 MB after a cold index of the 1.3 GB corpus).
@@ -182,6 +186,7 @@ impl Catalog {
         conn.pragma_update(None, "journal_size_limit", WAL_LIMIT)?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.pragma_update(None, "mmap_size", MMAP_BYTES)?;
         let mut catalog = Catalog {
             conn,
             texts: RefCell::new(texts::TextCodec::new()?),
@@ -514,11 +519,12 @@ impl Catalog {
     pub fn chunk_doc(&self, id: i64) -> Result<Option<ChunkDoc>> {
         let found = self
             .conn
-            .prepare_cached(
+            .prepare_cached(&format!(
                 "SELECT c.id, c.file_id, f.folder_id, c.heading, f.path, COALESCE(f.title, ''),
-                        c.text_block, c.text_start, c.text_end
-                 FROM chunks c JOIN files f ON f.id = c.file_id WHERE c.id = ?1",
-            )?
+                        {TEXT_COLUMNS}
+                 FROM chunks c JOIN files f ON f.id = c.file_id
+                 LEFT JOIN chunk_texts t ON t.id = c.text_block WHERE c.id = ?1"
+            ))?
             .query_row([id], |row| {
                 Ok((
                     ChunkDoc {
@@ -544,11 +550,12 @@ impl Catalog {
     pub fn hit(&self, chunk_id: i64) -> Result<Option<HitRow>> {
         let found = self
             .conn
-            .prepare_cached(
+            .prepare_cached(&format!(
                 "SELECT f.path, c.byte_start, c.byte_end, c.line_start, c.line_end, c.page,
-                        c.heading, c.text_block, c.text_start, c.text_end
-                 FROM chunks c JOIN files f ON f.id = c.file_id WHERE c.id = ?1",
-            )?
+                        c.heading, {TEXT_COLUMNS}
+                 FROM chunks c JOIN files f ON f.id = c.file_id
+                 LEFT JOIN chunk_texts t ON t.id = c.text_block WHERE c.id = ?1"
+            ))?
             .query_row([chunk_id], |row| {
                 Ok((
                     HitRow {

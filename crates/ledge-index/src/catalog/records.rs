@@ -7,12 +7,12 @@ use std::path::PathBuf;
 
 use rusqlite::{OptionalExtension, Row};
 
-use super::{Catalog, FileRow, TextRef};
+use super::{Catalog, FileRow, TEXT_COLUMNS, TextRef};
 use crate::index::ChunkRecord;
 use crate::{Error, Result};
 
 const RECORD_COLUMNS: &str = "c.id, f.path, c.line_start, c.line_end, c.byte_start, c.byte_end,
-     c.page, c.heading, c.text_block, c.text_start, c.text_end";
+     c.page, c.heading";
 
 /// A record without its text, and where the text is.
 fn record(row: &Row<'_>) -> rusqlite::Result<(ChunkRecord, TextRef)> {
@@ -48,8 +48,8 @@ impl Catalog {
 
     fn read_chunk_records(&self, ids: &[i64], skip_unreadable: bool) -> Result<Vec<ChunkRecord>> {
         let mut statement = self.conn.prepare_cached(&format!(
-            "SELECT {RECORD_COLUMNS} FROM chunks c JOIN files f ON f.id = c.file_id
-             WHERE c.id = ?1"
+            "SELECT {RECORD_COLUMNS}, {TEXT_COLUMNS} FROM chunks c JOIN files f ON f.id = c.file_id
+             LEFT JOIN chunk_texts t ON t.id = c.text_block WHERE c.id = ?1"
         ))?;
         let mut records = Vec::with_capacity(ids.len());
         for &id in ids {
@@ -71,8 +71,8 @@ impl Catalog {
     /// Every chunk of the file recorded under `key`, in order.
     pub fn file_chunk_records(&self, key: &str) -> Result<Vec<ChunkRecord>> {
         let mut statement = self.conn.prepare_cached(&format!(
-            "SELECT {RECORD_COLUMNS} FROM chunks c JOIN files f ON f.id = c.file_id
-             WHERE f.path = ?1 ORDER BY c.ordinal"
+            "SELECT {RECORD_COLUMNS}, {TEXT_COLUMNS} FROM chunks c JOIN files f ON f.id = c.file_id
+             LEFT JOIN chunk_texts t ON t.id = c.text_block WHERE f.path = ?1 ORDER BY c.ordinal"
         ))?;
         let rows = statement
             .query_map([key], record)?

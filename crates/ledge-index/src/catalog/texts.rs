@@ -25,7 +25,7 @@
 
 use std::sync::Arc;
 
-use rusqlite::{OptionalExtension, Row, TransactionBehavior, params};
+use rusqlite::{Row, TransactionBehavior, params};
 
 use super::{Catalog, to_i64};
 use crate::{Error, Result};
@@ -46,21 +46,39 @@ pub(crate) const PAGE_SIZE: i64 = 16 * 1024;
 /// The conversion of an older catalog commits after about this much text.
 const CONVERT_BATCH_BYTES: usize = 16 * 1024 * 1024;
 
-/// Where a chunk's text is stored: its block and its byte range in the block's text.
-#[derive(Debug, Clone, Copy)]
+/// The columns a query selects for a chunk's text: its block and range, and the block itself
+/// (joined, so that reading a chunk is one statement: `LEFT JOIN chunk_texts t ON t.id =
+/// c.text_block`).
+pub(crate) const TEXT_COLUMNS: &str = "c.text_block, c.text_start, c.text_end, t.raw_bytes, t.data";
+
+/// Where a chunk's text is stored (its block and its byte range in the block's text), with the
+/// block's stored row as the query found it (`None`: no such block).
+#[derive(Debug, Clone)]
 pub(crate) struct TextRef {
     pub block: Option<i64>,
     pub start: i64,
     pub end: i64,
+    stored: Option<(Option<i64>, Option<Vec<u8>>)>,
 }
 
 impl TextRef {
-    /// Reads the three columns `text_block, text_start, text_end` starting at `first`.
+    /// Reads the [`TEXT_COLUMNS`] starting at `first`. The block's columns are read whatever
+    /// their type: a damaged row is the chunk's problem, not the catalog's.
     pub fn from_row(row: &Row<'_>, first: usize) -> rusqlite::Result<TextRef> {
+        let block: Option<i64> = row.get(first)?;
+        let raw_bytes = row.get_ref(first + 3)?.as_i64().ok();
+        let data = match row.get_ref(first + 4)? {
+            rusqlite::types::ValueRef::Blob(bytes) | rusqlite::types::ValueRef::Text(bytes) => {
+                Some(bytes.to_vec())
+            }
+            _ => None,
+        };
+        let found = raw_bytes.is_some() || data.is_some();
         Ok(TextRef {
-            block: row.get(first)?,
+            block,
             start: row.get::<_, Option<i64>>(first + 1)?.unwrap_or(0),
             end: row.get::<_, Option<i64>>(first + 2)?.unwrap_or(0),
+            stored: found.then_some((raw_bytes, data)),
         })
     }
 }
@@ -207,6 +225,7 @@ impl Catalog {
                 block: ids.get(block).copied(),
                 start: start as i64,
                 end: end as i64,
+                stored: None,
             })
             .collect())
     }
@@ -217,10 +236,7 @@ impl Catalog {
         let Some(block) = at.block else {
             return Err(unreadable("it names no block".to_owned()));
         };
-        let text = self.block_text(block).map_err(|error| match error {
-            Ok(reason) => unreadable(reason),
-            Err(error) => error,
-        })?;
+        let text = self.block_text(block, at.stored).map_err(unreadable)?;
         let range = usize::try_from(at.start).unwrap_or(usize::MAX)
             ..usize::try_from(at.end).unwrap_or(usize::MAX);
         text.get(range).map(str::to_owned).ok_or_else(|| {
@@ -231,40 +247,23 @@ impl Catalog {
         })
     }
 
-    /// A block's text, from the cache or the catalog. `Err(Ok(reason))`: the block is damaged
-    /// or missing; `Err(Err(_))`: the catalog failed.
+    /// A block's text, from the cache or from its row as the query found it; `Err` says why
+    /// it cannot be read.
     fn block_text(
         &self,
         block: i64,
-    ) -> std::result::Result<Arc<str>, std::result::Result<String, Error>> {
+        stored: Option<(Option<i64>, Option<Vec<u8>>)>,
+    ) -> std::result::Result<Arc<str>, String> {
         if let Some(text) = self.texts.borrow_mut().cached(block) {
             return Ok(text);
         }
-        // Whatever type the columns hold: a damaged row is the chunk's problem, not the catalog's.
-        let stored: Option<(Option<i64>, Option<Vec<u8>>)> = self
-            .conn
-            .prepare_cached("SELECT raw_bytes, data FROM chunk_texts WHERE id = ?1")
-            .and_then(|mut statement| {
-                statement
-                    .query_row([block], |row| {
-                        let raw_bytes = row.get_ref(0)?.as_i64().ok();
-                        let data = match row.get_ref(1)? {
-                            rusqlite::types::ValueRef::Blob(bytes)
-                            | rusqlite::types::ValueRef::Text(bytes) => Some(bytes.to_vec()),
-                            _ => None,
-                        };
-                        Ok((raw_bytes, data))
-                    })
-                    .optional()
-            })
-            .map_err(|error| Err(Error::from(error)))?;
         let (raw_bytes, data) = match stored {
-            None => return Err(Ok(format!("its block {block} is missing"))),
+            None => return Err(format!("its block {block} is missing")),
             Some((Some(raw_bytes), Some(data))) => (raw_bytes, data),
-            Some(_) => return Err(Ok(format!("its block {block} is not a compressed text"))),
+            Some(_) => return Err(format!("its block {block} is not a compressed text")),
         };
         let mut codec = self.texts.borrow_mut();
-        let text: Arc<str> = codec.unpack(&data, raw_bytes).map_err(Ok)?.into();
+        let text: Arc<str> = codec.unpack(&data, raw_bytes)?.into();
         codec.remember(block, Arc::clone(&text));
         Ok(text)
     }
@@ -474,6 +473,7 @@ mod tests {
             [],
         )
         .unwrap();
+        conn.execute_batch("BEGIN").unwrap();
         let mut chunks = Vec::new();
         let files = (0..copies).flat_map(|copy| {
             licences()
@@ -514,6 +514,7 @@ mod tests {
                 ));
             }
         }
+        conn.execute_batch("COMMIT").unwrap();
         chunks
     }
 
@@ -776,5 +777,60 @@ mod tests {
             )
             .unwrap();
         assert_eq!(catalog.chunk_records(&ids).unwrap()[0].text, "fresh");
+    }
+
+    /// Set for the child process of the kill test: the catalog it converts.
+    const KILL_VAR: &str = "LEDGE_CATALOG_CONVERT_KILL";
+
+    /// The child of the kill test: opens (so converts) the catalog named by [`KILL_VAR`].
+    #[test]
+    fn conversion_child() {
+        if let Ok(path) = std::env::var(KILL_VAR) {
+            Catalog::open(Path::new(&path)).unwrap();
+        }
+    }
+
+    #[test]
+    fn a_conversion_killed_at_any_moment_leaves_a_catalog_that_opens_with_every_text() {
+        let temp = tempfile::tempdir().unwrap();
+        // About 18 MB of text: two conversion batches, a drop and a VACUUM to be killed in.
+        let original = temp.path().join("original.sqlite3");
+        let chunks = old_catalog(&original, 60);
+        let run = |path: &Path| {
+            std::process::Command::new(std::env::current_exe().unwrap())
+                .args([
+                    "--exact",
+                    "catalog::texts::tests::conversion_child",
+                    "--test-threads=1",
+                ])
+                .env(KILL_VAR, path)
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .unwrap()
+        };
+        let uninterrupted = temp.path().join("uninterrupted.sqlite3");
+        std::fs::copy(&original, &uninterrupted).unwrap();
+        let started = std::time::Instant::now();
+        assert!(run(&uninterrupted).wait().unwrap().success());
+        let full = started.elapsed();
+        let mut interrupted = 0;
+        for fraction in [0.2, 0.4, 0.6, 0.8, 0.95] {
+            let path = temp.path().join(format!("killed-{fraction}.sqlite3"));
+            std::fs::copy(&original, &path).unwrap();
+            let mut child = run(&path);
+            std::thread::sleep(full.mul_f64(fraction));
+            child.kill().unwrap();
+            child.wait().unwrap();
+            let unfinished = inline_texts(&Connection::open(&path).unwrap()).unwrap();
+            interrupted += usize::from(unfinished);
+            let catalog = Catalog::open(&path).unwrap();
+            assert!(!catalog.has_inline_texts().unwrap(), "after {fraction}");
+            assert_texts(&catalog, &chunks);
+        }
+        assert!(
+            interrupted > 0,
+            "no kill landed before the conversion ended"
+        );
     }
 }

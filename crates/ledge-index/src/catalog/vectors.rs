@@ -3,7 +3,7 @@
 
 use rusqlite::{OptionalExtension, params};
 
-use super::{Catalog, TextRef, now, to_i64};
+use super::{Catalog, TEXT_COLUMNS, TextRef, now, to_i64};
 use crate::embed::{Stamp, VectorCache};
 use crate::{Error, Result};
 
@@ -46,12 +46,13 @@ impl Catalog {
         after: i64,
         limit: usize,
     ) -> Result<(Vec<PendingChunk>, Option<i64>)> {
-        let mut statement = self.conn.prepare_cached(
-            "SELECT c.id, c.heading, c.text_block, c.text_start, c.text_end FROM chunks c
+        let mut statement = self.conn.prepare_cached(&format!(
+            "SELECT c.id, c.heading, {TEXT_COLUMNS} FROM chunks c
+             LEFT JOIN chunk_texts t ON t.id = c.text_block
              WHERE c.id > ?2 AND NOT EXISTS
                (SELECT 1 FROM embeddings e WHERE e.chunk_id = c.id AND e.model = ?1)
-             ORDER BY c.id LIMIT ?3",
-        )?;
+             ORDER BY c.id LIMIT ?3"
+        ))?;
         let rows = statement
             .query_map(params![model, after, to_i64(limit as u64)], |row| {
                 Ok((
