@@ -2,8 +2,8 @@
 -- packed into blocks of about 16 KB of text, each one zstd frame (with its checksum); a chunk
 -- names its block and its byte range in the block's text. Blocks of 16 KB compress 4.5x on
 -- the 1.3 GB mixed corpus (per chunk: 2.6x, 3.5x with a trained dictionary; per file: 5.1x,
--- but reading one chunk of a large file then costs milliseconds), and reading one chunk back
--- costs about 12 µs (see BENCHMARKS.md, "File index").
+-- but reading one chunk of a large file then costs milliseconds), and a block decompresses in
+-- about 12 µs (see BENCHMARKS.md, "File index").
 --
 -- This migration makes room; the catalog then moves the texts of an older catalog into blocks
 -- file by file in committed batches, drops the old `text` column and VACUUMs (see
