@@ -198,7 +198,7 @@ impl Catalog {
     }
 
     /// After a write operation: gives free pages back to the file system when they are more
-    /// than an eighth of the file (a folder removed, many files deleted or shrunk), and
+    /// than an eighth of the file and over 1 MB (a folder removed, many files deleted or shrunk), and
     /// truncates the WAL. What fails here only costs disk space, so it is logged, not returned.
     pub fn tidy(&self) {
         let pages = |pragma: &str| {
@@ -206,8 +206,17 @@ impl Catalog {
                 .pragma_query_value(None, pragma, |row| row.get::<_, i64>(0))
         };
         match (pages("freelist_count"), pages("page_count")) {
-            (Ok(free), Ok(total)) if free > 256 && free * 8 > total => {
-                if let Err(error) = self.conn.execute_batch("PRAGMA incremental_vacuum") {
+            (Ok(free), Ok(total)) if free * texts::PAGE_SIZE > 1 << 20 && free * 8 > total => {
+                // It frees a page per step: run it to the end.
+                let vacuum =
+                    self.conn
+                        .prepare("PRAGMA incremental_vacuum")
+                        .and_then(|mut pragma| {
+                            let mut steps = pragma.query([])?;
+                            while steps.next()?.is_some() {}
+                            Ok(())
+                        });
+                if let Err(error) = vacuum {
                     tracing::warn!(%error, "catalog free pages not reclaimed");
                 } else {
                     tracing::debug!(pages = free, "catalog free pages reclaimed");

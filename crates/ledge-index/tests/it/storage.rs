@@ -103,3 +103,27 @@ fn a_damaged_block_fails_only_its_own_chunks_until_a_rebuild() {
     let hits = index.search("Apache patent grant", 10).unwrap();
     assert_eq!(hits[0].path, apache);
 }
+
+#[test]
+fn removing_a_folder_gives_its_space_back() {
+    let corpus = Corpus::empty();
+    for copy in 0..12 {
+        for entry in fs::read_dir(LICENSES).unwrap().flatten() {
+            let name = format!("{copy}/{}", entry.file_name().to_str().unwrap());
+            fs::create_dir_all(corpus.path(&copy.to_string())).unwrap();
+            fs::copy(entry.path(), corpus.path(&name)).unwrap();
+        }
+    }
+    let mut index = corpus.open();
+    corpus.add(&mut index, &IndexOptions::default());
+    let catalog = corpus.index_dir.join("catalog.sqlite3");
+    let wal = corpus.index_dir.join("catalog.sqlite3-wal");
+    let size = |path: &std::path::Path| fs::metadata(path).map_or(0, |m| m.len());
+    let before = size(&catalog);
+    // The scan ends with the WAL checkpointed and truncated.
+    assert_eq!(size(&wal), 0);
+    index.remove_folder(&corpus.docs).unwrap();
+    let after = size(&catalog);
+    assert!(after * 3 < before, "{before} bytes before, {after} after");
+    assert!(index.search("license", 5).unwrap().is_empty());
+}
