@@ -80,6 +80,22 @@ pub enum Error {
         /// The newest version this build knows.
         known: i64,
     },
+    /// The stored text of a chunk cannot be read back: its compressed block in the catalog is
+    /// damaged or missing. Other chunks are unaffected; re-indexing the file (a rebuild)
+    /// stores its text again.
+    #[error("the stored text of chunk {chunk_id} is unreadable: {reason}")]
+    ChunkTextUnreadable {
+        /// The chunk.
+        chunk_id: i64,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// Compressing chunk texts failed (the compressor could not be set up: out of memory).
+    #[error("compressing chunk texts failed: {message}")]
+    Compression {
+        /// What zstd said.
+        message: String,
+    },
     /// The full-text index failed (corrupt, full disk).
     #[error("full-text index: {0}")]
     FullText(#[from] tantivy::TantivyError),

@@ -363,6 +363,8 @@ impl Index {
         })();
         if outcome.is_err() {
             batch.abort();
+        } else {
+            self.catalog.tidy();
         }
         outcome
     }
@@ -453,8 +455,15 @@ impl Index {
         let snippets = self.fulltext.snippets(parsed.as_ref(), SNIPPET_CHARS)?;
         let mut hits = Vec::with_capacity(limit);
         for (chunk_id, score) in found {
-            let Some(row) = self.catalog.hit(chunk_id)? else {
-                continue;
+            let row = match self.catalog.hit(chunk_id) {
+                Ok(Some(row)) => row,
+                Ok(None) => continue,
+                // One damaged block must not stop every search that ranks it.
+                Err(error @ Error::ChunkTextUnreadable { .. }) => {
+                    tracing::warn!(%error, "search hit left out");
+                    continue;
+                }
+                Err(error) => return Err(error),
             };
             let snippet = snippets.make(&row.text);
             let (snippet, highlights) = if snippet.fragment().trim().is_empty() {
@@ -501,13 +510,27 @@ impl Index {
                 repair.removed += 1;
             }
         }
-        for &id in &in_catalog {
-            if in_fulltext.contains(&id) && !duplicates.contains(&id) {
-                continue;
-            }
-            if let Some(doc) = self.catalog.chunk_doc(id)? {
-                self.fulltext.add(&writer, &doc)?;
-                repair.added += 1;
+        // In id order: a file's chunks are then read one after the other, each text block
+        // decompressed once.
+        let mut missing: Vec<i64> = in_catalog
+            .iter()
+            .copied()
+            .filter(|id| !in_fulltext.contains(id) || duplicates.contains(id))
+            .collect();
+        missing.sort_unstable();
+        for id in missing {
+            match self.catalog.chunk_doc(id) {
+                Ok(Some(doc)) => {
+                    self.fulltext.add(&writer, &doc)?;
+                    repair.added += 1;
+                }
+                Ok(None) => {}
+                // Left unsearchable rather than blocking every write: re-indexing its file
+                // (a rebuild) stores its text again.
+                Err(error @ Error::ChunkTextUnreadable { .. }) => {
+                    tracing::warn!(%error, "chunk left out of the full-text index");
+                }
+                Err(error) => return Err(error),
             }
         }
         let mut writer = writer;
@@ -572,6 +595,8 @@ impl Index {
         if outcome.is_err() {
             batch.abort();
         }
+        drop(batch);
+        self.catalog.tidy();
         outcome
     }
 }

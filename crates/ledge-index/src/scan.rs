@@ -653,9 +653,8 @@ impl Scanner<'_> {
             self.report.chunks_removed += batch.catalog.delete_chunks(file_id)? as u64;
             batch.fulltext.delete_file(&batch.writer, file_id);
         }
-        for (ordinal, piece) in chunks.iter().enumerate() {
-            let body = piece.text(&text);
-            let id = batch.catalog.insert_chunk(file_id, ordinal, piece, body)?;
+        let ids = batch.catalog.insert_chunks(file_id, &chunks, &text)?;
+        for (piece, id) in chunks.iter().zip(ids) {
             batch.fulltext.add(
                 &batch.writer,
                 &ChunkDoc {
@@ -665,7 +664,7 @@ impl Scanner<'_> {
                     path: file.key.clone(),
                     title: title.clone().unwrap_or_default(),
                     heading: piece.heading.clone(),
-                    text: body.to_owned(),
+                    text: piece.text(&text).to_owned(),
                 },
             )?;
         }

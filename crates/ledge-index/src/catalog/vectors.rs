@@ -3,9 +3,9 @@
 
 use rusqlite::{OptionalExtension, params};
 
-use super::{Catalog, now, to_i64};
-use crate::Result;
+use super::{Catalog, TEXT_COLUMNS, TextRef, now, to_i64};
 use crate::embed::{Stamp, VectorCache};
+use crate::{Error, Result};
 
 /// A chunk waiting for its vector.
 #[derive(Debug, Clone)]
@@ -36,27 +36,44 @@ impl Catalog {
             .map(|dims| usize::try_from(dims).unwrap_or(0)))
     }
 
-    /// Up to `limit` chunks after chunk id `after` that have no vector for `model`, by id.
+    /// Up to `limit` chunks after chunk id `after` that have no vector for `model`, by id,
+    /// and the last chunk id looked at (`None`: none left). A chunk whose stored text is
+    /// damaged is left out with a warning (it cannot be embedded until its file is indexed
+    /// again), so that it does not stop the others.
     pub fn pending_chunks(
         &self,
         model: &str,
         after: i64,
         limit: usize,
-    ) -> Result<Vec<PendingChunk>> {
-        let mut statement = self.conn.prepare_cached(
-            "SELECT c.id, c.heading, c.text FROM chunks c
+    ) -> Result<(Vec<PendingChunk>, Option<i64>)> {
+        let mut statement = self.conn.prepare_cached(&format!(
+            "SELECT c.id, c.heading, {TEXT_COLUMNS} FROM chunks c
+             LEFT JOIN chunk_texts t ON t.id = c.text_block
              WHERE c.id > ?2 AND NOT EXISTS
                (SELECT 1 FROM embeddings e WHERE e.chunk_id = c.id AND e.model = ?1)
-             ORDER BY c.id LIMIT ?3",
-        )?;
-        let rows = statement.query_map(params![model, after, to_i64(limit as u64)], |row| {
-            Ok(PendingChunk {
-                id: row.get(0)?,
-                heading: row.get(1)?,
-                text: row.get(2)?,
-            })
-        })?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
+             ORDER BY c.id LIMIT ?3"
+        ))?;
+        let rows = statement
+            .query_map(params![model, after, to_i64(limit as u64)], |row| {
+                Ok((
+                    row.get::<_, i64>(0)?,
+                    row.get::<_, String>(1)?,
+                    TextRef::from_row(row, 2)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let last = rows.last().map(|(id, _, _)| *id);
+        let mut pending = Vec::with_capacity(rows.len());
+        for (id, heading, at) in rows {
+            match self.chunk_text(id, at) {
+                Ok(text) => pending.push(PendingChunk { id, heading, text }),
+                Err(error @ Error::ChunkTextUnreadable { .. }) => {
+                    tracing::warn!(%error, "chunk not embedded");
+                }
+                Err(error) => return Err(error),
+            }
+        }
+        Ok((pending, last))
     }
 
     /// Records `model`'s vector length (inside the caller's transaction).

@@ -62,11 +62,14 @@ impl Index {
             if cancel.is_cancelled() {
                 return Err(Error::Cancelled);
             }
-            let pending = self.catalog.pending_chunks(&model, after, batch.max(1))?;
-            let Some(last) = pending.last() else {
+            let (pending, last) = self.catalog.pending_chunks(&model, after, batch.max(1))?;
+            let Some(last) = last else {
                 break;
             };
-            after = last.id;
+            after = last;
+            if pending.is_empty() {
+                continue;
+            }
             let texts: Vec<String> = pending
                 .iter()
                 .map(|c| embedding_text(&c.heading, &c.text))
@@ -216,7 +219,7 @@ impl Index {
             }
         };
         let ids: Vec<i64> = found.iter().map(|&(id, _)| id).collect();
-        let records = self.catalog.chunk_records(&ids)?;
+        let records = self.catalog.readable_chunk_records(&ids)?;
         let mut hits = Vec::with_capacity(limit);
         for record in records {
             let score = found

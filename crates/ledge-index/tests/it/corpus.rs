@@ -68,18 +68,29 @@ impl Corpus {
         }
     }
 
-    /// The stored chunks of one file, in order: (page, heading, text).
+    /// The stored chunks of one file, in order: (page, heading, text), read straight from the
+    /// catalog: each text cut from its zstd block (see migration 0005), without the index's
+    /// code.
     pub fn chunks_of(&self, relative: &str) -> Vec<(Option<u32>, String, String)> {
         let conn = rusqlite::Connection::open(self.index_dir.join("catalog.sqlite3")).unwrap();
         let mut statement = conn
             .prepare(
-                "SELECT c.page, c.heading, c.text FROM chunks c JOIN files f ON f.id = c.file_id
+                "SELECT c.page, c.heading, t.data, t.raw_bytes, c.text_start, c.text_end
+                 FROM chunks c JOIN files f ON f.id = c.file_id
+                 JOIN chunk_texts t ON t.id = c.text_block
                  WHERE f.path = ?1 ORDER BY c.ordinal",
             )
             .unwrap();
         let path = self.path(relative).to_str().unwrap().to_owned();
         statement
-            .query_map([path], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+            .query_map([path], |row| {
+                let data: Vec<u8> = row.get(2)?;
+                let raw_bytes: usize = row.get(3)?;
+                let (start, end): (usize, usize) = (row.get(4)?, row.get(5)?);
+                let block = zstd::bulk::decompress(&data, raw_bytes).unwrap();
+                let text = String::from_utf8(block[start..end].to_vec()).unwrap();
+                Ok((row.get(0)?, row.get(1)?, text))
+            })
             .unwrap()
             .map(Result::unwrap)
             .collect()

@@ -16,5 +16,6 @@ mod pdf;
 mod rebuild;
 mod records;
 mod search;
+mod storage;
 mod vectors;
 mod watch;
