@@ -981,7 +981,10 @@ mod tests {
                  licenses granted to You under this License for that Work shall terminate \
                  as of the date such litigation is filed.",
             ),
-            record("/d/BSD.txt", "Redistribution and use in source and binary forms are permitted."),
+            record(
+                "/d/BSD.txt",
+                "Redistribution and use in source and binary forms are permitted.",
+            ),
         ]
     }
 
@@ -990,7 +993,10 @@ mod tests {
     #[test]
     fn the_passage_that_answers_comes_first_and_weak_ones_leave_a_model_prompt() {
         let all = answering_first(licences(), QUESTION, true);
-        let files: Vec<_> = all.iter().map(|r| r.path.to_string_lossy().into_owned()).collect();
+        let files: Vec<_> = all
+            .iter()
+            .map(|r| r.path.to_string_lossy().into_owned())
+            .collect();
         assert_eq!(files.len(), 3);
         assert_eq!(files[0], "/d/Apache-2.0.txt", "{files:?}");
 
