@@ -286,7 +286,7 @@ fn excerpts(records: Vec<ChunkRecord>, question: &str, words: usize) -> Vec<Chun
 }
 
 /// A passage whose best sentence scores below this share of the best passage's is left out
-/// of a prompt for the built-in model: small models mix a second, unrelated passage into the
+/// of a model's prompt: small models mix a second, unrelated passage into the
 /// answer ("the Apache License terminates under Sections 5.1 and 5.2", the MPL's sections).
 const WEAK_SOURCE_SHARE: f32 = 0.5;
 
@@ -472,7 +472,9 @@ impl Assistant {
             if self.settings.excerpt_words > 0 {
                 records = excerpts(records, question, self.settings.excerpt_words);
             }
-            let weak_ones_too = !fit_to_machine || self.generator.is_none();
+            // Quotes-only answers show every passage; a model (here or at an endpoint, which
+            // gets the same prompt) is given only those that come close to the best.
+            let weak_ones_too = fit_to_machine && self.generator.is_none();
             records = answering_first(records, question, weak_ones_too);
         }
         let Some(generator) = &self.generator else {
