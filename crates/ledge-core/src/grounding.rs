@@ -35,7 +35,7 @@ pub(crate) fn evidence(records: &[ChunkRecord], included: &[usize]) -> Evidence 
                 let name = record
                     .path
                     .file_stem()
-                    .map(|n| n.to_string_lossy().replace(['-', '_', '.'], " "))
+                    .map(|n| n.to_string_lossy().replace(['-', '_'], " "))
                     .unwrap_or_default();
                 let heading = if record.heading.is_empty() {
                     name

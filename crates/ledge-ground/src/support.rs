@@ -201,7 +201,8 @@ impl Evidence {
             .units
             .iter()
             .filter(|u| u.passage == best.anchor.passage)
-            .flat_map(|u| u.terms.numbers.iter())
+            // A number in the source's heading or file name counts ("Apache-2.0 says ...").
+            .flat_map(|u| u.terms.numbers.iter().chain(u.context.numbers.iter()))
             .collect();
         let missing_number = claim
             .numbers
