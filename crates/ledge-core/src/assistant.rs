@@ -955,20 +955,7 @@ pub fn ask_stream(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn record(file: &str, text: &str) -> ChunkRecord {
-        ChunkRecord {
-            chunk_id: -1,
-            path: PathBuf::from(file),
-            line_start: 1,
-            line_end: 1,
-            byte_start: 0,
-            byte_end: text.len() as u64,
-            page: None,
-            heading: String::new(),
-            text: text.to_owned(),
-        }
-    }
+    use crate::test_support::record;
 
     fn licences() -> Vec<ChunkRecord> {
         vec![

@@ -36,6 +36,8 @@ pub mod prompt;
 pub mod registry;
 pub mod retrieve;
 pub mod store;
+#[cfg(test)]
+mod test_support;
 
 pub use assistant::{
     Answer, AnswerEvent, AnswerStats, AskRequest, Assistant, AssistantSettings, ask_stream,

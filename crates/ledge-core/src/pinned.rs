@@ -151,17 +151,7 @@ mod tests {
     use super::*;
 
     fn record(text: &str) -> ChunkRecord {
-        ChunkRecord {
-            chunk_id: -1,
-            path: PathBuf::from("/f"),
-            line_start: 1,
-            line_end: 1,
-            byte_start: 0,
-            byte_end: text.len() as u64,
-            page: None,
-            heading: String::new(),
-            text: text.to_owned(),
-        }
+        crate::test_support::record("/f", text)
     }
 
     #[test]

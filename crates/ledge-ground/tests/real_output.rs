@@ -1,6 +1,6 @@
-//! The support check on sentences real models wrote (Qwen2.5-Coder-0.5B-Instruct and
-//! SmolLM2-135M-Instruct through Ledge's runtime, 2026-12-06, greedy) from passages of
-//! Debian's licence texts, which every Debian system has: the verdicts a person would give.
+//! The support check on sentences a real model wrote (Qwen2.5-Coder-0.5B-Instruct through
+//! Ledge's runtime, 2026-12-06, greedy) from passages of Debian's licence texts, which every
+//! Debian system has, and from Python's gzip manual: the verdicts a person would give.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
