@@ -302,7 +302,7 @@ fn print_reports(reports: &[IndexReport], json: bool) -> Result<()> {
             report.deleted
         );
         println!(
-            "  {} skipped{}, {} failed, {} unreadable paths, {} secrets left out",
+            "  {} skipped{}, {} failed, {} unreadable paths, {} secrets left out, {} generated copies left out",
             report.skipped.len(),
             if reasons.is_empty() {
                 String::new()
@@ -311,7 +311,8 @@ fn print_reports(reports: &[IndexReport], json: bool) -> Result<()> {
             },
             report.failed.len(),
             report.problems.len(),
-            report.denied
+            report.denied,
+            report.generated
         );
         println!(
             "  {} chunks added, {} removed, {} read in {:.1} s",

@@ -211,7 +211,32 @@ fn main() {
                 .iter()
                 .map(|p| p.chunk.path.clone())
                 .collect();
-            if let Some(rank) = file_rank(question, &paths) {
+            let rank = file_rank(question, &paths);
+            if args.verbose {
+                let mut files: Vec<&Path> = Vec::new();
+                for path in &paths {
+                    if !files.contains(&path.as_path()) {
+                        files.push(path);
+                    }
+                }
+                let top: Vec<String> = files
+                    .iter()
+                    .take(3)
+                    .map(|f| {
+                        let root = corpus_root(&question.corpus);
+                        f.strip_prefix(root).unwrap_or(f).display().to_string()
+                    })
+                    .collect();
+                println!(
+                    "{:?} {:8} rank {:>2}  want {:28} got {}",
+                    mode,
+                    question.id,
+                    rank.map_or("-".to_owned(), |r| r.to_string()),
+                    question.answer_files.join(","),
+                    top.join(", ")
+                );
+            }
+            if let Some(rank) = rank {
                 at1 += f64::from(u8::from(rank <= 1));
                 at5 += f64::from(u8::from(rank <= 5));
                 at10 += f64::from(u8::from(rank <= 10));

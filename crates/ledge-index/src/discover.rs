@@ -8,6 +8,12 @@
 //! [`IndexOptions::follow_links`] a link's target is checked against it too. The user's own
 //! exclude globs come on top.
 //!
+//! Copies a documentation generator writes beside the pages it made are left out too
+//! ([`generator_copy`]): Sphinx's `_sources/` (the reStructuredText of every HTML page) and
+//! `searchindex.js` (every word of the site in one line), Doxygen's `search/` folder. Each
+//! repeats the text of a page that is indexed anyway, so it only ever ranks beside or above
+//! the page a person can read.
+//!
 //! Only regular files are returned (never FIFOs, sockets or devices, which could block a read).
 //! Symlink loops, unreadable folders and paths that are not UTF-8 do not stop the walk: each
 //! becomes a [`Problem`] recorded against its path.
@@ -138,6 +144,23 @@ pub(crate) struct Discovered {
     pub denied: u64,
     /// Files left out because they are links (when not following) or not regular files.
     pub not_regular: u64,
+    /// Files and folders left out as a documentation generator's copies ([`generator_copy`]).
+    pub generated: u64,
+}
+
+/// Whether `path` is a copy a documentation generator made of text that its pages hold
+/// (see the module docs). Only entries with these exact names cost a look at their folder.
+pub(crate) fn generator_copy(path: &Path, is_dir: bool) -> bool {
+    let (Some(name), Some(parent)) = (path.file_name(), path.parent()) else {
+        return false;
+    };
+    let sphinx_build = || parent.join("objects.inv").is_file() || parent.join("_static").is_dir();
+    match (name.to_str(), is_dir) {
+        (Some("_sources"), true) => sphinx_build(),
+        (Some("searchindex.js"), false) => sphinx_build(),
+        (Some("search"), true) => parent.join("doxygen.css").is_file(),
+        _ => false,
+    }
 }
 
 /// Builds a matcher for `patterns`, each matching a path or any path below it.
@@ -221,6 +244,7 @@ fn walk(
     let deny = Arc::new(deny_matcher(DENY_LIST)?);
     let exclude = Arc::new(exclude_matcher(&options.exclude)?);
     let denied = Arc::new(AtomicU64::new(0));
+    let generated = Arc::new(AtomicU64::new(0));
     let mut found = Discovered::default();
     if deny.is_match(start) {
         found.denied += 1;
@@ -228,7 +252,12 @@ fn walk(
     }
 
     let filter = {
-        let (deny, exclude, denied) = (deny.clone(), exclude.clone(), denied.clone());
+        let (deny, exclude, denied, generated) = (
+            deny.clone(),
+            exclude.clone(),
+            denied.clone(),
+            generated.clone(),
+        );
         let root = root.to_path_buf();
         let skip = skip.to_vec();
         move |entry: &ignore::DirEntry| {
@@ -241,6 +270,10 @@ fn walk(
                 return false;
             }
             let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+            if generator_copy(path, is_dir) {
+                generated.fetch_add(1, Ordering::Relaxed);
+                return false;
+            }
             if above
                 .as_ref()
                 .is_some_and(|rules| rules.ignores(path, is_dir))
@@ -328,6 +361,7 @@ fn walk(
         }
     }
     found.denied += denied.load(Ordering::Relaxed);
+    found.generated += generated.load(Ordering::Relaxed);
     found.files.sort_by(|a, b| a.key.cmp(&b.key));
     Ok(found)
 }

@@ -136,6 +136,9 @@ pub struct IndexReport {
     pub problems: Vec<Problem>,
     /// Files and folders left out by the secrets deny-list.
     pub denied: u64,
+    /// Files and folders left out as copies a documentation generator made of its pages'
+    /// text (Sphinx's `_sources/` and `searchindex.js`, Doxygen's `search/`).
+    pub generated: u64,
     /// Chunks written.
     pub chunks_added: u64,
     /// Chunks removed.

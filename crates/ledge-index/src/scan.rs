@@ -195,6 +195,7 @@ pub(crate) fn scan(
         files_found: discovered.files.len() as u64,
         problems: discovered.problems.clone(),
         denied: discovered.denied,
+        generated: discovered.generated,
         ..IndexReport::default()
     };
     let mut state = Progress {

@@ -17,7 +17,7 @@ use ignore::gitignore::{Gitignore, GitignoreBuilder};
 
 use super::{
     DENY_LIST, Discovered, FoundFile, IndexOptions, Problem, deny_matcher, exclude_matcher,
-    mtime_ns, walk,
+    generator_copy, mtime_ns, walk,
 };
 use crate::{CancelToken, Error, Result};
 
@@ -116,6 +116,9 @@ pub(crate) fn discover_paths(
             if deny.is_match(&current) {
                 found.denied += 1;
                 allowed = false;
+            } else if generator_copy(&current, !last || is_dir) {
+                found.generated += 1;
+                allowed = false;
             } else if skip.iter().any(|s| current.starts_with(s))
                 || current
                     .strip_prefix(root)
@@ -183,6 +186,7 @@ fn merge(into: &mut Discovered, from: Discovered) {
     into.problems.extend(from.problems);
     into.denied += from.denied;
     into.not_regular += from.not_regular;
+    into.generated += from.generated;
 }
 
 fn problem(path: &Path, error: &io::Error) -> Problem {

@@ -104,6 +104,7 @@ fn add(total: &mut IndexReport, report: IndexReport) {
     total.failed.extend(report.failed);
     total.problems.extend(report.problems);
     total.denied += report.denied;
+    total.generated += report.generated;
     total.chunks_added += report.chunks_added;
     total.chunks_removed += report.chunks_removed;
     total.bytes_read += report.bytes_read;

@@ -2,7 +2,7 @@
 //! unreadable folders, link loops.
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use ledge_index::{CancelToken, IndexOptions, SkipReason};
 
@@ -52,6 +52,60 @@ fn secrets_are_never_indexed_even_with_hidden_files_on() {
     }
     // Hidden, but not a secret: indexed because the options ask for hidden files.
     assert_eq!(index.search("quokkaish", 10).unwrap().len(), 1);
+}
+
+#[test]
+fn a_documentation_generators_copies_are_left_out_and_only_in_its_output() {
+    let corpus = Corpus::empty();
+    // A Sphinx build (its inventory and theme folder mark it) and a Doxygen one.
+    plant(&corpus, "python/library/tty.html", "pademelon");
+    plant(&corpus, "python/_sources/library/tty.rst.txt", "pademelon");
+    plant(&corpus, "python/searchindex.js", "pademelon");
+    fs::write(
+        corpus.path("python/objects.inv"),
+        b"# Sphinx inventory version 2\n",
+    )
+    .unwrap();
+    fs::create_dir_all(corpus.path("python/_static")).unwrap();
+    plant(&corpus, "api/classes.html", "potoroo");
+    plant(&corpus, "api/search/all_0.js", "potoroo");
+    fs::write(corpus.path("api/doxygen.css"), "body { }\n").unwrap();
+    // The same names in a person's own folders are theirs, and indexed.
+    plant(&corpus, "notes/_sources/draft.txt", "quoll");
+    plant(&corpus, "notes/searchindex.js", "quoll");
+    plant(&corpus, "notes/search/ideas.md", "quoll");
+    let mut index = corpus.open();
+    let report = corpus.add(&mut index, &IndexOptions::default());
+
+    assert_eq!(report.generated, 3, "{report:?}");
+    let found = |index: &ledge_index::Index, word: &str| -> Vec<PathBuf> {
+        hit_paths(&index.search(word, 10).unwrap())
+    };
+    assert_eq!(
+        found(&index, "pademelon"),
+        [corpus.path("python/library/tty.html")]
+    );
+    assert_eq!(found(&index, "potoroo"), [corpus.path("api/classes.html")]);
+    assert_eq!(found(&index, "quoll").len(), 3);
+
+    // A watcher's report of one copy changing does not bring it in either.
+    fs::write(
+        corpus.path("python/_sources/library/tty.rst.txt"),
+        "pademelon again\n",
+    )
+    .unwrap();
+    let report = index
+        .refresh_paths(
+            &[corpus.path("python/_sources/library/tty.rst.txt")],
+            &mut |_| {},
+            &CancelToken::new(),
+        )
+        .unwrap();
+    assert_eq!(report.generated, 1, "{report:?}");
+    assert_eq!(
+        found(&index, "pademelon"),
+        [corpus.path("python/library/tty.html")]
+    );
 }
 
 #[test]
