@@ -34,6 +34,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0003_embeddings.sql"),
     include_str!("migrations/0004_titles.sql"),
     include_str!("migrations/0005_compressed_texts.sql"),
+    include_str!("migrations/0006_first_line_titles.sql"),
 ];
 
 /// Reads go through a memory map of up to this much of the catalog file instead of copying

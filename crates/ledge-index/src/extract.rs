@@ -382,9 +382,9 @@ pub(crate) fn extract_within(
         } else {
             Ok(Extracted {
                 kind,
+                title: first_line_title(&text),
                 text,
                 pages: Vec::new(),
-                title: None,
             })
         }
     };
@@ -407,12 +407,37 @@ pub(crate) fn extract_within(
         return extract_html(bytes);
     }
     let (kind, text) = extract_text(kind, bytes)?;
+    let title = match kind {
+        Kind::Plain | Kind::Markdown => first_line_title(&text),
+        _ => None,
+    };
     Ok(Extracted {
         kind,
         text,
         pages: Vec::new(),
-        title: None,
+        title,
     })
+}
+
+/// Longest first line taken as a document's title; a longer one is a sentence.
+const MAX_FIRST_LINE_TITLE: usize = 120;
+
+/// The title of a document whose format has no title of its own (plain text, Markdown, a
+/// PDF's first page): its first line that is not blank, when it reads like a title. Licence
+/// texts, READMEs and manuals open with their name ("Apache License", "# Ledge", "The
+/// geometry package"), which then weighs in search as an HTML page's `<title>` does; a first
+/// line that is a copyright notice, a sentence or has no letter is not a title.
+pub(crate) fn first_line_title(text: &str) -> Option<String> {
+    let line = text.lines().map(str::trim).find(|l| !l.is_empty())?;
+    let line = line.trim_start_matches('#').trim();
+    let lower = line.to_lowercase();
+    let not_a_title = line.len() > MAX_FIRST_LINE_TITLE
+        || !line.chars().any(char::is_alphabetic)
+        || lower.starts_with("copyright")
+        || lower.starts_with("(c)")
+        || line.starts_with('©')
+        || (line.ends_with('.') && line.split_whitespace().count() > 8);
+    (!not_a_title).then(|| crate::chunk::short_title(line))
 }
 
 /// Pages joined by blank lines, with the range of each.
@@ -432,9 +457,12 @@ fn paged(pages: Vec<String>) -> Result<Extracted, SkipReason> {
     }
     Ok(Extracted {
         kind: Kind::Pdf,
+        title: pages
+            .iter()
+            .find(|page| !page.trim().is_empty())
+            .and_then(|page| first_line_title(page)),
         text,
         pages: ranges,
-        title: None,
     })
 }
 
@@ -546,6 +574,32 @@ mod tests {
             classify(Path::new("photo.JPG")),
             Classified::Unsupported("jpg".into())
         );
+    }
+
+    #[test]
+    fn a_first_line_that_reads_like_a_title_is_the_title() {
+        let licence = |name: &str| {
+            std::fs::read_to_string(format!("/usr/share/common-licenses/{name}")).unwrap()
+        };
+        let title = |text: &str| first_line_title(text);
+        assert_eq!(
+            title(&licence("Apache-2.0")).as_deref(),
+            Some("Apache License")
+        );
+        assert_eq!(
+            title(&licence("MPL-2.0")).as_deref(),
+            Some("Mozilla Public License Version 2.0")
+        );
+        assert_eq!(title(&licence("BSD")), None, "a copyright line");
+        assert_eq!(title("# Ledge\n\nAn assistant.").as_deref(), Some("Ledge"));
+        assert_eq!(title("\n  ----  \n12 34\n"), None, "no letter");
+        assert_eq!(
+            title("This file explains how the build works and which of its steps you may skip."),
+            None,
+            "a sentence"
+        );
+        let long = "word ".repeat(40);
+        assert_eq!(title(&long), None);
     }
 
     #[test]

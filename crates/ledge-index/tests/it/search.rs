@@ -2,7 +2,7 @@
 
 use ledge_index::IndexOptions;
 
-use crate::corpus::{Corpus, assert_hit_points_into_its_file, words};
+use crate::corpus::{Corpus, LICENSES, assert_hit_points_into_its_file, copy, words};
 
 #[test]
 fn a_phrase_is_found_with_line_ranges_that_hold_it() {
@@ -140,6 +140,47 @@ fn naming_a_document_ranks_it_above_passing_mentions() {
         .iter()
         .position(|h| h.path == corpus.path("notes/servers.md"));
     assert!(note.is_some_and(|rank| rank > 0), "{hits:#?}");
+}
+
+#[test]
+fn a_plain_text_documents_first_line_is_its_title_and_names_it() {
+    // Every licence text Debian ships: MPL-1.1 and MPL-2.0 also say when patent rights
+    // granted to you terminate, in more of the question's words than Apache does.
+    let corpus = Corpus::empty();
+    for entry in std::fs::read_dir(LICENSES).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            copy(&path, &corpus.docs.join(path.file_name().unwrap()));
+        }
+    }
+    let mut index = corpus.open();
+    corpus.add(&mut index, &IndexOptions::default());
+
+    let conn = rusqlite::Connection::open(corpus.index_dir.join("catalog.sqlite3")).unwrap();
+    let title = |name: &str| -> Option<String> {
+        conn.query_row(
+            "SELECT title FROM files WHERE path = ?1",
+            [corpus.path(name).to_str().unwrap()],
+            |row| row.get(0),
+        )
+        .unwrap()
+    };
+    assert_eq!(title("Apache-2.0").as_deref(), Some("Apache License"));
+    assert_eq!(
+        title("GPL-3").as_deref(),
+        Some("GNU GENERAL PUBLIC LICENSE")
+    );
+    assert_eq!(title("BSD"), None, "it opens with a copyright line");
+
+    // `make run`'s question: Apache's section 3 first, above MPL's termination clauses.
+    let question = "Under the Apache License, when do the patent licenses granted to me terminate?";
+    let hits = index.search(question, 5).unwrap();
+    assert_eq!(hits[0].path, corpus.path("Apache-2.0"), "{hits:#?}");
+    let first = index.chunks(&[hits[0].chunk_id]).unwrap();
+    assert!(
+        words(&first[0].text).contains("shall terminate as of the date such litigation is filed"),
+        "{first:#?}"
+    );
 }
 
 #[test]
