@@ -715,7 +715,9 @@ mod tests {
     }
 
     #[test]
-    fn html_and_epub_files_of_an_older_version_are_marked_to_be_read_again() {
+    fn files_whose_extraction_changed_since_their_version_are_marked_to_be_read_again() {
+        // 0004: HTML and EPUB (navigation left out, titles); 0006: the kinds that take their
+        // first line as their title. Code and data are read as before.
         let temp = tempfile::tempdir().unwrap();
         let path = temp.path().join("catalog.sqlite3");
         {
@@ -730,12 +732,13 @@ mod tests {
                  VALUES (1, '/d/a.html', 5, 7, x'01', 'html', 'indexed', 0),
                         (1, '/d/b.epub', 5, 7, x'02', 'epub', 'indexed', 0),
                         (1, '/d/c.md', 5, 7, x'03', 'markdown', 'indexed', 0),
-                        (1, '/d/d.html', 5, 7, NULL, NULL, 'skipped', 0);",
+                        (1, '/d/d.html', 5, 7, NULL, NULL, 'skipped', 0),
+                        (1, '/d/e.rs', 5, 7, x'04', 'code', 'indexed', 0);",
             )
             .unwrap();
         }
         let catalog = Catalog::open(&path).unwrap();
-        assert_eq!(catalog.rebuild_pending(1).unwrap(), 2);
+        assert_eq!(catalog.rebuild_pending(1).unwrap(), 3);
         let rows: Vec<(String, i64, bool)> = catalog
             .conn
             .prepare("SELECT path, mtime_ns, hash IS NULL FROM files ORDER BY path")
@@ -749,8 +752,9 @@ mod tests {
             [
                 ("/d/a.html".to_owned(), REBUILD_MTIME, true),
                 ("/d/b.epub".to_owned(), REBUILD_MTIME, true),
-                ("/d/c.md".to_owned(), 7, false),
+                ("/d/c.md".to_owned(), REBUILD_MTIME, true),
                 ("/d/d.html".to_owned(), 7, true),
+                ("/d/e.rs".to_owned(), 7, false),
             ]
         );
         assert_eq!(catalog.file_title("/d/a.html").unwrap(), None);

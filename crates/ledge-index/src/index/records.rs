@@ -34,7 +34,8 @@ pub struct ChunkRecord {
 
 impl ChunkRecord {
     /// The chunk's place in its document as one line, "file name — title — heading path"
-    /// (parts that are empty left out), for an embedder to put before the chunk's text: a
+    /// (parts that are empty left out, and a title that is the first heading said once), for
+    /// an embedder to put before the chunk's text: a
     /// passage under "Apache-2.0 — 3. Grant of Patent License" is about the Apache License
     /// even where it never names it. The title is the file's, from
     /// [`Index::file_title`] (or [`Index::context_headers`], which does both).
@@ -44,6 +45,10 @@ impl ChunkRecord {
             .file_name()
             .map(|n| n.to_string_lossy())
             .unwrap_or_default();
+        // A Markdown file's title is its first heading, which also opens the heading path.
+        let title = title
+            .map(str::trim)
+            .filter(|title| self.heading.split(" > ").next().map(str::trim) != Some(title));
         [
             name.as_ref(),
             title.unwrap_or_default(),

@@ -143,7 +143,14 @@ fn titles_are_recorded_and_make_the_context_header() {
             .as_deref(),
         Some("TRUNCATE")
     );
-    assert_eq!(index.file_title(&corpus.path("notes.md")).unwrap(), None);
+    // A Markdown file's first heading is its title, said once in the header.
+    assert_eq!(
+        index
+            .file_title(&corpus.path("notes.md"))
+            .unwrap()
+            .as_deref(),
+        Some("Notes")
+    );
 
     let chunks = index.file_chunks(&tty).unwrap();
     let last = chunks.last().unwrap();
@@ -162,4 +169,5 @@ fn titles_are_recorded_and_make_the_context_header() {
     assert!(!last.heading.is_empty());
     let notes = &index.file_chunks(&corpus.path("notes.md")).unwrap()[0];
     assert_eq!(notes.context_header(None), "notes.md — Notes");
+    assert_eq!(notes.context_header(Some("Notes")), "notes.md — Notes");
 }

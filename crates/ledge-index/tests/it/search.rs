@@ -123,7 +123,7 @@ fn naming_a_document_ranks_it_above_passing_mentions() {
     corpus.add(&mut index, &IndexOptions::default());
 
     let question = "What does the Apache license say about patent claims?";
-    let hits = index.search(question, 10).unwrap();
+    let hits = index.search(question, 50).unwrap();
     assert_eq!(
         hits[0].path,
         corpus.path("licenses/Apache-2.0"),
@@ -181,6 +181,36 @@ fn a_plain_text_documents_first_line_is_its_title_and_names_it() {
         words(&first[0].text).contains("shall terminate as of the date such litigation is filed"),
         "{first:#?}"
     );
+}
+
+#[test]
+fn query_words_near_each_other_rank_a_passage_above_the_same_words_apart() {
+    let corpus = Corpus::empty();
+    // The same words, as many times, in notes of the same length: only their order differs.
+    std::fs::write(
+        corpus.docs.join("near.md"),
+        "Call subprocess.run with a timeout. Errors appear on the console, then the program \
+         stops and cleans its folder.\n",
+    )
+    .unwrap();
+    std::fs::write(
+        corpus.docs.join("apart.md"),
+        "Call subprocess errors. A timeout stops the program, then cleans the console and \
+         appear run on its folder.\n",
+    )
+    .unwrap();
+    let mut index = corpus.open();
+    corpus.add(&mut index, &IndexOptions::default());
+
+    let hits = index
+        .search("What does subprocess.run do on a timeout?", 5)
+        .unwrap();
+    assert_eq!(hits.len(), 2, "{hits:#?}");
+    assert_eq!(hits[0].path, corpus.path("near.md"), "{hits:#?}");
+    assert!(hits[0].score > hits[1].score + 1.0, "{hits:#?}");
+    // Each word alone scores them alike: nothing near to reward.
+    let alone = index.search("subprocess", 5).unwrap();
+    assert!((alone[0].score - alone[1].score).abs() < 0.01, "{alone:#?}");
 }
 
 #[test]
