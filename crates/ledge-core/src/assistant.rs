@@ -31,7 +31,8 @@ use crate::backend::{
 use crate::citation::{Source, cited_numbers};
 use crate::embedding::EmbeddingModel;
 use crate::grounding::{
-    CheckedSentence, Grounding, Quote, QuoteLimits, StreamChecker, SupportSummary, evidence,
+    CheckedSentence, Grounding, Quote, QuoteLimits, Rarity, StreamChecker, SupportSummary,
+    evidence, question_rarity,
 };
 use crate::prompt::{Budget, Candidate, PastTurn, Prompt, assemble};
 use crate::retrieve::{QueryEmbedder, Retrieval, RetrievalSettings, retrieve};
@@ -268,9 +269,14 @@ const PROBE_TOKENS: usize = 96;
 
 /// Each record cut to its excerpt around what bears on `question`, with its line range
 /// narrowed to match.
-fn excerpts(records: Vec<ChunkRecord>, question: &str, words: usize) -> Vec<ChunkRecord> {
+fn excerpts(
+    records: Vec<ChunkRecord>,
+    question: &str,
+    words: usize,
+    rarity: &Rarity,
+) -> Vec<ChunkRecord> {
     let all: Vec<usize> = (0..records.len()).collect();
-    let cut = evidence(&records, &all).excerpts(question, words);
+    let cut = evidence(&records, &all, rarity).excerpts(question, words);
     records
         .into_iter()
         .zip(cut)
@@ -299,9 +305,10 @@ fn answering_first(
     records: Vec<ChunkRecord>,
     question: &str,
     weak_ones_too: bool,
+    rarity: &Rarity,
 ) -> Vec<ChunkRecord> {
     let all: Vec<usize> = (0..records.len()).collect();
-    let scores = evidence(&records, &all).passage_scores(question);
+    let scores = evidence(&records, &all, rarity).passage_scores(question);
     let mut order: Vec<usize> = all;
     order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
     let best = order.first().map_or(0.0, |&i| scores[i]);
@@ -467,15 +474,16 @@ impl Assistant {
         question: &str,
         mut records: Vec<ChunkRecord>,
         fit_to_machine: bool,
+        rarity: &Rarity,
     ) -> Result<(Prompt, Vec<ChunkRecord>)> {
         if request.files.is_empty() {
             if self.settings.excerpt_words > 0 {
-                records = excerpts(records, question, self.settings.excerpt_words);
+                records = excerpts(records, question, self.settings.excerpt_words, rarity);
             }
             // Quotes-only answers show every passage; a model (here or at an endpoint, which
             // gets the same prompt) is given only those that come close to the best.
             let weak_ones_too = fit_to_machine && self.generator.is_none();
-            records = answering_first(records, question, weak_ones_too);
+            records = answering_first(records, question, weak_ones_too, rarity);
         }
         let Some(generator) = &self.generator else {
             // No model: the sources are the retrieved passages, best first, for the quotes.
@@ -733,12 +741,19 @@ impl Assistant {
             ref endpoint,
         } = *asked;
         let records = self.candidates(request)?;
+        let rarity = question_rarity(&*lock(&self.index)?, question);
         let retrieval_time = started.elapsed();
 
         // Assembled with the built-in model's tokenizer, which also sets the budget for an
         // endpoint (its model's tokenizer is not known here: an estimate).
-        let (prompt, records) =
-            self.prompt(request, history, question, records, endpoint.is_none())?;
+        let (prompt, records) = self.prompt(
+            request,
+            history,
+            question,
+            records,
+            endpoint.is_none(),
+            &rarity,
+        )?;
         let mut sources: Vec<Source> = prompt
             .included
             .iter()
@@ -759,7 +774,7 @@ impl Assistant {
             })
             .collect();
         on_event(AnswerEvent::Sources(sources.clone()));
-        let evidence = evidence(&records, &prompt.included);
+        let evidence = evidence(&records, &prompt.included, &rarity);
         let quotes = evidence.quotes(question, QuoteLimits::default());
         let time_to_quotes = started.elapsed();
         on_event(AnswerEvent::Quotes(quotes.clone()));
@@ -981,7 +996,7 @@ mod tests {
 
     #[test]
     fn the_passage_that_answers_comes_first_and_weak_ones_leave_a_model_prompt() {
-        let all = answering_first(licences(), QUESTION, true);
+        let all = answering_first(licences(), QUESTION, true, &Rarity::new());
         let files: Vec<_> = all
             .iter()
             .map(|r| r.path.to_string_lossy().into_owned())
@@ -989,13 +1004,13 @@ mod tests {
         assert_eq!(files.len(), 3);
         assert_eq!(files[0], "/d/Apache-2.0.txt", "{files:?}");
 
-        let strong = answering_first(licences(), QUESTION, false);
+        let strong = answering_first(licences(), QUESTION, false, &Rarity::new());
         assert!(strong.len() < 3, "{strong:?}");
         assert_eq!(strong[0].path, PathBuf::from("/d/Apache-2.0.txt"));
         assert!(strong.iter().all(|r| !r.path.ends_with("BSD.txt")));
 
         // Nothing answers: every passage stays, in retrieval's order.
-        let none = answering_first(licences(), "???", false);
+        let none = answering_first(licences(), "???", false, &Rarity::new());
         assert_eq!(none.len(), 3);
         assert_eq!(none[0].path, PathBuf::from("/d/MPL-2.0.txt"));
     }

@@ -2,8 +2,10 @@
 //! sources before any model runs, and each sentence of the model's answer checked against
 //! the same sources as it streams.
 
+use std::collections::HashMap;
+
 use ledge_ground::{Evidence, SentenceStream, SourcePassage, SupportCheck};
-use ledge_index::ChunkRecord;
+use ledge_index::{ChunkRecord, Index};
 use serde::{Deserialize, Serialize};
 
 pub use ledge_ground::{
@@ -22,8 +24,26 @@ pub struct Grounding {
     pub support: SupportSummary,
 }
 
-/// The sources as the grounding sees them: `records[included[k]]` is source `k + 1`.
-pub(crate) fn evidence(records: &[ChunkRecord], included: &[usize]) -> Evidence {
+/// How rare each of a question's terms is in the whole index (see
+/// [`Evidence::with_collection_rarity`]).
+pub(crate) type Rarity = HashMap<String, f32>;
+
+/// The rarity of `question`'s terms in `index`; empty (each answer's own sources weigh the
+/// terms then) when the index cannot say.
+pub(crate) fn question_rarity(index: &Index, question: &str) -> Rarity {
+    let words = ledge_ground::text::terms(question, true).words;
+    match index.term_rarity(&words) {
+        Ok(rarity) => words.into_iter().zip(rarity).collect(),
+        Err(error) => {
+            tracing::warn!(%error, "term rarity unknown; weighing by the sources alone");
+            Rarity::new()
+        }
+    }
+}
+
+/// The sources as the grounding sees them: `records[included[k]]` is source `k + 1`, the
+/// question's terms weighed by `rarity`.
+pub(crate) fn evidence(records: &[ChunkRecord], included: &[usize], rarity: &Rarity) -> Evidence {
     Evidence::new(
         included
             .iter()
@@ -52,6 +72,7 @@ pub(crate) fn evidence(records: &[ChunkRecord], included: &[usize]) -> Evidence 
             })
             .collect(),
     )
+    .with_collection_rarity(rarity.clone())
 }
 
 /// Checks an answer sentence by sentence as its text streams in.

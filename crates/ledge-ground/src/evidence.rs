@@ -33,8 +33,10 @@ pub(crate) struct Unit {
     pub sentence: Sentence,
     pub terms: Terms,
     /// The terms of the headings it sits under: the passage's heading path and the last
-    /// heading line before it inside the passage.
+    /// heading line before it inside the passage, and the definition list term it describes.
     pub context: Terms,
+    /// The unit of the definition list term whose description it belongs to.
+    pub term: Option<usize>,
 }
 
 /// The sources of one answer, ready to quote from and check against.
@@ -44,6 +46,17 @@ pub struct Evidence {
     pub(crate) units: Vec<Unit>,
     /// In how many units each term appears.
     frequency: HashMap<String, u32>,
+    /// How rare each of the question's terms is in the whole collection the sources were
+    /// found in ([`Evidence::with_collection_rarity`]); empty when not known.
+    collection: HashMap<String, f32>,
+}
+
+fn add_words(to: &mut Terms, from: &Terms) {
+    for word in &from.words {
+        if !to.contains(word) {
+            to.words.push(word.clone());
+        }
+    }
 }
 
 impl Evidence {
@@ -53,21 +66,32 @@ impl Evidence {
         for (index, passage) in passages.iter().enumerate() {
             let path = terms(&passage.heading.replace(" > ", ". "), false);
             let mut context = path.clone();
+            let mut term: Option<(usize, Terms)> = None;
             for sentence in sentences(&passage.text) {
                 let sentence_terms = terms(&sentence.text, false);
                 if sentence.shape == Shape::Heading {
                     context = path.clone();
-                    for word in sentence_terms.words.iter() {
-                        if !context.contains(word) {
-                            context.words.push(word.clone());
-                        }
-                    }
+                    add_words(&mut context, &sentence_terms);
                 }
+                if sentence.shape == Shape::Term {
+                    term = Some((units.len(), sentence_terms.clone()));
+                } else if !sentence.under_term {
+                    term = None;
+                }
+                let (own_term, unit_context) = match (&term, sentence.under_term) {
+                    (Some((at, words)), true) => {
+                        let mut with_term = context.clone();
+                        add_words(&mut with_term, words);
+                        (Some(*at), with_term)
+                    }
+                    _ => (None, context.clone()),
+                };
                 units.push(Unit {
                     passage: index,
                     sentence,
                     terms: sentence_terms,
-                    context: context.clone(),
+                    context: unit_context,
+                    term: own_term,
                 });
             }
         }
@@ -81,7 +105,28 @@ impl Evidence {
             passages,
             units,
             frequency,
+            collection: HashMap::new(),
         }
+    }
+
+    /// The same evidence, with the question's terms weighed by how rare they are in the
+    /// collection the sources come from (an inverse document frequency over the whole index,
+    /// by term) rather than among the sources' own sentences. Eight passages are too few to
+    /// tell a rare word from a common one: "package" or "write" may appear in one of their
+    /// sentences and so weigh like "setlength", and a README that "lets you write" a graph
+    /// then outscored the manual of the package that computes lengths.
+    pub fn with_collection_rarity(mut self, rarity: HashMap<String, f32>) -> Evidence {
+        self.collection = rarity;
+        self
+    }
+
+    /// The weight of a question's term when choosing what answers it: its rarity in the
+    /// collection where known, else [`weight`](Self::weight).
+    pub(crate) fn question_weight(&self, term: &str) -> f32 {
+        self.collection
+            .get(term)
+            .copied()
+            .unwrap_or_else(|| self.weight(term))
     }
 
     /// The passages, as given.

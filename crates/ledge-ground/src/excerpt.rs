@@ -8,6 +8,10 @@
 //! file does and its line range is exact.
 
 use crate::evidence::Evidence;
+
+/// Words an excerpt may run over its budget to keep the definition term its best sentence
+/// describes.
+const TERM_ALLOWANCE: usize = 40;
 use crate::quote::{score, word_count};
 use crate::text::terms;
 
@@ -81,6 +85,18 @@ impl Evidence {
             }
             if !grew {
                 break;
+            }
+        }
+        // A description keeps the term it describes when that is near enough.
+        if let Some(term) = self.units[best].term
+            && term < low
+            && units.contains(&term)
+        {
+            let between: usize = (term..low)
+                .map(|u| word_count(&self.units[u].sentence.text))
+                .sum();
+            if used + between <= words + TERM_ALLOWANCE {
+                low = term;
             }
         }
         let first = self.units[low].sentence.line as usize;

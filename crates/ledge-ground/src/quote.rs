@@ -55,7 +55,11 @@ pub(crate) fn word_count(text: &str) -> usize {
 
 /// Covered weight of `question` terms by `terms`, and by `context` for the rest.
 fn coverage(evidence: &Evidence, question: &Terms, unit: &Unit) -> (f32, f32) {
-    let total: f32 = question.words.iter().map(|w| evidence.weight(w)).sum();
+    let total: f32 = question
+        .words
+        .iter()
+        .map(|w| evidence.question_weight(w))
+        .sum();
     if total <= 0.0 {
         return (0.0, 0.0);
     }
@@ -63,16 +67,18 @@ fn coverage(evidence: &Evidence, question: &Terms, unit: &Unit) -> (f32, f32) {
     let mut context = 0.0;
     for word in &question.words {
         if unit.terms.contains(word) {
-            own += evidence.weight(word);
+            own += evidence.question_weight(word);
         } else if unit.context.contains(word) {
-            context += evidence.weight(word);
+            context += evidence.question_weight(word);
         }
     }
     (own / total, context / total)
 }
 
 pub(crate) fn score(evidence: &Evidence, question: &Terms, unit: &Unit) -> f32 {
-    if unit.sentence.shape == Shape::Heading {
+    // Headings and definition terms are labels: they count as the context of the
+    // sentences under them, and a term is quoted with its description.
+    if matches!(unit.sentence.shape, Shape::Heading | Shape::Term) {
         return 0.0;
     }
     let (own, context) = coverage(evidence, question, unit);
@@ -163,7 +169,7 @@ impl Evidence {
         if (word_count(lead) < 10 || lead.ends_with(':'))
             && let Some(next) = self.units.get(best + 1)
             && next.passage == self.units[best].passage
-            && next.sentence.shape != Shape::Heading
+            && !matches!(next.sentence.shape, Shape::Heading | Shape::Term)
             && words + word_count(&next.sentence.text) <= limits.words
         {
             chosen.push(best + 1);
@@ -193,9 +199,24 @@ impl Evidence {
             }
         }
 
-        chosen
+        // A description is quoted after the term it describes ("heapq.nlargest(n,
+        // iterable)" before "Return a list with the n largest elements"): the term is often
+        // the answer to "how do I", and the description alone does not name it.
+        let mut quoted: Vec<(usize, f32)> = Vec::with_capacity(chosen.len() + 1);
+        for i in chosen {
+            let own = score(self, &asked, &self.units[i]);
+            if let Some(term) = self.units[i].term
+                && !quoted.iter().any(|&(q, _)| q == term)
+            {
+                quoted.push((term, own));
+            }
+            if !quoted.iter().any(|&(q, _)| q == i) {
+                quoted.push((i, own));
+            }
+        }
+        quoted
             .into_iter()
-            .map(|i| {
+            .map(|(i, score)| {
                 let unit = &self.units[i];
                 let passage = &self.passages[unit.passage];
                 Quote {
@@ -203,7 +224,7 @@ impl Evidence {
                     text: shortened(&unit.sentence.text, limits.words),
                     line: self.line_of(unit),
                     page: passage.page,
-                    score: score(self, &asked, unit),
+                    score,
                 }
             })
             .collect()
@@ -212,6 +233,8 @@ impl Evidence {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashMap;
+
     use super::*;
     use crate::evidence::SourcePassage;
 
@@ -341,5 +364,72 @@ mod tests {
         );
         assert_eq!(quotes.len(), 1);
         assert_eq!(quotes[0].text, "The port is 5432.");
+    }
+
+    /// Python's `heapq` page as Ledge's HTML extraction writes it (`<dt>`, then `<dd>`
+    /// indented), from python3.11-doc.
+    const HEAPQ: &str = "heapq.heappushpop(heap, item)\n  Push item on the heap, then pop and \
+        return the smallest item from the heap.\n\nheapq.nlargest(n, iterable, key=None)\n  \
+        Return a list with the n largest elements from the dataset defined by iterable.\n\n  \
+        Equivalent to: sorted(iterable, key=key, reverse=True)[:n].\n";
+
+    #[test]
+    fn a_description_is_quoted_after_the_term_it_describes() {
+        let evidence = Evidence::new(vec![passage(1, HEAPQ, "heapq — Heap queue algorithm")]);
+        let quotes = evidence.quotes(
+            "How do I get the n largest elements of an iterable?",
+            QuoteLimits::default(),
+        );
+        let texts: Vec<&str> = quotes.iter().map(|q| q.text.as_str()).collect();
+        assert_eq!(
+            texts[0], "heapq.nlargest(n, iterable, key=None)",
+            "{quotes:?}"
+        );
+        assert!(
+            texts[1].starts_with("Return a list with the n largest"),
+            "{quotes:?}"
+        );
+        assert_eq!((quotes[0].line, quotes[1].line), (103, 104));
+        // The term is quoted for its description, with the description's score.
+        assert_eq!(quotes[0].score, quotes[1].score);
+        assert!(
+            !texts.contains(&"heapq.heappushpop(heap, item)"),
+            "{quotes:?}"
+        );
+    }
+
+    #[test]
+    fn the_collections_rarity_decides_which_words_of_a_question_matter() {
+        // Two sentences, each covering half of the question's words.
+        let sources = || {
+            Evidence::new(vec![
+                passage(1, "This package lets you write graphs in your files.", ""),
+                passage(
+                    2,
+                    "Arithmetic in the length argument of setlength works.",
+                    "",
+                ),
+            ])
+        };
+        let question = "Which package lets me write arithmetic in a setlength argument?";
+        let alone = sources().quotes(question, QuoteLimits::default());
+        // Among the sources alone every word is as rare as the next: the first wins a tie.
+        assert_eq!(alone[0].n, 1, "{alone:?}");
+        // In a folder of LaTeX manuals "package" and "write" are everywhere.
+        let rarity: HashMap<String, f32> = [
+            ("packag", 0.4),
+            ("let", 1.5),
+            ("write", 1.2),
+            ("arithmet", 6.0),
+            ("setlength", 7.5),
+            ("argument", 2.0),
+        ]
+        .into_iter()
+        .map(|(w, r)| (w.to_owned(), r))
+        .collect();
+        let weighed = sources()
+            .with_collection_rarity(rarity)
+            .quotes(question, QuoteLimits::default());
+        assert_eq!(weighed[0].n, 2, "{weighed:?}");
     }
 }

@@ -26,6 +26,10 @@ pub enum Shape {
     Heading,
     /// An item of a list.
     ListItem,
+    /// The term a definition list defines (an API signature, a command-line option, a
+    /// glossary word): an unindented line that an indented description follows, as Ledge's
+    /// HTML extraction writes `<dt>` and `<dd>`.
+    Term,
 }
 
 /// A sentence of a longer text.
@@ -37,6 +41,8 @@ pub struct Sentence {
     pub line: u32,
     /// The kind of line it comes from.
     pub shape: Shape,
+    /// Whether it belongs to the description of the last [`Shape::Term`] before it.
+    pub under_term: bool,
 }
 
 fn is_list_marker(line: &str) -> bool {
@@ -72,6 +78,7 @@ struct Block {
     /// (offset in `text`, line number) for every line that contributed.
     starts: Vec<(usize, u32)>,
     shape: Shape,
+    under_term: bool,
 }
 
 impl Block {
@@ -80,6 +87,7 @@ impl Block {
             text: String::new(),
             starts: Vec::new(),
             shape,
+            under_term: false,
         }
     }
 
@@ -118,13 +126,14 @@ impl Block {
         if self.text.is_empty() {
             return;
         }
-        if self.shape == Shape::Heading {
+        if matches!(self.shape, Shape::Heading | Shape::Term) {
             let text = self.text.trim_start_matches('#').trim();
             if !text.is_empty() {
                 out.push(Sentence {
                     text: collapse(text),
                     line: self.line_at(0),
-                    shape: Shape::Heading,
+                    shape: self.shape,
+                    under_term: false,
                 });
             }
             return;
@@ -138,6 +147,7 @@ impl Block {
                 text,
                 line: self.line_at(offset),
                 shape: self.shape,
+                under_term: self.under_term,
             });
         }
     }
@@ -148,17 +158,40 @@ pub fn collapse(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// Longest line taken as a definition list's term.
+const MAX_TERM_WORDS: usize = 25;
+
+fn indentation(line: &str) -> usize {
+    line.len() - line.trim_start().len()
+}
+
+/// Whether `line` is a definition list's term: unindented, followed at once by an indented
+/// line, and not a sentence or a lead-in of its own (those end in `.`, `:` or `;`, and an
+/// indented block after them is code or a quotation).
+fn is_term(line: &str, next: Option<&&str>) -> bool {
+    let trimmed = line.trim();
+    indentation(line) == 0
+        && next.is_some_and(|next| !next.trim().is_empty() && indentation(next) >= 2)
+        && !trimmed.ends_with(['.', ':', ';', ','])
+        && trimmed.split_whitespace().count() <= MAX_TERM_WORDS
+}
+
 /// The sentences of `text`, in order, each with the line (from 0) it starts on.
 pub fn sentences(text: &str) -> Vec<Sentence> {
     let mut out = Vec::new();
     let mut block = Block::new(Shape::Prose);
     let lines: Vec<&str> = text.lines().collect();
-    for (number, line) in lines.iter().enumerate() {
-        let number = u32::try_from(number).unwrap_or(u32::MAX);
+    // Inside the indented description of a definition list's term.
+    let mut described = false;
+    for (index, line) in lines.iter().enumerate() {
+        let number = u32::try_from(index).unwrap_or(u32::MAX);
         let trimmed = line.trim();
         if trimmed.is_empty() {
             std::mem::replace(&mut block, Block::new(Shape::Prose)).sentences(&mut out);
             continue;
+        }
+        if indentation(line) == 0 {
+            described = false;
         }
         if is_setext_underline(trimmed) {
             // The block so far was a heading's title (when it is one line).
@@ -174,14 +207,25 @@ pub fn sentences(text: &str) -> Vec<Sentence> {
             std::mem::replace(&mut block, Block::new(Shape::Prose)).sentences(&mut out);
             continue;
         }
+        if !is_list_marker(trimmed) && is_term(line, lines.get(index + 1)) {
+            std::mem::replace(&mut block, Block::new(Shape::Term)).sentences(&mut out);
+            block.push_line(trimmed, number);
+            std::mem::replace(&mut block, Block::new(Shape::Prose)).sentences(&mut out);
+            described = true;
+            continue;
+        }
         if is_list_marker(trimmed) {
             std::mem::replace(&mut block, Block::new(Shape::ListItem)).sentences(&mut out);
             let item = trimmed
                 .trim_start_matches(|c: char| c.is_ascii_digit())
                 .trim_start_matches(['-', '*', '•', '+', '.', ')'])
                 .trim_start();
+            block.under_term = described;
             block.push_line(item, number);
             continue;
+        }
+        if block.starts.is_empty() {
+            block.under_term = described;
         }
         block.push_line(trimmed, number);
     }

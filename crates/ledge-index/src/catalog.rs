@@ -34,7 +34,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0003_embeddings.sql"),
     include_str!("migrations/0004_titles.sql"),
     include_str!("migrations/0005_compressed_texts.sql"),
-    include_str!("migrations/0006_first_line_titles.sql"),
+    include_str!("migrations/0006_titles_and_definitions.sql"),
 ];
 
 /// Reads go through a memory map of up to this much of the catalog file instead of copying
@@ -717,7 +717,8 @@ mod tests {
     #[test]
     fn files_whose_extraction_changed_since_their_version_are_marked_to_be_read_again() {
         // 0004: HTML and EPUB (navigation left out, titles); 0006: the kinds that take their
-        // first line as their title. Code and data are read as before.
+        // first line as their title or keep definitions whole. Code and data are read as
+        // before.
         let temp = tempfile::tempdir().unwrap();
         let path = temp.path().join("catalog.sqlite3");
         {

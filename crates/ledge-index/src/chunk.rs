@@ -148,10 +148,36 @@ fn setext_level(line: &str) -> Option<usize> {
     }
 }
 
+/// Longest line taken as a definition list's term.
+const MAX_TERM_WORDS: usize = 25;
+
+fn indentation(line: &str) -> usize {
+    line.len() - line.trim_start().len()
+}
+
+/// Whether line `i` is a definition list's term, as HTML extraction writes `<dt>` (an API
+/// signature, an option) with its `<dd>` indented below: unindented, followed at once by an
+/// indented line, and not a sentence or a lead-in to code (those end in `.`, `:` or `;`).
+fn is_term(text: &str, lines: &[Line], i: usize) -> bool {
+    let line = &text[lines[i].start..lines[i].end];
+    let trimmed = line.trim();
+    let next = lines.get(i + 1).map(|l| &text[l.start..l.end]);
+    !trimmed.is_empty()
+        && indentation(line) == 0
+        && next.is_some_and(|next| !next.trim().is_empty() && indentation(next) >= 2)
+        && !trimmed.ends_with(['.', ':', ';', ','])
+        && trimmed.split_whitespace().count() <= MAX_TERM_WORDS
+}
+
 fn markdown_blocks(text: &str, lines: &[Line]) -> Vec<Block> {
     let mut blocks = Vec::new();
     let mut paragraph: Option<usize> = None;
     let mut in_fence: Option<(usize, char, usize)> = None;
+    // A definition list's term and the last non-blank line of its indented description,
+    // blank lines between its paragraphs included: one block, so a chunk never holds a
+    // description without the term it describes ("The directory can be cleaned up by
+    // calling cleanup()" without "class tempfile.TemporaryDirectory").
+    let mut definition: Option<(usize, usize)> = None;
     let close = |blocks: &mut Vec<Block>, paragraph: &mut Option<usize>, last: usize| {
         if let Some(first) = paragraph.take() {
             blocks.push(Block {
@@ -174,6 +200,25 @@ fn markdown_blocks(text: &str, lines: &[Line]) -> Vec<Block> {
                 });
                 in_fence = None;
             }
+            continue;
+        }
+        if let Some((first, last)) = definition {
+            if content.trim().is_empty() {
+                continue;
+            }
+            if indentation(content) >= 2 && fence(content).is_none() {
+                definition = Some((first, i));
+                continue;
+            }
+            blocks.push(Block {
+                first,
+                last,
+                kind: BlockKind::Body,
+            });
+            definition = None;
+        }
+        if paragraph.is_none() && is_term(text, lines, i) {
+            definition = Some((i, i));
             continue;
         }
         if let Some((marker, count)) = fence(content) {
@@ -202,6 +247,13 @@ fn markdown_blocks(text: &str, lines: &[Line]) -> Vec<Block> {
         } else if paragraph.is_none() {
             paragraph = Some(i);
         }
+    }
+    if let Some((first, last)) = definition {
+        blocks.push(Block {
+            first,
+            last,
+            kind: BlockKind::Body,
+        });
     }
     if let Some((first, _, _)) = in_fence {
         // An unclosed fence runs to the end of the text.
@@ -507,6 +559,24 @@ mod tests {
             5-11 [Guide > Install > From source] ## Install⏎### From source⏎⏎```sh⏎# not a heading⏎make⏎```
             13-15 [Guide > Setext] Setext⏎------⏎Body."#]]
         .assert_eq(&summary(text, Kind::Markdown, ChunkConfig::default()));
+    }
+
+    #[test]
+    fn a_definition_keeps_its_term_and_every_paragraph_of_its_description() {
+        // As HTML extraction writes Python's tempfile page: `<dt>` then `<dd>` indented.
+        let text = "## Functions\n\nclass tempfile.TemporaryDirectory(suffix=None)\n  \
+                    Creates a temporary directory.\n\n  The directory can be cleaned up \
+                    by calling cleanup().\n\nExample:\n  code that follows a lead-in\n\n\
+                    A sentence.\n  An indented line under a sentence.\n";
+        let config = ChunkConfig {
+            target_bytes: 40,
+            max_bytes: 400,
+        };
+        expect_test::expect![[r#"
+            1-6 [Functions] ## Functions⏎⏎class tempfile.TemporaryDirectory(suffix=None)⏎  Creates a temporary directory.⏎⏎  The directory can be cleaned up by calling cleanup().
+            8-9 [Functions] Example:⏎  code that follows a lead-in
+            11-12 [Functions] A sentence.⏎  An indented line under a sentence."#]]
+        .assert_eq(&summary(text, Kind::Html, config));
     }
 
     #[test]

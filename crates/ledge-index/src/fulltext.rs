@@ -321,6 +321,17 @@ impl FullText {
         Ok((ids, duplicates))
     }
 
+    /// How many chunks have each of `terms` (already analysed: lower-case, stemmed) in their
+    /// text, and how many chunks there are.
+    pub fn document_frequencies(&self, terms: &[String]) -> Result<(u64, Vec<u64>)> {
+        let searcher = self.reader.searcher();
+        let counts = terms
+            .iter()
+            .map(|term| searcher.doc_freq(&Term::from_field_text(self.fields.text, term)))
+            .collect::<tantivy::Result<Vec<u64>>>()?;
+        Ok((searcher.num_docs(), counts))
+    }
+
     pub fn num_docs(&self) -> u64 {
         self.reader.searcher().num_docs()
     }

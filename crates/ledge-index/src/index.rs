@@ -427,6 +427,18 @@ impl Index {
         })
     }
 
+    /// How rare each of `terms` is among the indexed passages: `ln(1 + N / (n + 0.5))` for a
+    /// term that `n` of the `N` passages have in their text (BM25's inverse document
+    /// frequency, never negative). Terms are matched as the index stores them: lower-case
+    /// and stemmed with Snowball's English stemmer (`licenses` is `licens`).
+    pub fn term_rarity(&self, terms: &[String]) -> Result<Vec<f32>> {
+        let (documents, counts) = self.fulltext.document_frequencies(terms)?;
+        Ok(counts
+            .into_iter()
+            .map(|count| (1.0 + documents as f32 / (count as f32 + 0.5)).ln())
+            .collect())
+    }
+
     /// The best `limit` chunks for `query` (words, `"quoted phrases"`, `+required`,
     /// `-excluded`), best first.
     pub fn search(&self, query: &str, limit: usize) -> Result<Vec<SearchHit>> {
