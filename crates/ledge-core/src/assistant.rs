@@ -128,7 +128,8 @@ pub enum AnswerEvent {
         /// The conversation.
         conversation: ConversationId,
     },
-    /// The sources given to the model, before any text.
+    /// The sources given to the model, then any passage quoted that it was not given, before
+    /// any text.
     Sources(Vec<Source>),
     /// The extractive answer: the source sentences that best answer the question, before
     /// the model runs (empty when none answers well enough).
@@ -209,7 +210,8 @@ pub struct Answer {
     pub message_id: i64,
     /// The answer.
     pub text: String,
-    /// The sources given to the model; `cited` says which the answer refers to.
+    /// The sources given to the model (numbered from 1), then the passages quoted that it was
+    /// not given; `cited` says which the answer refers to.
     pub sources: Vec<Source>,
     /// Whether any passage was found to answer from.
     pub grounded: bool,
@@ -299,28 +301,52 @@ const WEAK_SOURCE_SHARE: f32 = 0.5;
 /// The records reordered so that those with a sentence answering `question` come first
 /// (by their best sentence's score, which keeps retrieval's order as a tie-break): a prompt
 /// cut to what this machine reads quickly then keeps the passage that answers, not the one
-/// that merely shares the question's words. Without `weak_ones_too`, passages far below the
-/// best are dropped (all are kept when none answers).
+/// that merely shares the question's words. Also how many of them lead: those that come
+/// close to the best one (all when none answers); the others are left out of a model's
+/// prompt but may still be quoted.
 fn answering_first(
     records: Vec<ChunkRecord>,
     question: &str,
-    weak_ones_too: bool,
     rarity: &Rarity,
-) -> Vec<ChunkRecord> {
+) -> (Vec<ChunkRecord>, usize) {
     let all: Vec<usize> = (0..records.len()).collect();
     let scores = evidence(&records, &all, rarity).passage_scores(question);
     let mut order: Vec<usize> = all;
     order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
     let best = order.first().map_or(0.0, |&i| scores[i]);
-    if !weak_ones_too && best > 0.0 {
-        order.retain(|&i| scores[i] >= WEAK_SOURCE_SHARE * best);
-    }
+    let strong = if best > 0.0 {
+        order
+            .iter()
+            .take_while(|&&i| scores[i] >= WEAK_SOURCE_SHARE * best)
+            .count()
+    } else {
+        order.len()
+    };
     let mut slots: Vec<Option<ChunkRecord>> = records.into_iter().map(Some).collect();
-    order
+    let ordered = order
         .into_iter()
         .filter_map(|i| slots.get_mut(i).and_then(Option::take))
-        .collect()
+        .collect();
+    (ordered, strong)
 }
+
+/// Source `n`, the passage of `record`.
+fn source_of(record: &ChunkRecord, n: usize) -> Source {
+    Source {
+        n,
+        path: record.path.clone(),
+        line_start: record.line_start,
+        line_end: record.line_end,
+        page: record.page,
+        heading: record.heading.clone(),
+        chunk_id: (record.chunk_id >= 0).then_some(record.chunk_id),
+        cited: false,
+        matched: false,
+    }
+}
+
+/// The most passages the quotes are chosen from (a pinned file may have hundreds).
+const MAX_QUOTED_PASSAGES: usize = 16;
 
 fn stop_word(stop: &StopReason) -> &'static str {
     match stop {
@@ -476,14 +502,19 @@ impl Assistant {
         fit_to_machine: bool,
         rarity: &Rarity,
     ) -> Result<(Prompt, Vec<ChunkRecord>)> {
+        // How many of the records (the first ones) the model may be given.
+        let mut given = records.len();
         if request.files.is_empty() {
             if self.settings.excerpt_words > 0 {
                 records = excerpts(records, question, self.settings.excerpt_words, rarity);
             }
             // Quotes-only answers show every passage; a model (here or at an endpoint, which
             // gets the same prompt) is given only those that come close to the best.
-            let weak_ones_too = fit_to_machine && self.generator.is_none();
-            records = answering_first(records, question, weak_ones_too, rarity);
+            let (ordered, strong) = answering_first(records, question, rarity);
+            records = ordered;
+            if !(fit_to_machine && self.generator.is_none()) {
+                given = strong;
+            }
         }
         let Some(generator) = &self.generator else {
             // No model: the sources are the retrieved passages, best first, for the quotes.
@@ -517,7 +548,7 @@ impl Assistant {
             generator.tokenizer(),
             history,
             question,
-            &to_candidates(&records),
+            &to_candidates(&records[..given]),
             budget,
         )?;
         if !request.files.is_empty() && prompt.included.len() < records.len() {
@@ -557,7 +588,7 @@ impl Assistant {
                 generator.tokenizer(),
                 history,
                 question,
-                &to_candidates(&records),
+                &to_candidates(&records[..given]),
                 budget,
             )?;
         }
@@ -758,24 +789,41 @@ impl Assistant {
             .included
             .iter()
             .enumerate()
-            .map(|(k, &index)| {
-                let record = &records[index];
-                Source {
-                    n: k + 1,
-                    path: record.path.clone(),
-                    line_start: record.line_start,
-                    line_end: record.line_end,
-                    page: record.page,
-                    heading: record.heading.clone(),
-                    chunk_id: (record.chunk_id >= 0).then_some(record.chunk_id),
-                    cited: false,
-                    matched: false,
-                }
-            })
+            .map(|(k, &index)| source_of(&records[index], k + 1))
             .collect();
-        on_event(AnswerEvent::Sources(sources.clone()));
         let evidence = evidence(&records, &prompt.included, &rarity);
-        let quotes = evidence.quotes(question, QuoteLimits::default());
+        // The quotes come from every passage found, not only those the model is given (the
+        // first-token budget may leave it one or two): a passage quoted that the model was
+        // not given joins the sources after those it was.
+        let pool: Vec<usize> = prompt
+            .included
+            .iter()
+            .copied()
+            .chain((0..records.len()).filter(|i| !prompt.included.contains(i)))
+            .take(prompt.included.len().max(MAX_QUOTED_PASSAGES))
+            .collect();
+        let mut quotes = crate::grounding::evidence(&records, &pool, &rarity)
+            .quotes(question, QuoteLimits::default());
+        let given = sources.len();
+        let mut extra: Vec<usize> = Vec::new();
+        for quote in &mut quotes {
+            if quote.n <= given {
+                continue;
+            }
+            let index = pool[quote.n - 1];
+            let n = match extra.iter().position(|&e| e == index) {
+                Some(at) => given + at + 1,
+                None => {
+                    extra.push(index);
+                    given + extra.len()
+                }
+            };
+            quote.n = n;
+        }
+        for (k, &index) in extra.iter().enumerate() {
+            sources.push(source_of(&records[index], given + k + 1));
+        }
+        on_event(AnswerEvent::Sources(sources.clone()));
         let time_to_quotes = started.elapsed();
         on_event(AnswerEvent::Quotes(quotes.clone()));
 
@@ -890,7 +938,8 @@ impl Assistant {
             sentences,
         };
 
-        let cited = cited_numbers(&text, sources.len());
+        // The model can only cite what it was given.
+        let cited = cited_numbers(&text, given);
         for source in &mut sources {
             source.cited = cited.contains(&source.n);
             source.matched = grounding
@@ -996,22 +1045,20 @@ mod tests {
 
     #[test]
     fn the_passage_that_answers_comes_first_and_weak_ones_leave_a_model_prompt() {
-        let all = answering_first(licences(), QUESTION, true, &Rarity::new());
+        let (all, strong) = answering_first(licences(), QUESTION, &Rarity::new());
         let files: Vec<_> = all
             .iter()
             .map(|r| r.path.to_string_lossy().into_owned())
             .collect();
         assert_eq!(files.len(), 3);
         assert_eq!(files[0], "/d/Apache-2.0.txt", "{files:?}");
+        // The model is given the strong ones: Apache's, not the BSD's.
+        assert!(strong < 3, "{strong}");
+        assert!(all[..strong].iter().all(|r| !r.path.ends_with("BSD.txt")));
 
-        let strong = answering_first(licences(), QUESTION, false, &Rarity::new());
-        assert!(strong.len() < 3, "{strong:?}");
-        assert_eq!(strong[0].path, PathBuf::from("/d/Apache-2.0.txt"));
-        assert!(strong.iter().all(|r| !r.path.ends_with("BSD.txt")));
-
-        // Nothing answers: every passage stays, in retrieval's order.
-        let none = answering_first(licences(), "???", false, &Rarity::new());
-        assert_eq!(none.len(), 3);
+        // Nothing answers: every passage leads, in retrieval's order.
+        let (none, strong) = answering_first(licences(), "???", &Rarity::new());
+        assert_eq!((none.len(), strong), (3, 3));
         assert_eq!(none[0].path, PathBuf::from("/d/MPL-2.0.txt"));
     }
 }

@@ -101,6 +101,70 @@ fn the_extractive_answer_quotes_the_answering_passage_before_the_model_writes() 
     assert!(collapse(&file).contains(&collapse(&best.text)));
 }
 
+#[test]
+fn a_prompt_cut_for_speed_still_quotes_from_every_passage_found() {
+    let fixture = Fixture::new();
+    fixture.index(false);
+    let ask = |assistant: &Assistant| {
+        assistant
+            .ask(
+                &AskRequest {
+                    question: "What must I do to redistribute the Work under the Apache \
+                               License, and how do the MPL's rights terminate?"
+                        .into(),
+                    ..AskRequest::default()
+                },
+                &CancelToken::new(),
+                &mut |_| {},
+            )
+            .unwrap()
+    };
+    let quotes_only = ask(&open(&fixture, Vec::new()));
+    // Room for about one passage: the model is given one source.
+    let tight = Assistant::open(
+        &fixture.data_dir,
+        vec![models().to_path_buf()],
+        OpenOptions {
+            chat_model: None,
+            embedder: EmbedderChoice::Off,
+            settings: AssistantSettings {
+                answer_tokens: 16,
+                context_tokens: 2048,
+                source_tokens: 120,
+                first_token_target: Duration::from_secs(3600),
+                ..AssistantSettings::default()
+            },
+        },
+        &mut |_| {},
+    )
+    .unwrap();
+    let answer = ask(&tight);
+    assert!(answer.stats.prompt_tokens > 0, "a model wrote: {answer:?}");
+
+    let texts = |a: &ledge_core::Answer| -> Vec<String> {
+        a.grounding.quotes.iter().map(|q| q.text.clone()).collect()
+    };
+    assert!(!texts(&quotes_only).is_empty());
+    assert_eq!(texts(&answer)[0], texts(&quotes_only)[0], "{answer:#?}");
+    // Every quote names a source, and the source's file has it.
+    for quote in &answer.grounding.quotes {
+        let source = answer.sources.iter().find(|s| s.n == quote.n).unwrap();
+        let file = std::fs::read_to_string(&source.path).unwrap();
+        assert!(
+            collapse(&file).contains(&collapse(&quote.text)),
+            "{quote:?}"
+        );
+    }
+    let numbers: Vec<usize> = answer.sources.iter().map(|s| s.n).collect();
+    assert_eq!(numbers, (1..=answer.sources.len()).collect::<Vec<_>>());
+    // The passages quoted beyond the one the model read joined the sources after it.
+    assert!(answer.sources.len() > 1, "{:#?}", answer.sources);
+    assert!(
+        answer.grounding.quotes.iter().any(|q| q.n > 1),
+        "{answer:#?}"
+    );
+}
+
 /// Generates greedily with SmolLM2 from a chat of one user message.
 fn smollm2_says(generator: &mut Generator, request: &str, max_tokens: usize) -> String {
     let tokens = generator
