@@ -49,6 +49,10 @@ impl Default for QuoteLimits {
     }
 }
 
+/// What a sentence with a number is worth more, to a question that asks for one (see
+/// [`Terms::asks_number`]).
+const NUMBER_BONUS: f32 = 1.3;
+
 pub(crate) fn word_count(text: &str) -> usize {
     text.split_whitespace().count()
 }
@@ -100,7 +104,13 @@ pub(crate) fn score(evidence: &Evidence, question: &Terms, unit: &Unit) -> f32 {
         .count() as f32;
     let prose = (letters / unit.sentence.text.chars().count().max(1) as f32).clamp(0.5, 1.0);
     let rank = 1.0 / (1.0 + 0.08 * unit.passage as f32);
-    (own + 0.5 * context) * length * prose * rank
+    // "Which port ...?" is answered by a sentence that names one.
+    let answer_type = if question.asks_number && !unit.terms.numbers.is_empty() {
+        NUMBER_BONUS
+    } else {
+        1.0
+    };
+    (own + 0.5 * context) * length * prose * rank * answer_type
 }
 
 /// `text` cut after `words` words, marked with an ellipsis when cut.
@@ -431,5 +441,29 @@ mod tests {
             .with_collection_rarity(rarity)
             .quotes(question, QuoteLimits::default());
         assert_eq!(weighed[0].n, 2, "{weighed:?}");
+    }
+
+    #[test]
+    fn a_question_that_asks_for_a_number_prefers_the_sentence_that_gives_one() {
+        // PostgreSQL 15's runtime-config-connection.html and ssl-tcp.html, one sentence each.
+        let sources = Evidence::new(vec![
+            passage(
+                1,
+                "The server listens for TCP connections on its port and negotiates encryption.",
+                "",
+            ),
+            passage(
+                2,
+                "The TCP port the server listens on; 5432 by default.",
+                "",
+            ),
+        ]);
+        let asked = "Which TCP port does the server listen on?";
+        assert!(terms(asked, true).asks_number);
+        assert_eq!(sources.quotes(asked, QuoteLimits::default())[0].n, 2);
+        // Asked for no number, the first source's sentence is as good an answer.
+        let plain = "Does the server listen for TCP connections?";
+        assert!(!terms(plain, true).asks_number);
+        assert_eq!(sources.quotes(plain, QuoteLimits::default())[0].n, 1);
     }
 }

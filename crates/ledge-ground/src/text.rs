@@ -459,6 +459,9 @@ pub struct Terms {
     pub numbers: Vec<String>,
     /// Whether the text negates what it says (`not`, `never`, `n't`, `without`, ...).
     pub negated: bool,
+    /// For a question: whether it asks for a number ("how many", "how long", "which port",
+    /// "the largest"), so that a sentence with a number in it answers it more likely.
+    pub asks_number: bool,
 }
 
 impl Terms {
@@ -501,10 +504,53 @@ fn is_negation(token: &str) -> bool {
     NEGATIONS.contains(&token) || token.ends_with("n't") || token.ends_with("n’t")
 }
 
+/// Phrases of a question that ask for a number, matched as whole words in its lower case.
+const ASKS_NUMBER: &[&str] = &[
+    "how many",
+    "how much",
+    "how long",
+    "how large",
+    "how big",
+    "how high",
+    "how often",
+    "how old",
+    "largest",
+    "smallest",
+    "maximum",
+    "minimum",
+    "the most",
+    "at most",
+    "at least",
+];
+
+/// Things counted or measured: "which TCP port", "what compression level".
+const NUMBER_NOUNS: &[&str] = &[
+    "port", "version", "year", "size", "number", "level", "limit", "length", "count",
+];
+
+fn asks_number(question: &str) -> bool {
+    let tokens = tokens(question);
+    let words = format!(" {} ", tokens.join(" "));
+    ASKS_NUMBER
+        .iter()
+        .any(|phrase| words.contains(&format!(" {phrase} ")))
+        || tokens.iter().enumerate().any(|(i, token)| {
+            matches!(token.as_str(), "what" | "which")
+                && tokens
+                    .iter()
+                    .skip(i + 1)
+                    .take(3)
+                    .any(|next| NUMBER_NOUNS.contains(&next.trim_end_matches('s')))
+        })
+}
+
 /// The terms of `text` (a sentence or a question): stop words and, with
 /// `question`, the words questions are phrased with, left out.
 pub fn terms(text: &str, question: bool) -> Terms {
-    let mut out = Terms::default();
+    let mut out = Terms {
+        asks_number: question && asks_number(text),
+        ..Terms::default()
+    };
     let stop = stop_words();
     let asked = question_words();
     for token in tokens(text) {
