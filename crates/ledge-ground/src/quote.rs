@@ -53,6 +53,9 @@ impl Default for QuoteLimits {
 /// [`Terms::asks_number`]).
 const NUMBER_BONUS: f32 = 1.3;
 
+/// The stem of "default", "defaults", "defaulted".
+const DEFAULT: &str = "default";
+
 pub(crate) fn word_count(text: &str) -> usize {
     text.split_whitespace().count()
 }
@@ -174,16 +177,38 @@ impl Evidence {
             .filter(|w| self.units[best].terms.contains(w))
             .collect();
 
-        // A short lead-in or one ending in a colon goes on in the next sentence.
+        // A short lead-in or one ending in a colon goes on in the next sentence; when that
+        // is an indented block's first line (code after "a simple policy can be used:" reads
+        // like a definition's term), in the block too.
         let lead = &self.units[best].sentence.text;
-        if (word_count(lead) < 10 || lead.ends_with(':'))
-            && let Some(next) = self.units.get(best + 1)
+        let mut after = best + 1;
+        while (word_count(lead) < 10 || lead.ends_with(':'))
+            && let Some(next) = self.units.get(after)
             && next.passage == self.units[best].passage
-            && !matches!(next.sentence.shape, Shape::Heading | Shape::Term)
+            && next.sentence.shape != Shape::Heading
+            && (after == best + 1 || next.term == Some(best + 1))
             && words + word_count(&next.sentence.text) <= limits.words
         {
-            chosen.push(best + 1);
+            chosen.push(after);
             words += word_count(&next.sentence.text);
+            if self.units[best + 1].sentence.shape != Shape::Term {
+                break;
+            }
+            after += 1;
+        }
+
+        // Asked for a default, a description that states one further on says it: "Specifies
+        // a fraction of the table size ... The default is 0.2".
+        if asked.contains(DEFAULT)
+            && let Some(term) = self.units[best].term
+            && let Some(stated) = (best + 1..self.units.len())
+                .take_while(|&u| self.units[u].term == Some(term))
+                .find(|&u| self.units[u].terms.contains(DEFAULT))
+            && !chosen.contains(&stated)
+            && words + word_count(&self.units[stated].sentence.text) <= limits.words
+        {
+            chosen.push(stated);
+            words += word_count(&self.units[stated].sentence.text);
         }
 
         for &(candidate, candidate_score) in scored.iter().skip(1) {
@@ -465,5 +490,46 @@ mod tests {
         let plain = "Does the server listen for TCP connections?";
         assert!(!terms(plain, true).asks_number);
         assert_eq!(sources.quotes(plain, QuoteLimits::default())[0].n, 1);
+    }
+
+    #[test]
+    fn a_lead_in_goes_on_into_the_indented_code_after_it() {
+        // PostgreSQL 15's ddl-rowsecurity.html as extracted: a `<pre>` whose second line is
+        // indented reads like a definition's term and its description.
+        let text = "To allow all users to access only their own row in a users table, a simple \
+                    policy can be used:\n\nCREATE POLICY user_policy ON users\n    USING \
+                    (user_name = current_user);\n\nThis works similarly to the previous example.\n";
+        let evidence = Evidence::new(vec![passage(1, text, "Row Security Policies")]);
+        let quotes = evidence.quotes(
+            "How do I let each user see only their own rows of a users table?",
+            QuoteLimits::default(),
+        );
+        let texts: Vec<&str> = quotes.iter().map(|q| q.text.as_str()).collect();
+        assert!(
+            texts[0].ends_with("a simple policy can be used:"),
+            "{texts:?}"
+        );
+        assert_eq!(texts[1], "CREATE POLICY user_policy ON users", "{texts:?}");
+        assert_eq!(texts[2], "USING (user_name = current_user);", "{texts:?}");
+    }
+
+    #[test]
+    fn asked_for_a_default_the_description_that_states_it_is_quoted_to_it() {
+        // PostgreSQL 15's runtime-config-autovacuum.html as extracted.
+        let text = "autovacuum_vacuum_scale_factor (floating point)\n  Specifies a fraction of \
+                    the table size to add to autovacuum_vacuum_threshold when deciding whether \
+                    to trigger a VACUUM. This parameter can only be set in the postgresql.conf \
+                    file or on the server command line. The default is 0.2 (20% of table \
+                    size).\n";
+        let evidence = Evidence::new(vec![passage(1, text, "Automatic Vacuuming")]);
+        let quotes = evidence.quotes(
+            "What fraction of a table must change before autovacuum vacuums it, by default?",
+            QuoteLimits::default(),
+        );
+        let texts: Vec<&str> = quotes.iter().map(|q| q.text.as_str()).collect();
+        assert!(
+            texts.contains(&"The default is 0.2 (20% of table size)."),
+            "{texts:?}"
+        );
     }
 }
