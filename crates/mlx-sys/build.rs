@@ -8,6 +8,12 @@
 //!   `ledge-build`).
 //! * macOS: MLX is built from source with Metal and Accelerate, as upstream mlx-sys does
 //!   (CMake fetches MLX v0.32.2). Not verified by our CI; see README.md.
+//! * Check-only (`LEDGE_MLX_SYS_CHECK_ONLY=1`, any target): nothing native is built or linked;
+//!   only the bindings are generated, for the target's architecture and OS, so that
+//!   `cargo check`/`cargo clippy --target aarch64-apple-darwin` type-checks the workspace on
+//!   Linux (`scripts/check-macos.sh`). No C library of the target is needed: the three libc
+//!   headers mlx-c includes are replaced by the stand-ins in `check-only/include`, which
+//!   declare only what mlx-c names. Such a build cannot link.
 //!
 //! Final binaries that link this crate must also call `ledge_build::link_mlx_runtime()` from
 //! their own build script: link arguments (rpath, OpenBLAS) do not propagate from here.
@@ -18,13 +24,17 @@ use std::path::{Path, PathBuf};
 fn main() {
     println!("cargo:rerun-if-env-changed=LEDGE_DEPS_DIR");
     println!("cargo:rerun-if-env-changed=LEDGE_MLX_C_DIR");
+    println!("cargo:rerun-if-env-changed=LEDGE_MLX_SYS_CHECK_ONLY");
     println!("cargo:rerun-if-changed=shim");
+    println!("cargo:rerun-if-changed=check-only");
 
     let target_os = env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
     let deps_dir = env::var_os("LEDGE_DEPS_DIR").map(PathBuf::from);
     let mlx_c = mlx_c_sources(deps_dir.as_deref());
+    let check_only = env::var_os("LEDGE_MLX_SYS_CHECK_ONLY").is_some_and(|value| value == "1");
 
     match target_os.as_str() {
+        "linux" | "macos" if check_only => println!("cargo:backend=check-only"),
         "linux" => build_linux(&mlx_c, &wheel_dir(deps_dir.as_deref())),
         "macos" => build_macos(&mlx_c),
         other => fail(&format!(
@@ -32,7 +42,7 @@ fn main() {
         )),
     }
 
-    generate_bindings(&mlx_c, &target_os);
+    generate_bindings(&mlx_c, check_only);
 }
 
 fn fail(message: &str) -> ! {
@@ -169,7 +179,7 @@ fn build_macos(mlx_c: &Path) {
     println!("cargo:backend={}", if metal { "metal" } else { "cpu" });
 }
 
-fn generate_bindings(mlx_c: &Path, target_os: &str) {
+fn generate_bindings(mlx_c: &Path, check_only: bool) {
     let mut headers: Vec<PathBuf> = std::fs::read_dir(mlx_c.join("mlx/c"))
         .unwrap_or_else(|e| fail(&format!("mlx-sys: cannot list mlx-c headers: {e}")))
         .filter_map(|entry| entry.ok().map(|e| e.path()))
@@ -183,6 +193,19 @@ fn generate_bindings(mlx_c: &Path, target_os: &str) {
         .blocklist_function("malloc")
         .blocklist_function("realloc")
         .parse_callbacks(Box::new(bindgen::CargoCallbacks::new()));
+    if check_only {
+        // bindgen parses for the cargo target (`--target` from $TARGET); the target's libc
+        // headers are not here, so the compiler's own headers (stdint.h, stddef.h, ...) stand
+        // alone and check-only/include supplies the rest.
+        builder = builder
+            .clang_arg("-ffreestanding")
+            .clang_arg(format!("-isystem{}", check_only_include().display()));
+        if env::var("CARGO_CFG_TARGET_ARCH").as_deref() == Ok("aarch64") {
+            // mlx-c's half.h declares `__bf16` on AArch64. Apple's clang accepts it there
+            // always; older LLVM clang (Debian 12 has 14) only with the BF16 extension.
+            builder = builder.clang_args(["-Xclang", "-target-feature", "-Xclang", "+bf16"]);
+        }
+    }
     for header in &headers {
         builder = builder.header(header.to_string_lossy());
     }
@@ -193,5 +216,8 @@ fn generate_bindings(mlx_c: &Path, target_os: &str) {
     bindings
         .write_to_file(&out)
         .unwrap_or_else(|e| fail(&format!("mlx-sys: cannot write {}: {e}", out.display())));
-    let _ = target_os;
+}
+
+fn check_only_include() -> PathBuf {
+    PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap_or_default()).join("check-only/include")
 }
