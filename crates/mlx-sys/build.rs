@@ -132,27 +132,30 @@ fn build_linux(mlx_c: &Path, wheel: &Path) {
     println!("cargo:backend=cpu-wheel");
 }
 
-/// Unverified here (no macOS machine): mirrors upstream mlx-sys 0.7.0's Metal build.
+/// Unverified here (no macOS machine): upstream mlx-sys 0.7.0's Metal build, with the choices
+/// it makes on a current Mac (see `ledge_build::mlx_source`, where they are unit-tested).
 fn build_macos(mlx_c: &Path) {
-    let metal = env::var_os("CARGO_FEATURE_METAL").is_some();
-    let accelerate = env::var_os("CARGO_FEATURE_ACCELERATE").is_some();
-    let out_dir = PathBuf::from(env::var("OUT_DIR").unwrap_or_default());
-    let mut config = cmake::Config::new(mlx_c);
-    config
-        .profile("Release")
-        .define("MLX_C_BUILD_EXAMPLES", "OFF")
-        .define("BUILD_SHARED_LIBS", "OFF")
-        .define("MLX_BUILD_METAL", if metal { "ON" } else { "OFF" })
-        .define(
-            "MLX_BUILD_ACCELERATE",
-            if accelerate { "ON" } else { "OFF" },
-        );
-    if metal {
-        // mlx.metallib is looked up at this path at run time; keep it next to the build.
-        config.define("MLX_METAL_PATH", out_dir.join("metallib"));
+    use ledge_build::mlx_source::{self, Features};
+
+    let features = Features {
+        metal: env::var_os("CARGO_FEATURE_METAL").is_some(),
+        metal_jit: env::var_os("CARGO_FEATURE_METAL_JIT").is_some(),
+        accelerate: env::var_os("CARGO_FEATURE_ACCELERATE").is_some(),
+    };
+    // mlx.metallib is written here by MLX's build and looked up here at run time, last.
+    let metallib_dir = PathBuf::from(env::var("OUT_DIR").unwrap_or_default()).join("metallib");
+    if mlx_source::metallib_dir_needed(features) {
+        std::fs::create_dir_all(&metallib_dir).unwrap_or_else(|e| {
+            fail(&format!(
+                "mlx-sys: cannot create {}: {e}",
+                metallib_dir.display()
+            ))
+        });
     }
-    if env::var_os("CARGO_FEATURE_METAL_JIT").is_some() {
-        config.define("MLX_METAL_JIT", "ON");
+    let mut config = cmake::Config::new(mlx_c);
+    config.profile("Release");
+    for (key, value) in mlx_source::cmake_defines(features, &metallib_dir) {
+        config.define(key, value);
     }
     let dst = config.build();
 
@@ -164,19 +167,22 @@ fn build_macos(mlx_c: &Path) {
         "cargo:rustc-link-search=native={}",
         dst.join("build/_deps/mlx-build/mlx/io").display()
     );
-    for lib in ["mlxc", "mlx", "gguflib"] {
+    // MLX builds jaccl when the SDK and deployment target allow it (macOS 26.2+).
+    let jaccl_dir = dst.join("build/jaccl");
+    let jaccl_built = jaccl_dir.join("libjaccl.a").is_file();
+    if jaccl_built {
+        println!("cargo:rustc-link-search=native={}", jaccl_dir.display());
+    }
+    for lib in mlx_source::static_libraries(jaccl_built) {
         println!("cargo:rustc-link-lib=static={lib}");
     }
-    println!("cargo:rustc-link-lib=c++");
-    println!("cargo:rustc-link-lib=dylib=objc");
-    println!("cargo:rustc-link-lib=framework=Foundation");
-    if metal {
-        println!("cargo:rustc-link-lib=framework=Metal");
+    for lib in mlx_source::system_libraries(features) {
+        println!("cargo:rustc-link-lib={lib}");
     }
-    if accelerate {
-        println!("cargo:rustc-link-lib=framework=Accelerate");
-    }
-    println!("cargo:backend={}", if metal { "metal" } else { "cpu" });
+    println!(
+        "cargo:backend={}",
+        if features.metal { "metal" } else { "cpu" }
+    );
 }
 
 fn generate_bindings(mlx_c: &Path, check_only: bool) {

@@ -30,10 +30,13 @@
 //!
 //! Every decision is a plain function of the target OS and paths ([`rpaths`],
 //! [`linux_link_args`], [`bundle_files`]), unit-tested on any host; [`link_mlx_runtime`]
-//! only reads the environment and prints them.
+//! only reads the environment and prints them. [`mlx_source`] does the same for mlx-sys's
+//! macOS source build of MLX (CMake definitions, link list).
 //!
 //! Build scripts are the one place allowed to panic: a panic here is a build error that
 //! tells the developer what to run.
+
+pub mod mlx_source;
 
 use std::env;
 use std::path::{Path, PathBuf};
@@ -43,6 +46,8 @@ const OPENBLAS_CANDIDATES: &[&str] = &[
     "/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblas.so.0",
     "/usr/lib/aarch64-linux-gnu/openblas-pthread/libopenblas.so.0",
 ];
+
+pub use mlx_source::MACOS_MINIMUM_VERSION;
 
 /// Where a macOS app bundle keeps its shared libraries, relative to the executable in
 /// `Contents/MacOS`.
