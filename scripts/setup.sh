@@ -11,6 +11,8 @@
 #                               and its build (ui/dist), which the desktop app embeds
 #   scripts/setup.sh driver     tauri-driver (crates.io) into .deps/tauri-driver, the WebDriver
 #                               proxy the desktop end-to-end test drives the real app through
+#   scripts/setup.sh macos-target  the Rust standard library for aarch64-apple-darwin (rustup),
+#                               which scripts/check-macos.sh type-checks the workspace against
 #   scripts/setup.sh corpora    opt-in, not part of the default run: the Debian documentation
 #                               packages the index benchmark reads (scripts/bench-index.sh) and
 #                               ripgrep, its search anchor (apt-get; needs root or sudo)
@@ -396,9 +398,25 @@ setup_driver() {
   echo "$TAURI_DRIVER_VERSION" > "$root/.version"
 }
 
+# The macOS check (scripts/check-macos.sh, run by `make test`) type-checks the workspace for
+# Apple Silicon on any machine; it needs only this target's standard library. Not fatal: the
+# check says it is skipped when the target is missing.
+MACOS_TARGET="aarch64-apple-darwin"
+setup_macos_target() {
+  if ! command -v rustup >/dev/null; then
+    say "Rust target $MACOS_TARGET: no rustup here, the macOS check will be skipped"; return
+  fi
+  if rustup target list --installed | grep -qx "$MACOS_TARGET"; then
+    say "Rust target $MACOS_TARGET: present"; return
+  fi
+  say "Rust target $MACOS_TARGET: rustup target add (for the macOS check)"
+  rustup target add "$MACOS_TARGET" \
+    || say "Rust target $MACOS_TARGET: could not be installed, the macOS check will be skipped"
+}
+
 main() {
   local steps=("$@")
-  [ ${#steps[@]} -gt 0 ] || steps=(system mlx models reference ui driver)
+  [ ${#steps[@]} -gt 0 ] || steps=(system mlx models reference ui driver macos-target)
   for step in "${steps[@]}"; do
     case "$step" in
       system) setup_system ;;
@@ -412,11 +430,12 @@ main() {
       reference) setup_reference ;;
       ui) setup_ui ;;
       driver) setup_driver ;;
+      macos-target) setup_macos_target ;;
       corpora) setup_corpora ;;
       corpora-mixed) setup_corpora_mixed ;;
       bench) setup_bench ;;
       llama) setup_llama_bench ;;
-      *) die "unknown step '$step' (system, mlx, models, reference, ui, driver, corpora, corpora-mixed, bench, llama)" ;;
+      *) die "unknown step '$step' (system, mlx, models, reference, ui, driver, macos-target, corpora, corpora-mixed, bench, llama)" ;;
     esac
   done
 }

@@ -8,6 +8,12 @@
 //!   `ledge-build`).
 //! * macOS: MLX is built from source with Metal and Accelerate, as upstream mlx-sys does
 //!   (CMake fetches MLX v0.32.2). Not verified by our CI; see README.md.
+//! * Check-only (`LEDGE_MLX_SYS_CHECK_ONLY=1`, any target): nothing native is built or linked;
+//!   only the bindings are generated, for the target's architecture and OS, so that
+//!   `cargo check`/`cargo clippy --target aarch64-apple-darwin` type-checks the workspace on
+//!   Linux (`scripts/check-macos.sh`). No C library of the target is needed: the three libc
+//!   headers mlx-c includes are replaced by the stand-ins in `check-only/include`, which
+//!   declare only what mlx-c names. Such a build cannot link.
 //!
 //! Final binaries that link this crate must also call `ledge_build::link_mlx_runtime()` from
 //! their own build script: link arguments (rpath, OpenBLAS) do not propagate from here.
@@ -18,13 +24,17 @@ use std::path::{Path, PathBuf};
 fn main() {
     println!("cargo:rerun-if-env-changed=LEDGE_DEPS_DIR");
     println!("cargo:rerun-if-env-changed=LEDGE_MLX_C_DIR");
+    println!("cargo:rerun-if-env-changed=LEDGE_MLX_SYS_CHECK_ONLY");
     println!("cargo:rerun-if-changed=shim");
+    println!("cargo:rerun-if-changed=check-only");
 
     let target_os = env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
     let deps_dir = env::var_os("LEDGE_DEPS_DIR").map(PathBuf::from);
     let mlx_c = mlx_c_sources(deps_dir.as_deref());
+    let check_only = env::var_os("LEDGE_MLX_SYS_CHECK_ONLY").is_some_and(|value| value == "1");
 
     match target_os.as_str() {
+        "linux" | "macos" if check_only => println!("cargo:backend=check-only"),
         "linux" => build_linux(&mlx_c, &wheel_dir(deps_dir.as_deref())),
         "macos" => build_macos(&mlx_c),
         other => fail(&format!(
@@ -32,7 +42,7 @@ fn main() {
         )),
     }
 
-    generate_bindings(&mlx_c, &target_os);
+    generate_bindings(&mlx_c, check_only);
 }
 
 fn fail(message: &str) -> ! {
@@ -122,27 +132,30 @@ fn build_linux(mlx_c: &Path, wheel: &Path) {
     println!("cargo:backend=cpu-wheel");
 }
 
-/// Unverified here (no macOS machine): mirrors upstream mlx-sys 0.7.0's Metal build.
+/// Unverified here (no macOS machine): upstream mlx-sys 0.7.0's Metal build, with the choices
+/// it makes on a current Mac (see `ledge_build::mlx_source`, where they are unit-tested).
 fn build_macos(mlx_c: &Path) {
-    let metal = env::var_os("CARGO_FEATURE_METAL").is_some();
-    let accelerate = env::var_os("CARGO_FEATURE_ACCELERATE").is_some();
-    let out_dir = PathBuf::from(env::var("OUT_DIR").unwrap_or_default());
-    let mut config = cmake::Config::new(mlx_c);
-    config
-        .profile("Release")
-        .define("MLX_C_BUILD_EXAMPLES", "OFF")
-        .define("BUILD_SHARED_LIBS", "OFF")
-        .define("MLX_BUILD_METAL", if metal { "ON" } else { "OFF" })
-        .define(
-            "MLX_BUILD_ACCELERATE",
-            if accelerate { "ON" } else { "OFF" },
-        );
-    if metal {
-        // mlx.metallib is looked up at this path at run time; keep it next to the build.
-        config.define("MLX_METAL_PATH", out_dir.join("metallib"));
+    use ledge_build::mlx_source::{self, Features};
+
+    let features = Features {
+        metal: env::var_os("CARGO_FEATURE_METAL").is_some(),
+        metal_jit: env::var_os("CARGO_FEATURE_METAL_JIT").is_some(),
+        accelerate: env::var_os("CARGO_FEATURE_ACCELERATE").is_some(),
+    };
+    // mlx.metallib is written here by MLX's build and looked up here at run time, last.
+    let metallib_dir = PathBuf::from(env::var("OUT_DIR").unwrap_or_default()).join("metallib");
+    if mlx_source::metallib_dir_needed(features) {
+        std::fs::create_dir_all(&metallib_dir).unwrap_or_else(|e| {
+            fail(&format!(
+                "mlx-sys: cannot create {}: {e}",
+                metallib_dir.display()
+            ))
+        });
     }
-    if env::var_os("CARGO_FEATURE_METAL_JIT").is_some() {
-        config.define("MLX_METAL_JIT", "ON");
+    let mut config = cmake::Config::new(mlx_c);
+    config.profile("Release");
+    for (key, value) in mlx_source::cmake_defines(features, &metallib_dir) {
+        config.define(key, value);
     }
     let dst = config.build();
 
@@ -154,22 +167,25 @@ fn build_macos(mlx_c: &Path) {
         "cargo:rustc-link-search=native={}",
         dst.join("build/_deps/mlx-build/mlx/io").display()
     );
-    for lib in ["mlxc", "mlx", "gguflib"] {
+    // MLX builds jaccl when the SDK and deployment target allow it (macOS 26.2+).
+    let jaccl_dir = dst.join("build/jaccl");
+    let jaccl_built = jaccl_dir.join("libjaccl.a").is_file();
+    if jaccl_built {
+        println!("cargo:rustc-link-search=native={}", jaccl_dir.display());
+    }
+    for lib in mlx_source::static_libraries(jaccl_built) {
         println!("cargo:rustc-link-lib=static={lib}");
     }
-    println!("cargo:rustc-link-lib=c++");
-    println!("cargo:rustc-link-lib=dylib=objc");
-    println!("cargo:rustc-link-lib=framework=Foundation");
-    if metal {
-        println!("cargo:rustc-link-lib=framework=Metal");
+    for lib in mlx_source::system_libraries(features) {
+        println!("cargo:rustc-link-lib={lib}");
     }
-    if accelerate {
-        println!("cargo:rustc-link-lib=framework=Accelerate");
-    }
-    println!("cargo:backend={}", if metal { "metal" } else { "cpu" });
+    println!(
+        "cargo:backend={}",
+        if features.metal { "metal" } else { "cpu" }
+    );
 }
 
-fn generate_bindings(mlx_c: &Path, target_os: &str) {
+fn generate_bindings(mlx_c: &Path, check_only: bool) {
     let mut headers: Vec<PathBuf> = std::fs::read_dir(mlx_c.join("mlx/c"))
         .unwrap_or_else(|e| fail(&format!("mlx-sys: cannot list mlx-c headers: {e}")))
         .filter_map(|entry| entry.ok().map(|e| e.path()))
@@ -183,6 +199,19 @@ fn generate_bindings(mlx_c: &Path, target_os: &str) {
         .blocklist_function("malloc")
         .blocklist_function("realloc")
         .parse_callbacks(Box::new(bindgen::CargoCallbacks::new()));
+    if check_only {
+        // bindgen parses for the cargo target (`--target` from $TARGET); the target's libc
+        // headers are not here, so the compiler's own headers (stdint.h, stddef.h, ...) stand
+        // alone and check-only/include supplies the rest.
+        builder = builder
+            .clang_arg("-ffreestanding")
+            .clang_arg(format!("-isystem{}", check_only_include().display()));
+        if env::var("CARGO_CFG_TARGET_ARCH").as_deref() == Ok("aarch64") {
+            // mlx-c's half.h declares `__bf16` on AArch64. Apple's clang accepts it there
+            // always; older LLVM clang (Debian 12 has 14) only with the BF16 extension.
+            builder = builder.clang_args(["-Xclang", "-target-feature", "-Xclang", "+bf16"]);
+        }
+    }
     for header in &headers {
         builder = builder.header(header.to_string_lossy());
     }
@@ -193,5 +222,8 @@ fn generate_bindings(mlx_c: &Path, target_os: &str) {
     bindings
         .write_to_file(&out)
         .unwrap_or_else(|e| fail(&format!("mlx-sys: cannot write {}: {e}", out.display())));
-    let _ = target_os;
+}
+
+fn check_only_include() -> PathBuf {
+    PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap_or_default()).join("check-only/include")
 }

@@ -231,6 +231,8 @@ impl DefaultApps {
         })
     }
 
+    /// `xdg-mime ARGS` in these folders: its one-line answer, when it gives one.
+    #[cfg(target_os = "linux")]
     fn xdg_mime(&self, args: &[&std::ffi::OsStr]) -> Option<String> {
         let data_dirs = std::env::join_paths(&self.data_dirs).ok()?;
         let output = Command::new("xdg-mime")

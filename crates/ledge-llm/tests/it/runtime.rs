@@ -1,7 +1,7 @@
 //! The runtime as this test binary sees it: the device, the MLX library, and the BLAS that
 //! the dynamic linker really resolved.
 
-use ledge_llm::{BlasLibrary, ComputeDevice, Runtime};
+use ledge_llm::{ComputeDevice, Runtime};
 
 #[test]
 fn runs_on_the_cpu_where_there_is_no_metal() {
@@ -25,6 +25,8 @@ fn reports_the_loaded_mlx_version() {
 #[cfg(target_os = "linux")]
 #[test]
 fn openblas_serves_mlx_in_test_binaries() {
+    use ledge_llm::BlasLibrary;
+
     let runtime = Runtime::init().unwrap();
     assert!(
         matches!(runtime.blas(), BlasLibrary::OpenBlas { .. }),
