@@ -12,7 +12,7 @@ npm --prefix ui run --silent check
 
 "$CARGO" fmt --all -- --check
 "$CARGO" clippy --workspace --all-targets --locked -- -D warnings
-# The same lints for Apple Silicon: the macOS-only code, type-checked here (about 16 minutes
+# The same lints for Apple Silicon: the macOS-only code, type-checked here (16-26 minutes
 # cold on 2 cores, under a minute warm).
 CARGO="$CARGO" scripts/check-macos.sh
 
