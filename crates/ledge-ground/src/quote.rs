@@ -283,6 +283,15 @@ mod tests {
         }
     }
 
+    /// The texts `evidence` quotes for `question`, best first.
+    fn quoted(evidence: &Evidence, question: &str) -> Vec<String> {
+        evidence
+            .quotes(question, QuoteLimits::default())
+            .into_iter()
+            .map(|q| q.text)
+            .collect()
+    }
+
     #[test]
     fn the_sentence_that_answers_is_quoted_with_its_line() {
         let evidence = Evidence::new(vec![
@@ -500,11 +509,10 @@ mod tests {
                     policy can be used:\n\nCREATE POLICY user_policy ON users\n    USING \
                     (user_name = current_user);\n\nThis works similarly to the previous example.\n";
         let evidence = Evidence::new(vec![passage(1, text, "Row Security Policies")]);
-        let quotes = evidence.quotes(
+        let texts = quoted(
+            &evidence,
             "How do I let each user see only their own rows of a users table?",
-            QuoteLimits::default(),
         );
-        let texts: Vec<&str> = quotes.iter().map(|q| q.text.as_str()).collect();
         assert!(
             texts[0].ends_with("a simple policy can be used:"),
             "{texts:?}"
@@ -522,13 +530,14 @@ mod tests {
                     file or on the server command line. The default is 0.2 (20% of table \
                     size).\n";
         let evidence = Evidence::new(vec![passage(1, text, "Automatic Vacuuming")]);
-        let quotes = evidence.quotes(
+        let texts = quoted(
+            &evidence,
             "What fraction of a table must change before autovacuum vacuums it, by default?",
-            QuoteLimits::default(),
         );
-        let texts: Vec<&str> = quotes.iter().map(|q| q.text.as_str()).collect();
         assert!(
-            texts.contains(&"The default is 0.2 (20% of table size)."),
+            texts
+                .iter()
+                .any(|t| t == "The default is 0.2 (20% of table size)."),
             "{texts:?}"
         );
     }

@@ -28,22 +28,48 @@ fn open_with(
     model_dirs: Vec<std::path::PathBuf>,
     first_token_target: Duration,
 ) -> Assistant {
+    open_settings(
+        fixture,
+        model_dirs,
+        AssistantSettings {
+            answer_tokens: 48,
+            context_tokens: 2048,
+            first_token_target,
+            ..AssistantSettings::default()
+        },
+    )
+}
+
+fn open_settings(
+    fixture: &Fixture,
+    model_dirs: Vec<std::path::PathBuf>,
+    settings: AssistantSettings,
+) -> Assistant {
     Assistant::open(
         &fixture.data_dir,
         model_dirs,
         OpenOptions {
             chat_model: None,
             embedder: EmbedderChoice::Off,
-            settings: AssistantSettings {
-                answer_tokens: 48,
-                context_tokens: 2048,
-                first_token_target,
-                ..AssistantSettings::default()
-            },
+            settings,
         },
         &mut |_| {},
     )
     .unwrap()
+}
+
+/// `question` asked in a new conversation.
+fn answer(assistant: &Assistant, question: &str) -> ledge_core::Answer {
+    assistant
+        .ask(
+            &AskRequest {
+                question: question.into(),
+                ..AskRequest::default()
+            },
+            &CancelToken::new(),
+            &mut |_| {},
+        )
+        .unwrap()
 }
 
 fn collapse(text: &str) -> String {
@@ -105,64 +131,43 @@ fn the_extractive_answer_quotes_the_answering_passage_before_the_model_writes() 
 fn a_prompt_cut_for_speed_still_quotes_from_every_passage_found() {
     let fixture = Fixture::new();
     fixture.index(false);
-    let ask = |assistant: &Assistant| {
-        assistant
-            .ask(
-                &AskRequest {
-                    question: "What must I do to redistribute the Work under the Apache \
-                               License, and how do the MPL's rights terminate?"
-                        .into(),
-                    ..AskRequest::default()
-                },
-                &CancelToken::new(),
-                &mut |_| {},
-            )
-            .unwrap()
-    };
-    let quotes_only = ask(&open(&fixture, Vec::new()));
+    let question = "What must I do to redistribute the Work under the Apache License, and how \
+                    do the MPL's rights terminate?";
+    let quotes_only = answer(&open(&fixture, Vec::new()), question);
     // Room for about one passage: the model is given one source.
-    let tight = Assistant::open(
-        &fixture.data_dir,
+    let tight = open_settings(
+        &fixture,
         vec![models().to_path_buf()],
-        OpenOptions {
-            chat_model: None,
-            embedder: EmbedderChoice::Off,
-            settings: AssistantSettings {
-                answer_tokens: 16,
-                context_tokens: 2048,
-                source_tokens: 120,
-                first_token_target: Duration::from_secs(3600),
-                ..AssistantSettings::default()
-            },
+        AssistantSettings {
+            answer_tokens: 16,
+            context_tokens: 2048,
+            source_tokens: 120,
+            first_token_target: Duration::from_secs(3600),
+            ..AssistantSettings::default()
         },
-        &mut |_| {},
-    )
-    .unwrap();
-    let answer = ask(&tight);
-    assert!(answer.stats.prompt_tokens > 0, "a model wrote: {answer:?}");
+    );
+    let cut = answer(&tight, question);
+    assert!(cut.stats.prompt_tokens > 0, "a model wrote: {cut:?}");
 
     let texts = |a: &ledge_core::Answer| -> Vec<String> {
         a.grounding.quotes.iter().map(|q| q.text.clone()).collect()
     };
     assert!(!texts(&quotes_only).is_empty());
-    assert_eq!(texts(&answer)[0], texts(&quotes_only)[0], "{answer:#?}");
+    assert_eq!(texts(&cut)[0], texts(&quotes_only)[0], "{cut:#?}");
     // Every quote names a source, and the source's file has it.
-    for quote in &answer.grounding.quotes {
-        let source = answer.sources.iter().find(|s| s.n == quote.n).unwrap();
+    for quote in &cut.grounding.quotes {
+        let source = cut.sources.iter().find(|s| s.n == quote.n).unwrap();
         let file = std::fs::read_to_string(&source.path).unwrap();
         assert!(
             collapse(&file).contains(&collapse(&quote.text)),
             "{quote:?}"
         );
     }
-    let numbers: Vec<usize> = answer.sources.iter().map(|s| s.n).collect();
-    assert_eq!(numbers, (1..=answer.sources.len()).collect::<Vec<_>>());
+    let numbers: Vec<usize> = cut.sources.iter().map(|s| s.n).collect();
+    assert_eq!(numbers, (1..=cut.sources.len()).collect::<Vec<_>>());
     // The passages quoted beyond the one the model read joined the sources after it.
-    assert!(answer.sources.len() > 1, "{:#?}", answer.sources);
-    assert!(
-        answer.grounding.quotes.iter().any(|q| q.n > 1),
-        "{answer:#?}"
-    );
+    assert!(cut.sources.len() > 1, "{:#?}", cut.sources);
+    assert!(cut.grounding.quotes.iter().any(|q| q.n > 1), "{cut:#?}");
 }
 
 /// Generates greedily with SmolLM2 from a chat of one user message.
@@ -400,18 +405,7 @@ fn bad_questions_and_sources_get_a_clear_outcome_and_lose_nothing() {
 fn the_sources_shrink_to_what_this_machine_reads_in_the_target_time() {
     let fixture = Fixture::new();
     fixture.index(false);
-    let ask = |assistant: &Assistant| {
-        assistant
-            .ask(
-                &AskRequest {
-                    question: APACHE_QUESTION.into(),
-                    ..AskRequest::default()
-                },
-                &CancelToken::new(),
-                &mut |_| {},
-            )
-            .unwrap()
-    };
+    let ask = |assistant: &Assistant| answer(assistant, APACHE_QUESTION);
     let roomy = ask(&open_with(
         &fixture,
         vec![models().to_path_buf()],
