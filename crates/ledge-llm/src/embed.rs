@@ -16,7 +16,9 @@
 //!    vector does not depend on what it is batched with.
 //! 3. The encoder: word + position + token-type embeddings and LayerNorm, then per layer
 //!    self-attention (one fused QKV product, MLX's fused attention), output projection,
-//!    residual and LayerNorm, the GELU (erf) feed-forward, residual and LayerNorm.
+//!    residual and LayerNorm, the GELU (erf) feed-forward, residual and LayerNorm. When MLX
+//!    computes on the CPU, the attention's softmax and the GELU run on the host instead, on
+//!    every core (the `host` module says why); the products stay MLX's (BLAS).
 //! 4. Pool (mean over real tokens, or the `[CLS]` token) and L2-normalise. Each batch is one
 //!    MLX evaluation.
 //!
@@ -33,13 +35,15 @@ use std::path::Path;
 use std::time::Instant;
 
 use mlx_rs::ops::indexing::IndexOp;
-use mlx_rs::{Array, Dtype, fast, ops};
+use mlx_rs::{Array, Device, DeviceType, Dtype, fast, ops};
 use safetensors::SafeTensors;
 use safetensors::tensor::{Dtype as StDtype, TensorView};
 use serde::Deserialize;
 use tokenizers::{Tokenizer, TruncationDirection, TruncationParams, TruncationStrategy};
 
 use crate::{Error, Result};
+
+mod host;
 
 /// Texts run through the model together; bounds the memory one evaluation takes.
 pub const BATCH: usize = 32;
@@ -113,6 +117,14 @@ impl Embedder {
             pooling,
             max_tokens,
         })
+    }
+
+    /// Whether the attention's softmax and the GELU run on the host CPU (the default when MLX
+    /// computes on the CPU, where its own element-wise kernels are slow) or in MLX's graph
+    /// (the default on Metal). Both give the same vectors to f32 rounding; switching is for
+    /// measurements and for checking one path against the other.
+    pub fn set_host_kernels(&mut self, on: bool) {
+        self.model.host_kernels = on;
     }
 
     /// Length of each vector.
@@ -198,8 +210,9 @@ impl Embedder {
         let mask = Array::from_slice(&mask, &[rows_i, length_i]);
         // 0 where a key is a real token, −∞ where it is padding; broadcast over heads and queries.
         let additive = Array::from_slice(&additive, &[rows_i, 1, 1, length_i]);
+        let lengths: Vec<usize> = batch.iter().map(|s| s.ids.len()).collect();
 
-        let states = self.model.forward(&ids, &type_ids, &additive)?; // (rows, length, hidden)
+        let states = self.model.forward(&ids, &type_ids, &lengths, &additive)?; // (rows, length, hidden)
         let pooled = match self.pooling {
             Pooling::Mean => {
                 let weights = mask.reshape(&[rows_i, length_i, 1])?;
@@ -369,6 +382,8 @@ struct Bert {
     token_type_embeddings: Array,
     embeddings_norm: LayerNorm,
     layers: Vec<Layer>,
+    /// Softmax and GELU on the host (MLX on the CPU) rather than in MLX's graph (Metal).
+    host_kernels: bool,
 }
 
 impl Bert {
@@ -442,6 +457,10 @@ impl Bert {
             embeddings_norm: norm("embeddings.LayerNorm")?,
             layers,
             config,
+            host_kernels: matches!(
+                Device::try_default().and_then(|device| device.get_type()),
+                Ok(DeviceType::Cpu)
+            ),
         };
         // Materialise the fused and converted weights once, not in every batch's graph.
         let mut arrays = vec![
@@ -468,9 +487,16 @@ impl Bert {
         Ok(model)
     }
 
-    /// Hidden states (rows, length, hidden) of a padded batch; `additive` (rows, 1, 1, length)
-    /// is added to the attention scores: 0 for real keys, −∞ for padding.
-    fn forward(&self, ids: &Array, type_ids: &Array, additive: &Array) -> Result<Array> {
+    /// Hidden states (rows, length, hidden) of a padded batch of texts `lengths` tokens long;
+    /// `additive` (rows, 1, 1, length) is added to the attention scores in MLX's own
+    /// attention: 0 for real keys, −∞ for padding.
+    fn forward(
+        &self,
+        ids: &Array,
+        type_ids: &Array,
+        lengths: &[usize],
+        additive: &Array,
+    ) -> Result<Array> {
         let shape = ids.shape();
         let (rows, length) = (shape[0], shape[1]);
         let hidden = dim(self.config.hidden_size)?;
@@ -496,18 +522,45 @@ impl Bert {
                 .reshape(&[rows, length, 3, heads, head_dim])?
                 .transpose_axes(&[2, 0, 3, 1, 4])?;
             let (q, k, v) = (qkv.index(0), qkv.index(1), qkv.index(2));
-            let context = fast::scaled_dot_product_attention(q, k, v, scale, additive, None)?
+            let context = if self.host_kernels {
+                let scores = ops::matmul(&q, k.transpose_axes(&[0, 1, 3, 2])?)?;
+                let weights = on_host(&scores, |scores, weights| {
+                    host::masked_softmax(scores, weights, lengths, length as usize, scale)
+                })?;
+                ops::matmul(&weights, &v)?
+            } else if lengths.iter().all(|&n| n == length as usize) {
+                // Nothing to mask: MLX's attention without a mask is the cheaper one.
+                fast::scaled_dot_product_attention(q, k, v, scale, None, None)?
+            } else {
+                fast::scaled_dot_product_attention(q, k, v, scale, additive, None)?
+            };
+            let context = context
                 .transpose_axes(&[0, 2, 1, 3])?
                 .reshape(&[rows * length, hidden])?;
             let attended = layer.attention_output.forward(&context)?.add(&x)?;
             x = layer.attention_norm.forward(&attended)?;
 
-            let inner = gelu(&layer.intermediate.forward(&x)?)?;
+            let inner = layer.intermediate.forward(&x)?;
+            let inner = if self.host_kernels {
+                on_host(&inner, host::gelu)?
+            } else {
+                gelu(&inner)?
+            };
             let out = layer.output.forward(&inner)?.add(&x)?;
             x = layer.output_norm.forward(&out)?;
         }
         Ok(x.reshape(&[rows, length, hidden])?)
     }
+}
+
+/// Evaluates `input` and applies `kernel` to its values on the host, into a new array of the
+/// same shape (see the `host` module for why).
+fn on_host(input: &Array, kernel: impl FnOnce(&[f32], &mut [f32])) -> Result<Array> {
+    input.eval()?;
+    let values = input.try_as_slice::<f32>()?;
+    let mut output = vec![0.0f32; values.len()];
+    kernel(values, &mut output);
+    Ok(Array::from_slice(&output, input.shape()))
 }
 
 /// GELU with the exact erf: x · (1 + erf(x / √2)) / 2.

@@ -10,7 +10,7 @@ use std::sync::{Mutex, OnceLock};
 use std::time::Instant;
 
 use ledge_llm::embed::Embedder;
-use ledge_llm::{Error, Runtime};
+use ledge_llm::{ComputeDevice, Error, Runtime};
 use serde_json::Value;
 
 use crate::support::repo;
@@ -407,30 +407,68 @@ fn broken_folders_give_typed_errors_naming_the_file() {
     assert_invalid_file(error, "1_Pooling/config.json");
 }
 
-/// Throughput on document-sized chunks: run with
+#[test]
+fn host_kernels_and_mlx_graph_give_the_same_vectors() {
+    // Mixed lengths (padding and its mask), a text past the window (truncated), an empty one.
+    let long = prose(7, 400);
+    let texts = [
+        "Where did I put the lease agreement?",
+        long.as_str(),
+        "",
+        "Le chat dort sur le canapé.",
+        "Ask about this file",
+    ];
+    let mut embedder = embedder().lock().unwrap();
+    embedder.set_host_kernels(true);
+    let host = embedder.embed(&texts).unwrap();
+    embedder.set_host_kernels(false);
+    let graph = embedder.embed(&texts).unwrap();
+    // Back to what this machine chose, for the other tests sharing the embedder.
+    let on_cpu = Runtime::init().unwrap().device() == ComputeDevice::Cpu;
+    embedder.set_host_kernels(on_cpu);
+    for (text, (a, b)) in texts.iter().zip(host.iter().zip(&graph)) {
+        let worst = a
+            .iter()
+            .zip(b)
+            .map(|(x, y)| (x - y).abs())
+            .fold(0.0f32, f32::max);
+        assert!(worst < 2e-6, "{text:?}: the two paths differ by {worst}");
+    }
+}
+
+/// Throughput on document-sized chunks, with the softmax and GELU on the host and in MLX's
+/// graph: run with
 /// `cargo test -p ledge-llm --release --test it embed::throughput -- --ignored --nocapture`.
 #[test]
 #[ignore = "a measurement, not a check"]
 fn throughput() {
     let chunks: Vec<String> = (0..256).map(|i| prose(i, 200)).collect();
     let chunks: Vec<&str> = chunks.iter().map(String::as_str).collect();
-    let embedder = embedder().lock().unwrap();
-    embedder.embed(&chunks[..32]).unwrap(); // warm-up
-    // The anchor: the BLAS speed of this machine right now (shared machines are noisy).
-    let probe = Runtime::init().unwrap().probe_matmul(1024, 3).unwrap();
-    let started = Instant::now();
-    let vectors = embedder.embed(&chunks).unwrap();
-    let seconds = started.elapsed().as_secs_f64();
-    assert_eq!(vectors.len(), 256);
-    // Multiply-adds per token of all-MiniLM-L6-v2 at 256 tokens: QKV, output and feed-forward
-    // products plus the attention scores and mix, in 6 layers.
-    let (hidden, inner, tokens) = (384.0, 1536.0, 256.0);
-    let per_token = 6.0 * (4.0 * hidden * hidden + 2.0 * hidden * inner + 2.0 * tokens * hidden);
-    let gflops = 2.0 * per_token * tokens * 256.0 / seconds / 1e9;
-    eprintln!(
-        "embedded 256 chunks of ~200 words (batches of 32) in {seconds:.2} s: {:.1} texts/s, \
-         {gflops:.1} GFLOP/s; 1024x1024 matmul probe just before: {:.1} GFLOP/s",
-        256.0 / seconds,
-        probe.gflops()
-    );
+    let mut embedder = embedder().lock().unwrap();
+    for host in [true, false] {
+        embedder.set_host_kernels(host);
+        embedder.embed(&chunks[..32]).unwrap(); // warm-up
+        // The anchor: the BLAS speed of this machine right now (shared machines are noisy).
+        let probe = Runtime::init().unwrap().probe_matmul(1024, 3).unwrap();
+        let started = Instant::now();
+        let vectors = embedder.embed(&chunks).unwrap();
+        let seconds = started.elapsed().as_secs_f64();
+        assert_eq!(vectors.len(), 256);
+        // Multiply-adds per token of all-MiniLM-L6-v2 at 256 tokens: QKV, output and
+        // feed-forward products plus the attention scores and mix, in 6 layers.
+        let (hidden, inner, tokens) = (384.0, 1536.0, 256.0);
+        let per_token =
+            6.0 * (4.0 * hidden * hidden + 2.0 * hidden * inner + 2.0 * tokens * hidden);
+        let gflops = 2.0 * per_token * tokens * 256.0 / seconds / 1e9;
+        eprintln!(
+            "{}: embedded 256 chunks of ~200 words (batches of 32) in {seconds:.2} s: \
+             {:.1} texts/s, {gflops:.1} GFLOP/s; 1024x1024 matmul probe just before: \
+             {:.1} GFLOP/s",
+            if host { "host kernels" } else { "MLX graph" },
+            256.0 / seconds,
+            probe.gflops()
+        );
+    }
+    let on_cpu = Runtime::init().unwrap().device() == ComputeDevice::Cpu;
+    embedder.set_host_kernels(on_cpu);
 }
