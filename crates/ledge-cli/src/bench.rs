@@ -521,18 +521,33 @@ fn table(report: &Report) -> String {
     }
     text.push_str(&decode_limit(report));
     match &report.embedding {
-        Anchor::Ran(e) => text.push_str(&format!(
-            "\nembedding ({}): {} texts of {} tokens, batches of {}: {:.1} texts/s \
-             ({:.0} tok/s), load {:.2} s\n  anchor: {}\n",
-            e.model.display(),
-            e.ledge.texts,
-            e.ledge.tokens_per_text,
-            e.ledge.batch,
-            e.ledge.texts_per_second,
-            e.ledge.tokens_per_second,
-            e.ledge.load_seconds,
-            e.anchor
-        )),
+        Anchor::Ran(e) => {
+            let bound = e.ledge.bound_texts_per_second();
+            text.push_str(&format!(
+                "\nembedding ({}): {} texts of {} tokens, batches of {}: {:.1} texts/s \
+                 ({:.0} tok/s), load {:.2} s\n  compute bound: {:.1} texts/s ({:.1} GFLOP \
+                 a text, a 1024x1024 product at {:.0} GFLOP/s in this run): {:.0}% of it\n",
+                e.model.display(),
+                e.ledge.texts,
+                e.ledge.tokens_per_text,
+                e.ledge.batch,
+                e.ledge.texts_per_second,
+                e.ledge.tokens_per_second,
+                e.ledge.load_seconds,
+                bound,
+                e.ledge.flops_per_text / 1e9,
+                e.ledge.matmul_gflops,
+                100.0 * e.ledge.texts_per_second / bound.max(1e-9),
+            ));
+            if let Some(graph) = e.ledge.graph_texts_per_second {
+                text.push_str(&format!(
+                    "  softmax and GELU in MLX's own CPU kernels instead: {graph:.1} texts/s \
+                     ({:.2}x)\n",
+                    e.ledge.texts_per_second / graph.max(1e-9)
+                ));
+            }
+            text.push_str(&format!("  anchor: {}\n", e.anchor));
+        }
         Anchor::Skipped { skipped } => text.push_str(&format!("\nembedding: {skipped}\n")),
     }
     text

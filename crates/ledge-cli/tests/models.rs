@@ -338,6 +338,13 @@ fn bench_measures_ledge_and_mlx_lm_on_the_same_model() {
     assert_eq!(embedding["texts"], 8);
     assert_eq!(embedding["tokens_per_text"], 256);
     assert!(embedding["texts_per_second"].is_number());
+    // The same texts through MLX's own element-wise kernels (on the CPU, where the host
+    // kernels are the default), and the compute bound's parts: all-MiniLM-L6-v2's products at
+    // 256 tokens are 6.04 GFLOP (6 layers of 2·256·(4·384² + 2·384·1536 + 2·256·384)).
+    assert!(embedding["graph_texts_per_second"].as_f64().unwrap() > 0.0);
+    let flops = embedding["flops_per_text"].as_f64().unwrap();
+    assert!((flops / 6.04e9 - 1.0).abs() < 0.01, "{flops}");
+    assert!(embedding["matmul_gflops"].as_f64().unwrap() > 0.0);
 
     // Every figure is a positive number.
     let mut found = Vec::new();

@@ -6,7 +6,8 @@
 //!
 //! ```text
 //! cargo run --release -p ledge-core --example bench_answers -- \
-//!     --models DIR [--model NAME]... [--split test|dev|all] [--home DIR] [--vectors] [--verbose]
+//!     --models DIR [--model NAME]... [--split test|dev|all] [--home DIR] [--vectors]
+//!     [--dense-weights W,W,...] [--verbose]
 //! ```
 //!
 //! It indexes the three manuals into `--home` (kept, so a rerun only checks for changes),
@@ -61,6 +62,8 @@ struct Args {
     split: String,
     home: PathBuf,
     vectors: bool,
+    /// Hybrid is measured once per vector weight (the default one when empty).
+    dense_weights: Vec<f32>,
     answer_tokens: usize,
     /// Print each question's quotes and sources.
     verbose: bool,
@@ -77,6 +80,7 @@ fn parse_args() -> Args {
         split: "test".into(),
         home: repo().join(".deps/bench-answers-home"),
         vectors: false,
+        dense_weights: Vec::new(),
         answer_tokens: 128,
         verbose: false,
     };
@@ -88,6 +92,14 @@ fn parse_args() -> Args {
             "--split" => args.split = it.next().unwrap(),
             "--home" => args.home = PathBuf::from(it.next().unwrap()),
             "--vectors" => args.vectors = true,
+            "--dense-weights" => {
+                args.dense_weights = it
+                    .next()
+                    .unwrap()
+                    .split(',')
+                    .map(|w| w.parse().unwrap())
+                    .collect()
+            }
             "--verbose" => args.verbose = true,
             "--answer-tokens" => args.answer_tokens = it.next().unwrap().parse().unwrap(),
             other => panic!("unknown argument {other}"),
@@ -175,8 +187,24 @@ fn main() {
     };
     if let Some(embedder) = &mut embedder {
         let started = Instant::now();
+        let mut shown = 0;
         let done = index
-            .embed_pending(embedder, 32, &mut |_| {}, &CancelToken::new())
+            .embed_pending(
+                embedder,
+                32,
+                &mut |progress| {
+                    if progress.done >= shown + 2_000 || progress.done == progress.total {
+                        shown = progress.done;
+                        eprintln!(
+                            "embedding: {} of {} passages, {:.0} s",
+                            progress.done,
+                            progress.total,
+                            started.elapsed().as_secs_f64()
+                        );
+                    }
+                },
+                &CancelToken::new(),
+            )
             .unwrap();
         println!(
             "embedded {} passages in {:.0} s",
@@ -186,25 +214,50 @@ fn main() {
     }
     println!("\n| retrieval | recall@1 | recall@5 | recall@10 | MRR | nDCG@10 | p50 ms | p99 ms |");
     println!("|---|---|---|---|---|---|---|---|");
-    let modes: &[Mode] = if embedder.is_some() {
-        &[Mode::Lexical, Mode::Dense, Mode::Hybrid]
-    } else {
-        &[Mode::Lexical]
+    let base = RetrievalSettings {
+        passages: 30,
+        per_file: 1,
+        ..RetrievalSettings::default()
     };
-    for &mode in modes {
-        let settings = RetrievalSettings {
-            mode,
-            passages: 30,
-            per_file: 1,
-            ..RetrievalSettings::default()
+    let mut runs: Vec<(String, RetrievalSettings)> = vec![(
+        "bm25".into(),
+        RetrievalSettings {
+            mode: Mode::Lexical,
+            ..base.clone()
+        },
+    )];
+    if embedder.is_some() {
+        runs.push((
+            "vectors".into(),
+            RetrievalSettings {
+                mode: Mode::Dense,
+                ..base.clone()
+            },
+        ));
+        let weights = if args.dense_weights.is_empty() {
+            vec![base.dense_weight]
+        } else {
+            args.dense_weights.clone()
         };
+        for dense_weight in weights {
+            runs.push((
+                format!("hybrid, vector weight {dense_weight}"),
+                RetrievalSettings {
+                    mode: Mode::Hybrid,
+                    dense_weight,
+                    ..base.clone()
+                },
+            ));
+        }
+    }
+    for (label, settings) in &runs {
+        let mode = settings.mode;
         let (mut at1, mut at5, mut at10, mut mrr, mut ndcg) = (0.0, 0.0, 0.0, 0.0, 0.0);
         let mut times = Vec::new();
         for question in &questions {
             let started = Instant::now();
             let query_embedder = embedder.as_mut().map(|e| e as &mut dyn QueryEmbedder);
-            let retrieval =
-                retrieve(&index, query_embedder, &question.question, &settings).unwrap();
+            let retrieval = retrieve(&index, query_embedder, &question.question, settings).unwrap();
             times.push(started.elapsed().as_secs_f64() * 1e3);
             let paths: Vec<PathBuf> = retrieval
                 .passages
@@ -249,8 +302,7 @@ fn main() {
         }
         let n = questions.len() as f64;
         println!(
-            "| {} | {:.2} | {:.2} | {:.2} | {:.3} | {:.3} | {:.1} | {:.1} |",
-            format!("{mode:?}").to_lowercase(),
+            "| {label} | {:.2} | {:.2} | {:.2} | {:.3} | {:.3} | {:.1} | {:.1} |",
             at1 / n,
             at5 / n,
             at10 / n,

@@ -138,8 +138,8 @@ pub fn rank(
     let as_ids = |list: Vec<usize>| list.into_iter().map(|i| i as i64).collect::<Vec<_>>();
     let fused = fuse(
         &[
-            as_ids(lexical),
-            as_ids(dense.into_iter().map(|(i, _)| i).collect()),
+            (as_ids(lexical), 1.0),
+            (as_ids(dense.into_iter().map(|(i, _)| i).collect()), 1.0),
         ],
         60.0,
     );

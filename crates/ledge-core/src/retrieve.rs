@@ -1,9 +1,9 @@
 //! Hybrid retrieval: BM25 from the full-text index and cosine similarity from the embedder,
-//! fused by reciprocal rank, then spread across files.
+//! fused by weighted reciprocal rank, then spread across files.
 //!
-//! Reciprocal rank fusion (score = Σ 1 / (k + rank)) needs no calibration between BM25
+//! Reciprocal rank fusion (score = Σ weight / (k + rank)) needs no calibration between BM25
 //! scores and cosines, which live on unrelated scales; a passage ranked well by both lists
-//! wins. Spreading keeps one long file from taking every slot when several files answer.
+//! wins. The vector list's weight is set on the dev half of the answer benchmark. Spreading keeps one long file from taking every slot when several files answer.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -39,6 +39,8 @@ pub struct RetrievalSettings {
     pub per_file: usize,
     /// The `k` of reciprocal rank fusion.
     pub rrf_k: f32,
+    /// The vector ranking's weight in the fusion, BM25's being 1.
+    pub dense_weight: f32,
     /// Vector hits less similar than this (cosine) are not relevant. Every question has
     /// nearest neighbours; without a floor, a question the files cannot answer would still
     /// get "sources".
@@ -53,6 +55,7 @@ impl Default for RetrievalSettings {
             passages: 8,
             per_file: 3,
             rrf_k: 60.0,
+            dense_weight: 1.0,
             min_similarity: 0.25,
         }
     }
@@ -95,14 +98,14 @@ fn as_millis<S: serde::Serializer>(d: &Duration, s: S) -> std::result::Result<S:
     s.serialize_f64(d.as_secs_f64() * 1e3)
 }
 
-/// Fuses rankings (ids, best first) by reciprocal rank: best first, ties in order of first
-/// appearance.
-pub fn fuse(rankings: &[Vec<i64>], k: f32) -> Vec<(i64, f32)> {
+/// Fuses rankings (ids, best first, each with its weight) by weighted reciprocal rank: best
+/// first, ties in order of first appearance.
+pub fn fuse(rankings: &[(Vec<i64>, f32)], k: f32) -> Vec<(i64, f32)> {
     let mut scores: Vec<(i64, f32)> = Vec::new();
     let mut position: HashMap<i64, usize> = HashMap::new();
-    for ranking in rankings {
+    for (ranking, weight) in rankings {
         for (rank, &id) in ranking.iter().enumerate() {
-            let add = 1.0 / (k + rank as f32 + 1.0);
+            let add = weight / (k + rank as f32 + 1.0);
             match position.get(&id) {
                 Some(&at) => scores[at].1 += add,
                 None => {
@@ -153,11 +156,12 @@ pub fn retrieve(
     settings: &RetrievalSettings,
 ) -> Result<Retrieval> {
     let started = Instant::now();
-    let mut rankings = Vec::new();
+    // Each ranking with its weight in the fusion.
+    let mut rankings: Vec<(Vec<i64>, f32)> = Vec::new();
     let mut ranks: Vec<HashMap<i64, usize>> = Vec::new();
     if settings.mode != Mode::Dense {
         let hits = index.search(query, settings.depth)?;
-        rankings.push(hits.iter().map(|hit| hit.chunk_id).collect::<Vec<_>>());
+        rankings.push((hits.iter().map(|hit| hit.chunk_id).collect(), 1.0));
     }
     let mut used_vectors = false;
     if settings.mode != Mode::Lexical
@@ -165,15 +169,16 @@ pub fn retrieve(
     {
         let vector = embedder.embed_query(query)?;
         let hits = index.vector_search(embedder.model_id(), &vector, settings.depth)?;
-        rankings.push(
+        rankings.push((
             hits.iter()
                 .filter(|hit| hit.score >= settings.min_similarity)
                 .map(|hit| hit.chunk_id)
-                .collect::<Vec<_>>(),
-        );
+                .collect(),
+            settings.dense_weight,
+        ));
         used_vectors = true;
     }
-    for ranking in &rankings {
+    for (ranking, _) in &rankings {
         ranks.push(
             ranking
                 .iter()
@@ -227,7 +232,7 @@ mod tests {
 
     #[test]
     fn fusion_rewards_agreement_between_rankings() {
-        let fused = fuse(&[vec![1, 2, 3], vec![3, 4, 1]], 60.0);
+        let fused = fuse(&[(vec![1, 2, 3], 1.0), (vec![3, 4, 1], 1.0)], 60.0);
         let order: Vec<i64> = fused.iter().map(|(id, _)| *id).collect();
         // 1: ranks 1 and 3; 3: ranks 3 and 1 (tie, 1 seen first); then 2 (rank 2) before 4.
         assert_eq!(order, [1, 3, 2, 4]);
@@ -236,8 +241,20 @@ mod tests {
     }
 
     #[test]
+    fn a_lighter_ranking_moves_the_fusion_less() {
+        let lists = |dense: f32| fuse(&[(vec![1, 2], 1.0), (vec![2, 1], dense)], 60.0);
+        // Equal weights: a tie, broken by first appearance; a lighter vector list keeps BM25's
+        // order, a heavier one takes over.
+        assert_eq!(lists(1.0)[0].0, 1);
+        assert_eq!(lists(0.5)[0].0, 1);
+        assert_eq!(lists(2.0)[0].0, 2);
+        let expected = 1.0 / 61.0 + 0.5 / 62.0;
+        assert!((lists(0.5)[0].1 - expected).abs() < 1e-7);
+    }
+
+    #[test]
     fn fusion_of_one_ranking_keeps_its_order() {
-        let fused = fuse(&[vec![9, 4, 7]], 60.0);
+        let fused = fuse(&[(vec![9, 4, 7], 1.0)], 60.0);
         assert_eq!(
             fused.iter().map(|(id, _)| *id).collect::<Vec<_>>(),
             [9, 4, 7]

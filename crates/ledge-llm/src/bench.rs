@@ -252,6 +252,21 @@ pub struct EmbedBench {
     pub texts_per_second: f64,
     /// Tokens per second.
     pub tokens_per_second: f64,
+    /// Texts per second with the softmax and GELU in MLX's graph instead of on the host, on
+    /// the same texts (measured only where the host kernels are the default: the CPU).
+    pub graph_texts_per_second: Option<f64>,
+    /// Floating-point operations of the products for one text.
+    pub flops_per_text: f64,
+    /// A 1024 × 1024 product's speed in this run, GFLOP/s: the compute this machine gives.
+    pub matmul_gflops: f64,
+}
+
+impl EmbedBench {
+    /// Texts per second if every product ran at the measured matmul speed and nothing else
+    /// took time: the compute bound.
+    pub fn bound_texts_per_second(&self) -> f64 {
+        self.matmul_gflops * 1e9 / self.flops_per_text.max(1.0)
+    }
 }
 
 /// Loads the sentence embedder in `dir` and measures it on texts of
@@ -278,13 +293,26 @@ pub fn embedder(dir: &Path, options: &EmbedBenchOptions) -> Result<EmbedBench> {
         .collect();
     let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
     let warmup = crate::embed::BATCH.min(texts.len());
-    embedder.embed(&texts[..warmup])?;
-    let started = Instant::now();
-    let vectors = embedder.embed(&texts)?;
-    let seconds = started.elapsed().as_secs_f64().max(1e-9);
-    if vectors.len() != texts.len() {
-        return Err(Error::InvalidSetting("the embedder lost texts".into()));
-    }
+    let timed = |embedder: &Embedder| -> Result<f64> {
+        embedder.embed(&texts[..warmup])?;
+        let started = Instant::now();
+        let vectors = embedder.embed(&texts)?;
+        if vectors.len() != texts.len() {
+            return Err(Error::InvalidSetting("the embedder lost texts".into()));
+        }
+        Ok(started.elapsed().as_secs_f64().max(1e-9))
+    };
+    let runtime = crate::Runtime::init()?;
+    let matmul_gflops = runtime.probe_matmul(1024, 3)?.gflops();
+    let flops_per_text = embedder.flops_per_text(tokens_per_text);
+    let seconds = timed(&embedder)?;
+    let graph_texts_per_second = if runtime.device() == crate::ComputeDevice::Cpu {
+        let mut embedder = embedder;
+        embedder.set_host_kernels(false);
+        Some(texts.len() as f64 / timed(&embedder)?)
+    } else {
+        None
+    };
     Ok(EmbedBench {
         load_seconds,
         texts: texts.len(),
@@ -292,6 +320,9 @@ pub fn embedder(dir: &Path, options: &EmbedBenchOptions) -> Result<EmbedBench> {
         batch: crate::embed::BATCH,
         texts_per_second: texts.len() as f64 / seconds,
         tokens_per_second: (texts.len() * tokens_per_text) as f64 / seconds,
+        graph_texts_per_second,
+        flops_per_text,
+        matmul_gflops,
     })
 }
 

@@ -127,6 +127,17 @@ impl Embedder {
         self.model.host_kernels = on;
     }
 
+    /// Floating-point operations to embed one text of `tokens` tokens: two per multiply-add
+    /// of the QKV, output and feed-forward products and of the attention's scores and mix,
+    /// in every layer (what the matrix units must do; the element-wise work is left out).
+    pub fn flops_per_text(&self, tokens: usize) -> f64 {
+        let config = &self.model.config;
+        let (hidden, inner) = (config.hidden_size as f64, config.intermediate_size as f64);
+        let tokens = tokens as f64;
+        let per_token = 4.0 * hidden * hidden + 2.0 * hidden * inner + 2.0 * tokens * hidden;
+        2.0 * per_token * tokens * config.num_hidden_layers as f64
+    }
+
     /// Length of each vector.
     pub fn dimensions(&self) -> usize {
         self.model.config.hidden_size
