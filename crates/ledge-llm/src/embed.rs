@@ -17,8 +17,9 @@
 //! 3. The encoder: word + position + token-type embeddings and LayerNorm, then per layer
 //!    self-attention (one fused QKV product, MLX's fused attention), output projection,
 //!    residual and LayerNorm, the GELU (erf) feed-forward, residual and LayerNorm. When MLX
-//!    computes on the CPU, the attention's softmax and the GELU run on the host instead, on
-//!    every core (the `host` module says why); the products stay MLX's (BLAS).
+//!    computes on the CPU, the attention (head by head, its small products by the `gemm`
+//!    crate) and the GELU run on the host instead, on every core (the `host` module says
+//!    why); the projections stay MLX's (BLAS).
 //! 4. Pool (mean over real tokens, or the `[CLS]` token) and L2-normalise. Each batch is one
 //!    MLX evaluation.
 //!
@@ -119,8 +120,8 @@ impl Embedder {
         })
     }
 
-    /// Whether the attention's softmax and the GELU run on the host CPU (the default when MLX
-    /// computes on the CPU, where its own element-wise kernels are slow) or in MLX's graph
+    /// Whether the attention and the GELU run on the host CPU (the default when MLX computes
+    /// on the CPU, where its own element-wise kernels are slow) or in MLX's graph
     /// (the default on Metal). Both give the same vectors to f32 rounding; switching is for
     /// measurements and for checking one path against the other.
     pub fn set_host_kernels(&mut self, on: bool) {
@@ -526,34 +527,40 @@ impl Bert {
         let scale = 1.0 / (head_dim as f32).sqrt();
 
         for layer in &self.layers {
-            // (3, rows, heads, length, head_dim): queries, keys, values.
-            let qkv = layer
-                .qkv
-                .forward(&x)?
-                .reshape(&[rows, length, 3, heads, head_dim])?
-                .transpose_axes(&[2, 0, 3, 1, 4])?;
-            let (q, k, v) = (qkv.index(0), qkv.index(1), qkv.index(2));
+            // (rows · length, 3 · hidden): each token's queries, keys and values.
+            let qkv = layer.qkv.forward(&x)?;
             let context = if self.host_kernels {
-                let scores = ops::matmul(&q, k.transpose_axes(&[0, 1, 3, 2])?)?;
-                let weights = on_host(&scores, |scores, weights| {
-                    host::masked_softmax(scores, weights, lengths, length as usize, scale)
-                })?;
-                ops::matmul(&weights, &v)?
-            } else if lengths.iter().all(|&n| n == length as usize) {
-                // Nothing to mask: MLX's attention without a mask is the cheaper one.
-                fast::scaled_dot_product_attention(q, k, v, scale, None, None)?
+                let shape = host::AttentionShape {
+                    rows: rows as usize,
+                    length: length as usize,
+                    heads: heads as usize,
+                    head_dim: head_dim as usize,
+                };
+                on_host(&qkv, &[rows * length, hidden], |qkv, context| {
+                    host::attention(qkv, context, shape, lengths, scale)
+                })?
             } else {
-                fast::scaled_dot_product_attention(q, k, v, scale, additive, None)?
+                // (3, rows, heads, length, head_dim): queries, keys, values.
+                let qkv = qkv
+                    .reshape(&[rows, length, 3, heads, head_dim])?
+                    .transpose_axes(&[2, 0, 3, 1, 4])?;
+                let (q, k, v) = (qkv.index(0), qkv.index(1), qkv.index(2));
+                let mask = if lengths.iter().all(|&n| n == length as usize) {
+                    // Nothing to mask: MLX's attention without a mask is the cheaper one.
+                    None
+                } else {
+                    Some(fast::ScaledDotProductAttentionMask::Array(additive))
+                };
+                fast::scaled_dot_product_attention(q, k, v, scale, mask, None)?
+                    .transpose_axes(&[0, 2, 1, 3])?
+                    .reshape(&[rows * length, hidden])?
             };
-            let context = context
-                .transpose_axes(&[0, 2, 1, 3])?
-                .reshape(&[rows * length, hidden])?;
             let attended = layer.attention_output.forward(&context)?.add(&x)?;
             x = layer.attention_norm.forward(&attended)?;
 
             let inner = layer.intermediate.forward(&x)?;
             let inner = if self.host_kernels {
-                on_host(&inner, host::gelu)?
+                on_host(&inner, inner.shape(), host::gelu)?
             } else {
                 gelu(&inner)?
             };
@@ -564,14 +571,18 @@ impl Bert {
     }
 }
 
-/// Evaluates `input` and applies `kernel` to its values on the host, into a new array of the
-/// same shape (see the `host` module for why).
-fn on_host(input: &Array, kernel: impl FnOnce(&[f32], &mut [f32])) -> Result<Array> {
+/// Evaluates `input` and applies `kernel` to its values on the host, into a new array of
+/// `shape` (see the `host` module for why).
+fn on_host(input: &Array, shape: &[i32], kernel: impl FnOnce(&[f32], &mut [f32])) -> Result<Array> {
     input.eval()?;
     let values = input.try_as_slice::<f32>()?;
-    let mut output = vec![0.0f32; values.len()];
+    let size = shape
+        .iter()
+        .map(|&d| usize::try_from(d).unwrap_or(0))
+        .product();
+    let mut output = vec![0.0f32; size];
     kernel(values, &mut output);
-    Ok(Array::from_slice(&output, input.shape()))
+    Ok(Array::from_slice(&output, shape))
 }
 
 /// GELU with the exact erf: x · (1 + erf(x / √2)) / 2.

@@ -1,11 +1,13 @@
-//! The encoder's element-wise work done on the host CPU, for MLX's CPU backend.
+//! The encoder's attention and GELU done on the host CPU, for MLX's CPU backend.
 //!
 //! Why: on x86-64, MLX 0.32's CPU backend runs element-wise kernels (softmax, `erf`, the
-//! broadcast of an attention mask) one scalar at a time on one thread, while its matrix
-//! products go to a multi-threaded BLAS. In all-MiniLM-L6-v2 at 256 tokens the attention's
-//! masked softmax and the GELU took about four fifths of an embedding's time that way (the
-//! products one fifth). Here the same work runs as plain loops the compiler vectorizes, split
-//! across the machine's cores. On Metal none of this is used: MLX's GPU kernels do it well.
+//! broadcast of an attention mask, the copies that split and merge heads) one scalar at a
+//! time on one thread, while its matrix products go to a multi-threaded BLAS. In
+//! all-MiniLM-L6-v2 at 256 tokens the masked softmax and the GELU took about four fifths of
+//! an embedding's time that way. Here the attention runs head by head with its score matrix
+//! in cache (its small strided products by the `gemm` crate, softmax as a loop the compiler
+//! vectorises), and the GELU likewise, split across the machine's cores. On Metal none of
+//! this is used: MLX's GPU kernels do it well.
 //!
 //! The approximations keep f32 accuracy: `exp` within 6e-7 relative (a few units in the last
 //! place), `erf` within 6e-7 absolute, well inside what an f32 forward pass already rounds.
@@ -68,40 +70,148 @@ pub(crate) fn gelu(input: &[f32], output: &mut [f32]) {
     });
 }
 
-/// Attention weights from raw scores: for each row of `scores` (shape (batch, heads, queries,
-/// keys), contiguous), softmax over `scale` · score of the keys before `lengths[b]` (the real
-/// tokens of batch item b); the weights of padding keys are 0. Every query row, padding
-/// included, gets finite weights, so nothing downstream turns into NaN.
-pub(crate) fn masked_softmax(
-    scores: &[f32],
-    output: &mut [f32],
+/// The shape of one batch's self-attention on the host.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct AttentionShape {
+    /// Texts in the batch.
+    pub rows: usize,
+    /// Tokens per text, padding included.
+    pub length: usize,
+    /// Attention heads.
+    pub heads: usize,
+    /// Width of one head.
+    pub head_dim: usize,
+}
+
+/// Self-attention of a batch, head by head, on the host: from `qkv` (rows · length,
+/// 3 · hidden: every token's queries, keys and values side by side, as the fused projection
+/// gives them) into `context` (rows · length, hidden: the heads side by side again). Only the
+/// `lengths[r]` real tokens of text r take part; padding tokens get a context of zeros.
+///
+/// Each (text, head) pair's score matrix (at most length², 256 KB at 256 tokens) is made,
+/// normalised and used while it is still in the core's cache, and the products read the
+/// heads in place through their strides, so no copy splits the heads or merges them back.
+pub(crate) fn attention(
+    qkv: &[f32],
+    context: &mut [f32],
+    shape: AttentionShape,
     lengths: &[usize],
-    keys: usize,
     scale: f32,
 ) {
-    let per_item = scores.len() / lengths.len().max(1);
-    split_work(scores, output, per_item, |first_item, scores, output| {
-        for ((item_scores, item_output), &length) in scores
-            .chunks_exact(per_item)
-            .zip(output.chunks_exact_mut(per_item))
-            .zip(&lengths[first_item..])
-        {
-            let valid = length.clamp(1, keys);
-            for (row, out) in item_scores
-                .chunks_exact(keys)
-                .zip(item_output.chunks_exact_mut(keys))
-            {
-                softmax_row(&row[..valid], &mut out[..valid], scale);
-                out[valid..].fill(0.0);
-            }
+    let AttentionShape {
+        rows,
+        length,
+        heads,
+        head_dim,
+    } = shape;
+    let hidden = heads * head_dim;
+    let (in_row, out_row) = (length * 3 * hidden, length * hidden);
+    if rows == 0 || qkv.len() != rows * in_row || context.len() != rows * out_row {
+        return;
+    }
+    let per_worker = rows.div_ceil(workers(rows));
+    thread::scope(|scope| {
+        let pieces = qkv
+            .chunks(per_worker * in_row)
+            .zip(context.chunks_mut(per_worker * out_row))
+            .zip(lengths.chunks(per_worker));
+        for ((qkv, context), lengths) in pieces {
+            scope.spawn(move || {
+                let mut scores = vec![0.0f32; length * length];
+                for ((qkv, context), &valid) in qkv
+                    .chunks_exact(in_row)
+                    .zip(context.chunks_exact_mut(out_row))
+                    .zip(lengths)
+                {
+                    let valid = valid.clamp(1, length);
+                    context[valid * hidden..].fill(0.0);
+                    for head in 0..heads {
+                        attend_one_head(qkv, context, &mut scores, head, valid, shape, scale);
+                    }
+                }
+            });
         }
     });
 }
 
-/// softmax(scale · row) into `out`.
+/// One text's one head: softmax(scale · q kᵀ) v over its `valid` tokens.
+fn attend_one_head(
+    qkv: &[f32],
+    context: &mut [f32],
+    scores: &mut [f32],
+    head: usize,
+    valid: usize,
+    shape: AttentionShape,
+    scale: f32,
+) {
+    let hidden = shape.heads * shape.head_dim;
+    let stride = (3 * hidden) as isize;
+    let column = head * shape.head_dim;
+    let (queries, keys, values) = (column, hidden + column, 2 * hidden + column);
+    debug_assert!(qkv.len() >= (valid - 1) * 3 * hidden + 2 * hidden + column + shape.head_dim);
+    debug_assert!(context.len() >= (valid - 1) * hidden + column + shape.head_dim);
+    debug_assert!(scores.len() >= valid * valid);
+    // SAFETY: every index the products touch lies inside the slices: rows < valid ≤ length of
+    // `qkv` (3·hidden apart) and of `context` (hidden apart), columns < head_dim past the
+    // head's first column, and `scores` holds valid² values (asserted above, and by
+    // `attention`'s length checks). `scores` and `context` do not overlap the inputs.
+    unsafe {
+        // scores (valid × valid, row-major) = q (valid × head_dim) · kᵀ (head_dim × valid).
+        gemm::gemm(
+            valid,
+            valid,
+            shape.head_dim,
+            scores.as_mut_ptr(),
+            1,
+            valid as isize,
+            false,
+            qkv.as_ptr().add(queries),
+            1,
+            stride,
+            qkv.as_ptr().add(keys),
+            stride,
+            1,
+            0.0,
+            1.0,
+            false,
+            false,
+            false,
+            gemm::Parallelism::None,
+        );
+    }
+    for row in scores[..valid * valid].chunks_exact_mut(valid) {
+        softmax_row_in_place(row, scale);
+    }
+    // SAFETY: as above; the result goes to the head's columns of the first `valid` rows.
+    unsafe {
+        // context (valid × head_dim) = weights (valid × valid) · v (valid × head_dim).
+        gemm::gemm(
+            valid,
+            shape.head_dim,
+            valid,
+            context.as_mut_ptr().add(column),
+            1,
+            hidden as isize,
+            false,
+            scores.as_ptr(),
+            1,
+            valid as isize,
+            qkv.as_ptr().add(values),
+            1,
+            stride,
+            0.0,
+            1.0,
+            false,
+            false,
+            false,
+            gemm::Parallelism::None,
+        );
+    }
+}
+
+/// softmax(scale · row), in place.
 #[inline]
-fn softmax_row(row: &[f32], out: &mut [f32], scale: f32) {
-    // Eight running maxima and sums, so the loops vectorize without reassociating floats.
+fn softmax_row_in_place(row: &mut [f32], scale: f32) {
     let mut maxima = [f32::NEG_INFINITY; 8];
     let mut chunks = row.chunks_exact(8);
     for chunk in &mut chunks {
@@ -117,21 +227,20 @@ fn softmax_row(row: &[f32], out: &mut [f32], scale: f32) {
         max = if m > max { m } else { max };
     }
     let shift = max * scale;
-    for (o, &v) in out.iter_mut().zip(row) {
-        *o = exp(v * scale - shift);
+    for v in row.iter_mut() {
+        *v = exp(*v * scale - shift);
     }
     let mut sums = [0.0f32; 8];
-    let mut chunks = out.chunks_exact(8);
+    let mut chunks = row.chunks_exact(8);
     for chunk in &mut chunks {
         for (s, &v) in sums.iter_mut().zip(chunk) {
             *s += v;
         }
     }
     let sum = sums.iter().sum::<f32>() + chunks.remainder().iter().sum::<f32>();
-    // ≥ 1: the largest score contributes e⁰.
     let inverse = 1.0 / sum;
-    for o in out.iter_mut() {
-        *o *= inverse;
+    for v in row.iter_mut() {
+        *v *= inverse;
     }
 }
 
@@ -229,34 +338,57 @@ mod tests {
     }
 
     #[test]
-    fn softmax_ignores_padding_keys_and_matches_a_plain_one() {
-        let (heads, keys) = (3, 21);
-        let lengths = [21, 5, 1, 13];
-        let per_item = heads * keys * keys;
-        let scores: Vec<f32> = (0..lengths.len() * per_item)
-            .map(|i| ((i * 7919 % 1000) as f32 - 500.0) * 0.05)
+    fn attention_matches_a_plain_one_and_ignores_padding() {
+        let shape = AttentionShape {
+            rows: 3,
+            length: 19,
+            heads: 3,
+            head_dim: 5,
+        };
+        let hidden = shape.heads * shape.head_dim;
+        let lengths = [19, 4, 1];
+        let qkv: Vec<f32> = (0..shape.rows * shape.length * 3 * hidden)
+            .map(|i| ((i * 7919 % 1000) as f32 - 500.0) * 0.004)
             .collect();
-        let mut output = vec![f32::NAN; scores.len()];
-        masked_softmax(&scores, &mut output, &lengths, keys, 0.25);
-        for (item, &length) in lengths.iter().enumerate() {
-            for row in 0..heads * keys {
-                let start = item * per_item + row * keys;
-                let got = &output[start..start + keys];
-                let raw = &scores[start..start + length];
-                let max = raw
-                    .iter()
-                    .fold(f64::NEG_INFINITY, |m, &v| m.max(f64::from(v)));
-                let weights: Vec<f64> = raw
-                    .iter()
-                    .map(|&v| ((f64::from(v) - max) * 0.25).exp())
-                    .collect();
-                let sum: f64 = weights.iter().sum();
-                for (k, &g) in got.iter().enumerate() {
-                    let expected = if k < length { weights[k] / sum } else { 0.0 };
-                    assert!(
-                        (f64::from(g) - expected).abs() < 1e-6,
-                        "item {item} row {row} key {k}: {g} against {expected}"
-                    );
+        let mut context = vec![f32::NAN; shape.rows * shape.length * hidden];
+        attention(&qkv, &mut context, shape, &lengths, 0.4);
+        let at = |row: usize, token: usize, part: usize, head: usize, d: usize| {
+            f64::from(
+                qkv[(row * shape.length + token) * 3 * hidden
+                    + part * hidden
+                    + head * shape.head_dim
+                    + d],
+            )
+        };
+        for (row, &length) in lengths.iter().enumerate() {
+            for token in 0..shape.length {
+                for head in 0..shape.heads {
+                    let mut expected = vec![0.0f64; shape.head_dim];
+                    if token < length {
+                        let scores: Vec<f64> = (0..length)
+                            .map(|key| {
+                                0.4 * (0..shape.head_dim)
+                                    .map(|d| at(row, token, 0, head, d) * at(row, key, 1, head, d))
+                                    .sum::<f64>()
+                            })
+                            .collect();
+                        let max = scores.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+                        let weights: Vec<f64> = scores.iter().map(|s| (s - max).exp()).collect();
+                        let sum: f64 = weights.iter().sum();
+                        for (key, w) in weights.iter().enumerate() {
+                            for (d, e) in expected.iter_mut().enumerate() {
+                                *e += w / sum * at(row, key, 2, head, d);
+                            }
+                        }
+                    }
+                    for (d, e) in expected.iter().enumerate() {
+                        let got = context
+                            [(row * shape.length + token) * hidden + head * shape.head_dim + d];
+                        assert!(
+                            (f64::from(got) - e).abs() < 1e-5,
+                            "text {row} token {token} head {head} dim {d}: {got} against {e}"
+                        );
+                    }
                 }
             }
         }
