@@ -52,11 +52,24 @@ fn hotkey_toggles_the_popup_and_a_second_start_with_a_file_reaches_the_running_a
     );
 
     // Closing the chat window hides it; it comes back when asked for (it is not destroyed).
-    desktop.close_window("Ledge");
+    // On a loaded machine a close sent while the web view is still starting can go unheard
+    // (seen twice with a build and an embedding run beside the test); a person clicks again,
+    // and so does the test, every 10 s.
+    let mut last_close = None::<std::time::Instant>;
     wait_for(
         "the chat window to hide after closing it",
         WINDOW_CHANGE,
-        || desktop.visible("Ledge").is_empty(),
+        || {
+            let visible = desktop.visible("Ledge");
+            if visible.is_empty() {
+                return true;
+            }
+            if last_close.is_none_or(|at| at.elapsed() > Duration::from_secs(10)) {
+                desktop.close_window("Ledge");
+                last_close = Some(std::time::Instant::now());
+            }
+            false
+        },
         log_text,
     );
     desktop.start_again(&["--chat"]);
