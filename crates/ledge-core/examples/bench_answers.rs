@@ -7,7 +7,7 @@
 //! ```text
 //! cargo run --release -p ledge-core --example bench_answers -- \
 //!     --models DIR [--model NAME]... [--split test|dev|all] [--home DIR] [--vectors]
-//!     [--dense-weights W,W,...] [--verbose]
+//!     [--dense-weights W,W,...] [--fusions rrf60,rrf10,relative] [--windows N] [--verbose]
 //! ```
 //!
 //! It indexes the three manuals into `--home` (kept, so a rerun only checks for changes),
@@ -27,7 +27,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use ledge_core::grounding::Support;
-use ledge_core::retrieve::{Mode, QueryEmbedder, RetrievalSettings, retrieve};
+use ledge_core::retrieve::{Fusion, Mode, QueryEmbedder, RetrievalSettings, retrieve};
 use ledge_core::{
     AskRequest, Assistant, AssistantSettings, DataDir, DataDirSource, EmbedderChoice, OpenOptions,
 };
@@ -64,6 +64,10 @@ struct Args {
     vectors: bool,
     /// Hybrid is measured once per vector weight (the default one when empty).
     dense_weights: Vec<f32>,
+    /// Hybrid is measured once per fusion and weight (the default fusion when empty).
+    fusions: Vec<Fusion>,
+    /// Vectors per chunk at most (the embedder's default when absent).
+    windows: Option<usize>,
     answer_tokens: usize,
     /// Print each question's quotes and sources.
     verbose: bool,
@@ -81,6 +85,8 @@ fn parse_args() -> Args {
         home: repo().join(".deps/bench-answers-home"),
         vectors: false,
         dense_weights: Vec::new(),
+        fusions: Vec::new(),
+        windows: None,
         answer_tokens: 128,
         verbose: false,
     };
@@ -100,6 +106,21 @@ fn parse_args() -> Args {
                     .map(|w| w.parse().unwrap())
                     .collect()
             }
+            "--fusions" => {
+                args.fusions = it
+                    .next()
+                    .unwrap()
+                    .split(',')
+                    .map(|f| match f.strip_prefix("rrf") {
+                        Some(k) => Fusion::ReciprocalRank {
+                            k: k.parse().unwrap(),
+                        },
+                        None if f == "relative" => Fusion::RelativeScore,
+                        None => panic!("unknown fusion {f} (rrfK or relative)"),
+                    })
+                    .collect()
+            }
+            "--windows" => args.windows = Some(it.next().unwrap().parse().unwrap()),
             "--verbose" => args.verbose = true,
             "--answer-tokens" => args.answer_tokens = it.next().unwrap().parse().unwrap(),
             other => panic!("unknown argument {other}"),
@@ -178,9 +199,12 @@ fn main() {
 
     // Retrieval by file.
     let mut embedder = if args.vectors {
-        let model =
+        let mut model =
             ledge_core::embedding::EmbeddingModel::load(&args.models.join("all-MiniLM-L6-v2"))
                 .unwrap();
+        if let Some(windows) = args.windows {
+            model.set_max_windows(windows);
+        }
         Some(model)
     } else {
         None
@@ -239,15 +263,27 @@ fn main() {
         } else {
             args.dense_weights.clone()
         };
-        for dense_weight in weights {
-            runs.push((
-                format!("hybrid, vector weight {dense_weight}"),
-                RetrievalSettings {
-                    mode: Mode::Hybrid,
-                    dense_weight,
-                    ..base.clone()
-                },
-            ));
+        let fusions = if args.fusions.is_empty() {
+            vec![base.fusion]
+        } else {
+            args.fusions.clone()
+        };
+        for fusion in fusions {
+            for &dense_weight in &weights {
+                let name = match fusion {
+                    Fusion::ReciprocalRank { k } => format!("reciprocal rank k={k}"),
+                    Fusion::RelativeScore => "relative score".to_owned(),
+                };
+                runs.push((
+                    format!("hybrid, {name}, vector weight {dense_weight}"),
+                    RetrievalSettings {
+                        mode: Mode::Hybrid,
+                        fusion,
+                        dense_weight,
+                        ..base.clone()
+                    },
+                ));
+            }
         }
     }
     for (label, settings) in &runs {

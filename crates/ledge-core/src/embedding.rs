@@ -9,12 +9,17 @@ use ledge_llm::embed::Embedder;
 use crate::retrieve::QueryEmbedder;
 use crate::{Error, Result};
 
+/// How many vectors a long chunk gets at most: one per window of the text the embedder reads
+/// at once (256 tokens for all-MiniLM-L6-v2).
+pub const MAX_WINDOWS: usize = 4;
+
 /// A loaded embedding model and the id its vectors are stored under (its folder name:
 /// vectors of different models never mix).
 #[derive(Debug)]
 pub struct EmbeddingModel {
     embedder: Embedder,
     model_id: String,
+    max_windows: usize,
 }
 
 impl EmbeddingModel {
@@ -28,7 +33,17 @@ impl EmbeddingModel {
             .file_name()
             .map(|name| name.to_string_lossy().into_owned())
             .unwrap_or_else(|| "embedder".to_owned());
-        Ok(EmbeddingModel { embedder, model_id })
+        Ok(EmbeddingModel {
+            embedder,
+            model_id,
+            max_windows: MAX_WINDOWS,
+        })
+    }
+
+    /// At most this many vectors per chunk from now on (1: a long chunk's text past the
+    /// embedder's window is not read); for measurements.
+    pub fn set_max_windows(&mut self, windows: usize) {
+        self.max_windows = windows.max(1);
     }
 
     /// The id its vectors are stored under.
@@ -56,6 +71,14 @@ impl ChunkEmbedder for EmbeddingModel {
         texts: &[&str],
     ) -> std::result::Result<Vec<Vec<f32>>, Box<dyn std::error::Error + Send + Sync>> {
         Ok(self.embedder.embed(texts)?)
+    }
+
+    fn chunk_texts(
+        &mut self,
+        heading: &str,
+        text: &str,
+    ) -> std::result::Result<Vec<String>, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(self.embedder.windows(heading, text, self.max_windows)?)
     }
 }
 

@@ -1,9 +1,14 @@
 //! Hybrid retrieval: BM25 from the full-text index and cosine similarity from the embedder,
-//! fused by weighted reciprocal rank, then spread across files.
+//! fused into one ranking, then spread across files.
 //!
-//! Reciprocal rank fusion (score = Σ weight / (k + rank)) needs no calibration between BM25
-//! scores and cosines, which live on unrelated scales; a passage ranked well by both lists
-//! wins. The vector list's weight is set on the dev half of the answer benchmark. Spreading keeps one long file from taking every slot when several files answer.
+//! BM25 scores and cosines live on unrelated scales, so neither is added to the other as it
+//! is. Two fusions are offered ([`Fusion`]): weighted reciprocal rank (score = Σ weight /
+//! (k + rank)), which needs no calibration at all, and relative scores (each list's scores
+//! scaled to 0..1 between its worst and best hit, then summed with weights), which keeps how
+//! far ahead a list's best hit is: a vector hit far above the rest is not pulled down by a
+//! passage both lists rank twentieth. Which fusion and weight are used is set on the dev half
+//! of the answer benchmark. Spreading keeps one long file from taking every slot when several
+//! files answer.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -26,6 +31,20 @@ pub enum Mode {
     Dense,
 }
 
+/// How the BM25 and vector rankings become one.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Fusion {
+    /// Weighted reciprocal rank fusion with this `k`: score = Σ weight / (k + rank).
+    ReciprocalRank {
+        /// The larger, the flatter: rank 1 and rank 30 differ by 1/(k+1) - 1/(k+30).
+        k: f32,
+    },
+    /// Each list's scores scaled to 0..1 between its last and first hit, summed with weights
+    /// (a passage missing from a list gets 0 from it).
+    RelativeScore,
+}
+
 /// How much to retrieve.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RetrievalSettings {
@@ -37,8 +56,8 @@ pub struct RetrievalSettings {
     pub passages: usize,
     /// At most this many passages of one file, unless there are not enough other files.
     pub per_file: usize,
-    /// The `k` of reciprocal rank fusion.
-    pub rrf_k: f32,
+    /// How the rankings are fused.
+    pub fusion: Fusion,
     /// The vector ranking's weight in the fusion, BM25's being 1.
     pub dense_weight: f32,
     /// Vector hits less similar than this (cosine) are not relevant. Every question has
@@ -54,7 +73,7 @@ impl Default for RetrievalSettings {
             depth: 30,
             passages: 8,
             per_file: 3,
-            rrf_k: 60.0,
+            fusion: Fusion::ReciprocalRank { k: 60.0 },
             dense_weight: 1.0,
             min_similarity: 0.25,
         }
@@ -120,6 +139,37 @@ pub fn fuse(rankings: &[(Vec<i64>, f32)], k: f32) -> Vec<(i64, f32)> {
     scores
 }
 
+/// Fuses scored rankings (ids with their scores, best first, each list with its weight) by
+/// relative score: every list is scaled to 0..1 between its last and first hit (a list whose
+/// hits all score the same gives each 1), then the scaled scores are summed with the lists'
+/// weights. Best first, ties in order of first appearance.
+pub fn fuse_relative(rankings: &[(Vec<(i64, f32)>, f32)]) -> Vec<(i64, f32)> {
+    let mut scores: Vec<(i64, f32)> = Vec::new();
+    let mut position: HashMap<i64, usize> = HashMap::new();
+    for (ranking, weight) in rankings {
+        let best = ranking.iter().map(|(_, s)| *s).fold(f32::MIN, f32::max);
+        let worst = ranking.iter().map(|(_, s)| *s).fold(f32::MAX, f32::min);
+        let span = best - worst;
+        for &(id, score) in ranking {
+            let scaled = if span > f32::EPSILON {
+                (score - worst) / span
+            } else {
+                1.0
+            };
+            let add = weight * scaled;
+            match position.get(&id) {
+                Some(&at) => scores[at].1 += add,
+                None => {
+                    position.insert(id, scores.len());
+                    scores.push((id, add));
+                }
+            }
+        }
+    }
+    scores.sort_by(|a, b| b.1.total_cmp(&a.1));
+    scores
+}
+
 /// Picks `limit` items in order, at most `per_file` from one file; when that leaves fewer
 /// than `limit`, the items passed over fill the rest, in order.
 pub fn spread<T>(
@@ -156,12 +206,15 @@ pub fn retrieve(
     settings: &RetrievalSettings,
 ) -> Result<Retrieval> {
     let started = Instant::now();
-    // Each ranking with its weight in the fusion.
-    let mut rankings: Vec<(Vec<i64>, f32)> = Vec::new();
+    // Each ranking (ids with their scores) with its weight in the fusion.
+    let mut rankings: Vec<(Vec<(i64, f32)>, f32)> = Vec::new();
     let mut ranks: Vec<HashMap<i64, usize>> = Vec::new();
     if settings.mode != Mode::Dense {
         let hits = index.search(query, settings.depth)?;
-        rankings.push((hits.iter().map(|hit| hit.chunk_id).collect(), 1.0));
+        rankings.push((
+            hits.iter().map(|hit| (hit.chunk_id, hit.score)).collect(),
+            1.0,
+        ));
     }
     let mut used_vectors = false;
     if settings.mode != Mode::Lexical
@@ -172,7 +225,7 @@ pub fn retrieve(
         rankings.push((
             hits.iter()
                 .filter(|hit| hit.score >= settings.min_similarity)
-                .map(|hit| hit.chunk_id)
+                .map(|hit| (hit.chunk_id, hit.score))
                 .collect(),
             settings.dense_weight,
         ));
@@ -183,11 +236,20 @@ pub fn retrieve(
             ranking
                 .iter()
                 .enumerate()
-                .map(|(r, &id)| (id, r + 1))
+                .map(|(r, &(id, _))| (id, r + 1))
                 .collect(),
         );
     }
-    let fused = fuse(&rankings, settings.rrf_k);
+    let fused = match settings.fusion {
+        Fusion::ReciprocalRank { k } => {
+            let ids: Vec<(Vec<i64>, f32)> = rankings
+                .iter()
+                .map(|(ranking, weight)| (ranking.iter().map(|(id, _)| *id).collect(), *weight))
+                .collect();
+            fuse(&ids, k)
+        }
+        Fusion::RelativeScore => fuse_relative(&rankings),
+    };
     let ids: Vec<i64> = fused.iter().map(|(id, _)| *id).collect();
     let records: HashMap<i64, ChunkRecord> = index
         .chunks(&ids)?
@@ -250,6 +312,33 @@ mod tests {
         assert_eq!(lists(2.0)[0].0, 2);
         let expected = 1.0 / 61.0 + 0.5 / 62.0;
         assert!((lists(0.5)[0].1 - expected).abs() < 1e-7);
+    }
+
+    #[test]
+    fn relative_scores_keep_how_far_ahead_a_hit_is() {
+        // Vector hit 5 is far ahead of the rest; 1 and 2 are BM25's close first two, and the
+        // vector list ranks 2 just behind 5. Reciprocal rank puts 2 first (two good ranks);
+        // relative scores keep 5's lead when vectors weigh more.
+        let bm25 = vec![(1, 12.0), (2, 11.5), (3, 4.0)];
+        let vectors = vec![(5, 0.80), (2, 0.41), (6, 0.40)];
+        let by_rank = fuse(&[(vec![1, 2, 3], 1.0), (vec![5, 2, 6], 1.5)], 60.0);
+        assert_eq!(by_rank[0].0, 2);
+        let by_score = fuse_relative(&[(bm25.clone(), 1.0), (vectors.clone(), 1.5)]);
+        assert_eq!(by_score[0].0, 5);
+        // 5: 1.5 x 1; 1: 1 x 1; 2: 1 x 0.9375 + 1.5 x 0.025.
+        assert!((by_score[0].1 - 1.5).abs() < 1e-6);
+        let two = by_score.iter().find(|(id, _)| *id == 2).unwrap().1;
+        assert!((two - (7.5 / 8.0 + 1.5 * 0.01 / 0.4)).abs() < 1e-5, "{two}");
+        // Every passage of either list is kept, the worst of each at 0.
+        assert_eq!(by_score.len(), 5);
+        assert_eq!(by_score.last().unwrap().1, 0.0);
+    }
+
+    #[test]
+    fn relative_scores_of_a_flat_or_empty_list() {
+        let fused = fuse_relative(&[(vec![(7, 3.0), (8, 3.0)], 1.0), (Vec::new(), 2.0)]);
+        assert_eq!(fused, [(7, 1.0), (8, 1.0)]);
+        assert!(fuse_relative(&[]).is_empty());
     }
 
     #[test]

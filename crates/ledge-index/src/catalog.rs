@@ -35,6 +35,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0004_titles.sql"),
     include_str!("migrations/0005_compressed_texts.sql"),
     include_str!("migrations/0006_titles_and_definitions.sql"),
+    include_str!("migrations/0007_embedding_windows.sql"),
 ];
 
 /// Reads go through a memory map of up to this much of the catalog file instead of copying

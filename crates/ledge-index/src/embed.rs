@@ -4,7 +4,9 @@
 //! The embedder itself lives elsewhere (MLX, in `ledge-llm`); this crate only stores its
 //! vectors and searches them, so it never links a model runtime. Each chunk is embedded as its
 //! heading path, a blank line, and its text ([`embedding_text`]), so a passage deep in a
-//! section still carries the section's topic.
+//! section still carries the section's topic. An embedder that reads fewer tokens than a long
+//! chunk holds cuts it into windows ([`ChunkEmbedder::chunk_texts`]), each under the heading
+//! and each with a vector of its own; a chunk scores as its best window.
 //!
 //! Vectors are L2-normalised before they are stored (whatever the embedder promises), so the
 //! cosine similarity of a normalised query and a stored vector is their dot product. Search is
@@ -29,12 +31,24 @@ pub trait ChunkEmbedder {
         &mut self,
         texts: &[&str],
     ) -> std::result::Result<Vec<Vec<f32>>, Box<dyn std::error::Error + Send + Sync>>;
+    /// The texts embedded for one chunk, each giving one of its vectors (search scores a
+    /// chunk by its best). The first must be the chunk's text as [`embedding_text`] makes it,
+    /// or its start: a vector stored before windows existed is kept as the first. The
+    /// default is that one text, for embedders that read any length (or truncate).
+    fn chunk_texts(
+        &mut self,
+        heading: &str,
+        text: &str,
+    ) -> std::result::Result<Vec<String>, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(vec![embedding_text(heading, text)])
+    }
 }
 
 /// Where an embedding run stands; sent once at the start and after each committed batch.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct EmbedProgress {
-    /// Chunks that have a vector for the model (including those embedded by earlier runs).
+    /// Chunks that have all their vectors for the model (including those embedded by
+    /// earlier runs).
     pub done: u64,
     /// Chunks in the index.
     pub total: u64,
@@ -105,7 +119,8 @@ fn dot(a: &[f32], b: &[f32]) -> f32 {
 /// `data_version` (which moves when another connection commits).
 pub(crate) type Stamp = (u64, i64);
 
-/// Every stored vector of one model, row `i` belonging to chunk `ids[i]` (ids ascending).
+/// Every stored vector of one model, row `i` belonging to chunk `ids[i]` (ids ascending; a
+/// chunk with several windows has several rows in a row).
 pub(crate) struct VectorCache {
     pub model: String,
     pub dims: usize,
@@ -129,17 +144,43 @@ impl VectorCache {
         &self.data[index * self.dims..(index + 1) * self.dims]
     }
 
-    /// The best `limit` (chunk id, cosine) pairs for a normalised `query`, best first;
-    /// `only`, when given, lists the chunk ids that may be returned.
+    /// The rows of chunk `id` (empty when it has none).
+    fn rows_of(&self, id: i64) -> std::ops::Range<usize> {
+        let start = self.ids.partition_point(|&row| row < id);
+        let end = start + self.ids[start..].partition_point(|&row| row == id);
+        start..end
+    }
+
+    /// The best of a chunk's rows for `query`: (cosine, first row of the chunk).
+    fn best_of(&self, rows: std::ops::Range<usize>, query: &[f32]) -> (f32, usize) {
+        let first = rows.start;
+        let best = rows
+            .map(|i| dot(self.row(i), query))
+            .fold(f32::NEG_INFINITY, f32::max);
+        (best, first)
+    }
+
+    /// The best `limit` (chunk id, cosine) pairs for a normalised `query`, best first, a
+    /// chunk scoring as its best window; `only`, when given, lists the chunk ids that may be
+    /// returned.
     pub fn top(&self, query: &[f32], only: Option<&[i64]>, limit: usize) -> Vec<(i64, f32)> {
         let mut scored: Vec<(f32, usize)> = match only {
-            None => (0..self.ids.len())
-                .map(|i| (dot(self.row(i), query), i))
-                .collect(),
+            None => {
+                let mut scored = Vec::with_capacity(self.ids.len());
+                let mut start = 0;
+                while start < self.ids.len() {
+                    let id = self.ids[start];
+                    let end = start + self.ids[start..].partition_point(|&row| row == id);
+                    scored.push(self.best_of(start..end, query));
+                    start = end;
+                }
+                scored
+            }
             Some(allowed) => allowed
                 .iter()
-                .filter_map(|id| self.ids.binary_search(id).ok())
-                .map(|i| (dot(self.row(i), query), i))
+                .map(|&id| self.rows_of(id))
+                .filter(|rows| !rows.is_empty())
+                .map(|rows| self.best_of(rows, query))
                 .collect(),
         };
         let best_first = |a: &(f32, usize), b: &(f32, usize)| -> Ordering {
@@ -194,5 +235,22 @@ mod tests {
         assert_eq!(ids(cache.top(&query, Some(&[40, 20, 99]), 10)), [20, 40]);
         assert!(cache.top(&query, None, 0).is_empty());
         assert_eq!(cache.top(&query, None, 1)[0].1, 1.0);
+    }
+
+    #[test]
+    fn a_chunk_with_several_windows_scores_as_its_best_and_appears_once() {
+        // Chunk 20 has two windows: one far from the query, one close; 30 has one.
+        let rows = [[0.0, 1.0], [1.0, 0.0], [0.0, 1.0], [0.6, 0.8]];
+        let cache = VectorCache {
+            model: "m".into(),
+            dims: 2,
+            ids: vec![10, 20, 20, 30],
+            data: rows.iter().flatten().copied().collect(),
+            stamp: (0, 0),
+        };
+        let query = [1.0, 0.0];
+        assert_eq!(cache.top(&query, None, 10), [(20, 1.0), (30, 0.6), (10, 0.0)]);
+        assert_eq!(cache.top(&query, Some(&[30, 20, 5]), 10), [(20, 1.0), (30, 0.6)]);
+        assert_eq!(cache.top(&[0.0, 1.0], None, 2), [(10, 1.0), (20, 1.0)]);
     }
 }

@@ -55,6 +55,9 @@ pub const BATCH: usize = 32;
 /// that does the embedding work; it is not `Sync`.
 pub struct Embedder {
     tokenizer: Tokenizer,
+    /// The same tokenizer without truncation or special tokens' effect on windows: it cuts
+    /// long texts into windows ([`Embedder::windows`]).
+    whole: Tokenizer,
     model: Bert,
     pooling: Pooling,
     max_tokens: usize,
@@ -102,6 +105,10 @@ impl Embedder {
         }
 
         let tokenizer = load_tokenizer(&dir.join("tokenizer.json"), max_tokens)?;
+        let mut whole = tokenizer.clone();
+        whole
+            .with_truncation(None)
+            .map_err(|error| Error::Tokenizer(error.to_string()))?;
         let model = Bert::load(&dir.join("model.safetensors"), config)?;
         tracing::info!(
             dir = %dir.display(),
@@ -114,6 +121,7 @@ impl Embedder {
         );
         Ok(Self {
             tokenizer,
+            whole,
             model,
             pooling,
             max_tokens,
@@ -147,6 +155,66 @@ impl Embedder {
     /// The longest input, in tokens including `[CLS]` and `[SEP]`; longer texts are truncated.
     pub fn max_tokens(&self) -> usize {
         self.max_tokens
+    }
+
+    /// The texts to embed for a passage of `text` under `heading` so that none of it is cut
+    /// off: the heading, a blank line and one window of the text each, every window as long
+    /// as fits [`max_tokens`](Self::max_tokens) beside the heading (which is itself cut to a
+    /// quarter of it). A text that fits gives one window (the same text as
+    /// `heading\n\ntext`); a longer one is cut at token boundaries, the last window ending
+    /// where the text ends (so it overlaps the one before rather than being a short scrap),
+    /// and at most `max_windows` windows are made (the rest of a very long text is left to
+    /// the first window's truncation, as before).
+    pub fn windows(&self, heading: &str, text: &str, max_windows: usize) -> Result<Vec<String>> {
+        let joined = |window: &str| {
+            if heading.is_empty() {
+                window.to_owned()
+            } else {
+                format!("{heading}\n\n{window}")
+            }
+        };
+        let encode = |s: &str| {
+            self.whole
+                .encode(s, false)
+                .map_err(|error| Error::Tokenizer(error.to_string()))
+        };
+        let heading_tokens = if heading.is_empty() {
+            0
+        } else {
+            encode(heading)?.len().min(self.max_tokens / 4)
+        };
+        // [CLS] and [SEP] take two places.
+        let room = self
+            .max_tokens
+            .saturating_sub(2 + heading_tokens)
+            .max(self.max_tokens / 2);
+        let encoding = encode(text)?;
+        let offsets = encoding.get_offsets();
+        if offsets.len() <= room || max_windows <= 1 {
+            return Ok(vec![joined(text)]);
+        }
+        let mut starts: Vec<usize> = (0..offsets.len())
+            .step_by(room)
+            .take(max_windows)
+            .collect();
+        if let Some(last) = starts.last_mut()
+            && *last + room > offsets.len()
+        {
+            *last = offsets.len() - room;
+        }
+        let mut windows = Vec::with_capacity(starts.len());
+        for start in starts {
+            let end = (start + room).min(offsets.len());
+            let from = if start == 0 { 0 } else { offsets[start].0 };
+            let to = offsets[end - 1].1;
+            // Offsets are byte positions of `text`; a tokenizer that does not map back to it
+            // exactly leaves the text whole rather than cutting it wrong.
+            match text.get(from..to) {
+                Some(window) => windows.push(joined(window)),
+                None => return Ok(vec![joined(text)]),
+            }
+        }
+        Ok(windows)
     }
 
     /// Embeds a batch: mean pooling over real tokens (attention mask), L2-normalised; texts

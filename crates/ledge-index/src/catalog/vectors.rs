@@ -7,12 +7,14 @@ use super::{Catalog, TEXT_COLUMNS, TextRef, now, to_i64};
 use crate::embed::{Stamp, VectorCache};
 use crate::{Error, Result};
 
-/// A chunk waiting for its vector.
+/// A chunk waiting for its vectors.
 #[derive(Debug, Clone)]
 pub(crate) struct PendingChunk {
     pub id: i64,
     pub heading: String,
     pub text: String,
+    /// Its first window's vector is stored already (a row from before windows existed).
+    pub has_first: bool,
 }
 
 impl Catalog {
@@ -36,10 +38,11 @@ impl Catalog {
             .map(|dims| usize::try_from(dims).unwrap_or(0)))
     }
 
-    /// Up to `limit` chunks after chunk id `after` that have no vector for `model`, by id,
-    /// and the last chunk id looked at (`None`: none left). A chunk whose stored text is
-    /// damaged is left out with a warning (it cannot be embedded until its file is indexed
-    /// again), so that it does not stop the others.
+    /// Up to `limit` chunks after chunk id `after` whose vectors for `model` are not all
+    /// there (none yet, or only the first from before windows existed), by id, and the last
+    /// chunk id looked at (`None`: none left). A chunk whose stored text is damaged is left
+    /// out with a warning (it cannot be embedded until its file is indexed again), so that it
+    /// does not stop the others.
     pub fn pending_chunks(
         &self,
         model: &str,
@@ -47,10 +50,10 @@ impl Catalog {
         limit: usize,
     ) -> Result<(Vec<PendingChunk>, Option<i64>)> {
         let mut statement = self.conn.prepare_cached(&format!(
-            "SELECT c.id, c.heading, {TEXT_COLUMNS} FROM chunks c
+            "SELECT c.id, c.heading, e.chunk_id IS NOT NULL, {TEXT_COLUMNS} FROM chunks c
              LEFT JOIN chunk_texts t ON t.id = c.text_block
-             WHERE c.id > ?2 AND NOT EXISTS
-               (SELECT 1 FROM embeddings e WHERE e.chunk_id = c.id AND e.model = ?1)
+             LEFT JOIN embeddings e ON e.chunk_id = c.id AND e.model = ?1
+             WHERE c.id > ?2 AND (e.chunk_id IS NULL OR e.parts = 0)
              ORDER BY c.id LIMIT ?3"
         ))?;
         let rows = statement
@@ -58,15 +61,21 @@ impl Catalog {
                 Ok((
                     row.get::<_, i64>(0)?,
                     row.get::<_, String>(1)?,
-                    TextRef::from_row(row, 2)?,
+                    row.get::<_, bool>(2)?,
+                    TextRef::from_row(row, 3)?,
                 ))
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
-        let last = rows.last().map(|(id, _, _)| *id);
+        let last = rows.last().map(|(id, ..)| *id);
         let mut pending = Vec::with_capacity(rows.len());
-        for (id, heading, at) in rows {
+        for (id, heading, has_first, at) in rows {
             match self.chunk_text(id, at) {
-                Ok(text) => pending.push(PendingChunk { id, heading, text }),
+                Ok(text) => pending.push(PendingChunk {
+                    id,
+                    heading,
+                    text,
+                    has_first,
+                }),
                 Err(error @ Error::ChunkTextUnreadable { .. }) => {
                     tracing::warn!(%error, "chunk not embedded");
                 }
@@ -87,20 +96,60 @@ impl Catalog {
         Ok(())
     }
 
-    /// Stores one chunk's vector (inside the caller's transaction). A chunk deleted since it
-    /// was read (by another process's scan) is passed over rather than failing the batch.
-    pub fn insert_vector(&self, chunk_id: i64, model: &str, vector: &[f32]) -> Result<()> {
+    /// Stores the vector of one window of a chunk (`part` 0 is the first window), inside the
+    /// caller's transaction; [`set_parts`](Self::set_parts) then marks the chunk complete. A
+    /// chunk deleted since it was read (by another process's scan) is passed over rather than
+    /// failing the batch.
+    pub fn insert_vector(
+        &self,
+        chunk_id: i64,
+        model: &str,
+        part: usize,
+        vector: &[f32],
+    ) -> Result<()> {
         let blob: Vec<u8> = vector.iter().flat_map(|x| x.to_le_bytes()).collect();
-        self.conn
-            .prepare_cached(
-                "INSERT OR REPLACE INTO embeddings (chunk_id, model, dims, vector)
-                 SELECT ?1, ?2, ?3, ?4 WHERE EXISTS (SELECT 1 FROM chunks WHERE id = ?1)",
-            )?
-            .execute(params![chunk_id, model, to_i64(vector.len() as u64), blob])?;
+        if part == 0 {
+            self.conn
+                .prepare_cached(
+                    "INSERT OR REPLACE INTO embeddings (chunk_id, model, dims, vector)
+                     SELECT ?1, ?2, ?3, ?4 WHERE EXISTS (SELECT 1 FROM chunks WHERE id = ?1)",
+                )?
+                .execute(params![chunk_id, model, to_i64(vector.len() as u64), blob])?;
+        } else {
+            self.conn
+                .prepare_cached(
+                    "INSERT OR REPLACE INTO embedding_windows (chunk_id, model, part, vector)
+                     SELECT ?1, ?2, ?3, ?4 WHERE EXISTS (SELECT 1 FROM chunks WHERE id = ?1)",
+                )?
+                .execute(params![chunk_id, model, to_i64(part as u64), blob])?;
+        }
         Ok(())
     }
 
-    /// (chunks with a vector for `model`, chunks).
+    /// Records that a chunk has all its `parts` vectors for `model` (inside the caller's
+    /// transaction, after its vectors).
+    pub fn set_parts(&self, chunk_id: i64, model: &str, parts: usize) -> Result<()> {
+        self.conn
+            .prepare_cached("UPDATE embeddings SET parts = ?3 WHERE chunk_id = ?1 AND model = ?2")?
+            .execute(params![chunk_id, model, to_i64(parts as u64)])?;
+        Ok(())
+    }
+
+    /// (chunks whose vectors for `model` are all there, chunks): an embedding run's progress.
+    pub fn embedding_progress(&self, model: &str) -> Result<(u64, u64)> {
+        let complete: i64 = self.conn.query_row(
+            "SELECT COUNT(*) FROM embeddings WHERE model = ?1 AND parts > 0",
+            [model],
+            |row| row.get(0),
+        )?;
+        let chunks: i64 = self
+            .conn
+            .query_row("SELECT COUNT(*) FROM chunks", [], |row| row.get(0))?;
+        Ok((complete.max(0) as u64, chunks.max(0) as u64))
+    }
+
+    /// (chunks with a vector for `model`, chunks): how much of the index search by meaning
+    /// reaches.
     pub fn embedding_counts(&self, model: &str) -> Result<(u64, u64)> {
         let embedded: i64 = self.conn.query_row(
             "SELECT COUNT(*) FROM embeddings WHERE model = ?1",
@@ -113,11 +162,13 @@ impl Catalog {
         Ok((embedded.max(0) as u64, chunks.max(0) as u64))
     }
 
-    /// Every vector of `model` in one matrix (rows of another length are left out, with a
-    /// warning: they cannot be compared).
+    /// Every vector of `model` (every window of every chunk) in one matrix, by chunk id
+    /// (rows of another length are left out, with a warning: they cannot be compared).
     pub fn load_vectors(&self, model: &str, dims: usize, stamp: Stamp) -> Result<VectorCache> {
         let mut statement = self.conn.prepare_cached(
-            "SELECT chunk_id, vector FROM embeddings WHERE model = ?1 ORDER BY chunk_id",
+            "SELECT chunk_id, vector FROM embeddings WHERE model = ?1
+             UNION ALL SELECT chunk_id, vector FROM embedding_windows WHERE model = ?1
+             ORDER BY chunk_id",
         )?;
         let mut rows = statement.query([model])?;
         let mut cache = VectorCache {
@@ -166,6 +217,8 @@ impl Catalog {
         let deleted = self
             .conn
             .execute("DELETE FROM embeddings WHERE model = ?1", [model])?;
+        self.conn
+            .execute("DELETE FROM embedding_windows WHERE model = ?1", [model])?;
         self.conn
             .execute("DELETE FROM embedding_models WHERE model = ?1", [model])?;
         Ok(deleted as u64)

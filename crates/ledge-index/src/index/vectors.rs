@@ -11,10 +11,18 @@ use std::time::Instant;
 
 use super::{Index, SNIPPET_CHARS, SearchHit, first_chars};
 use crate::embed::{
-    ChunkEmbedder, EmbedProgress, EmbedReport, VectorCache, embedding_text, normalised,
+    ChunkEmbedder, EmbedProgress, EmbedReport, VectorCache, normalised,
 };
 use crate::progress::CancelToken;
 use crate::{Error, Result};
+
+/// The vectors made for one chunk in a batch: (window, vector) for the windows embedded now,
+/// and how many windows it has in all.
+struct ChunkVectors {
+    chunk_id: i64,
+    parts: usize,
+    vectors: Vec<(usize, Vec<f32>)>,
+}
 
 impl Index {
     /// Embeds every chunk that has no vector for `embedder.model_id()`, `batch` chunks at a
@@ -22,7 +30,9 @@ impl Index {
     /// a kill loses at most the batch in flight, and the next run goes on from there.
     ///
     /// Each chunk is sent as its heading path, a blank line and its text (just the text when
-    /// it has no heading). `progress` gets the counts at the start and after every batch; a
+    /// it has no heading), or as several such windows when the embedder cuts it
+    /// ([`ChunkEmbedder::chunk_texts`]); a chunk embedded before windows existed gets only its
+    /// missing windows. `progress` gets the counts at the start and after every batch; a
     /// paused `cancel` waits between batches. An embedder failure is
     /// [`Error::Embedder`]; vectors of the wrong length (or a model id already stored with
     /// another length) are [`Error::DimensionMismatch`]; either way nothing of that batch is
@@ -52,10 +62,13 @@ impl Index {
         {
             return Err(mismatch(stored, dims));
         }
-        let (mut done, total) = self.catalog.embedding_counts(&model)?;
+        let (mut done, total) = self.catalog.embedding_progress(&model)?;
         progress(EmbedProgress { done, total });
         let mut embedded = 0u64;
         let mut after = i64::MIN;
+        let failed = |error: Box<dyn std::error::Error + Send + Sync>| Error::Embedder {
+            message: error.to_string(),
+        };
         loop {
             // No transaction is open between batches, so waiting here holds nothing.
             cancel.wait_while_paused();
@@ -70,39 +83,71 @@ impl Index {
             if pending.is_empty() {
                 continue;
             }
-            let texts: Vec<String> = pending
+            // Every window of every chunk of the batch, in one call to the embedder; a
+            // chunk whose first vector is stored already (from before windows) only gets the
+            // others.
+            let mut windows: Vec<Vec<String>> = Vec::with_capacity(pending.len());
+            for chunk in &pending {
+                let texts = embedder
+                    .chunk_texts(&chunk.heading, &chunk.text)
+                    .map_err(failed)?;
+                if texts.is_empty() {
+                    return Err(Error::Embedder {
+                        message: format!("no text to embed for chunk {}", chunk.id),
+                    });
+                }
+                windows.push(texts);
+            }
+            let refs: Vec<&str> = pending
                 .iter()
-                .map(|c| embedding_text(&c.heading, &c.text))
+                .zip(&windows)
+                .flat_map(|(chunk, texts)| texts.iter().skip(usize::from(chunk.has_first)))
+                .map(String::as_str)
                 .collect();
-            let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-            let vectors = embedder.embed(&refs).map_err(|error| Error::Embedder {
-                message: error.to_string(),
-            })?;
-            if vectors.len() != pending.len() {
+            let vectors = if refs.is_empty() {
+                Vec::new()
+            } else {
+                embedder.embed(&refs).map_err(failed)?
+            };
+            if vectors.len() != refs.len() {
                 return Err(Error::Embedder {
                     message: format!(
                         "{} vectors returned for {} texts",
                         vectors.len(),
-                        pending.len()
+                        refs.len()
                     ),
                 });
             }
-            let mut rows = Vec::with_capacity(vectors.len());
-            for (chunk, vector) in pending.iter().zip(&vectors) {
-                if vector.len() != dims {
-                    return Err(mismatch(dims, vector.len()));
+            let mut vectors = vectors.into_iter();
+            let mut rows = Vec::with_capacity(pending.len());
+            for (chunk, texts) in pending.iter().zip(&windows) {
+                let first = usize::from(chunk.has_first);
+                let mut parts = Vec::with_capacity(texts.len());
+                for part in first..texts.len() {
+                    let Some(vector) = vectors.next() else {
+                        break;
+                    };
+                    if vector.len() != dims {
+                        return Err(mismatch(dims, vector.len()));
+                    }
+                    // A vector without a direction cannot be compared; store zeros, which
+                    // score 0 against every query, so the chunk is not embedded again and
+                    // again.
+                    let unit = normalised(&vector).unwrap_or_else(|| vec![0.0; dims]);
+                    parts.push((part, unit));
                 }
-                // A vector without a direction cannot be compared; store zeros, which score 0
-                // against every query, so the chunk is not embedded again and again.
-                let unit = normalised(vector).unwrap_or_else(|| vec![0.0; dims]);
-                rows.push((chunk.id, unit));
+                rows.push(ChunkVectors {
+                    chunk_id: chunk.id,
+                    parts: texts.len(),
+                    vectors: parts,
+                });
             }
             self.store_vectors(&model, dims, &rows)?;
             embedded += rows.len() as u64;
             done += rows.len() as u64;
             progress(EmbedProgress { done, total });
         }
-        let (done, total) = self.catalog.embedding_counts(&model)?;
+        let (done, total) = self.catalog.embedding_progress(&model)?;
         let report = EmbedReport {
             model_id: model,
             embedded,
@@ -122,12 +167,16 @@ impl Index {
     }
 
     /// One batch of vectors, in one transaction.
-    fn store_vectors(&self, model: &str, dims: usize, rows: &[(i64, Vec<f32>)]) -> Result<()> {
+    fn store_vectors(&self, model: &str, dims: usize, rows: &[ChunkVectors]) -> Result<()> {
         self.catalog.begin()?;
         let outcome = (|| {
             self.catalog.register_model(model, dims)?;
-            for (chunk_id, vector) in rows {
-                self.catalog.insert_vector(*chunk_id, model, vector)?;
+            for chunk in rows {
+                for (part, vector) in &chunk.vectors {
+                    self.catalog
+                        .insert_vector(chunk.chunk_id, model, *part, vector)?;
+                }
+                self.catalog.set_parts(chunk.chunk_id, model, chunk.parts)?;
             }
             self.catalog.commit()
         })();

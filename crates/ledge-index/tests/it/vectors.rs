@@ -50,6 +50,9 @@ pub struct Embedder {
     fail_on_call: Option<usize>,
     cancel_after_call: Option<(usize, CancelToken)>,
     drop_one: bool,
+    /// Cut chunks into windows of this many words (each under the heading), like an embedder
+    /// that reads a limited number of tokens.
+    window_words: Option<usize>,
 }
 
 impl Embedder {
@@ -63,6 +66,7 @@ impl Embedder {
             fail_on_call: None,
             cancel_after_call: None,
             drop_one: false,
+            window_words: None,
         }
     }
 }
@@ -99,6 +103,36 @@ impl ChunkEmbedder for Embedder {
         }
         Ok(vectors)
     }
+
+    fn chunk_texts(
+        &mut self,
+        heading: &str,
+        text: &str,
+    ) -> Result<Vec<String>, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(match self.window_words {
+            None => vec![with_heading(heading, text)],
+            Some(words) => windows_of(heading, text, words),
+        })
+    }
+}
+
+fn with_heading(heading: &str, text: &str) -> String {
+    if heading.is_empty() {
+        text.to_owned()
+    } else {
+        format!("{heading}\n\n{text}")
+    }
+}
+
+/// `text` cut into pieces of `words` words, each under the heading.
+fn windows_of(heading: &str, text: &str, words: usize) -> Vec<String> {
+    let all: Vec<&str> = text.split_whitespace().collect();
+    if all.len() <= words {
+        return vec![with_heading(heading, text)];
+    }
+    all.chunks(words)
+        .map(|piece| with_heading(heading, &piece.join(" ")))
+        .collect()
 }
 
 fn embed_all(index: &mut Index, embedder: &mut Embedder, batch: usize) -> Vec<EmbedProgress> {
@@ -544,4 +578,88 @@ fn a_paused_embedding_run_waits_between_batches_and_resumes() {
     let (index, report) = handle.join().unwrap();
     assert_eq!((report.embedded, report.done), (chunks, chunks));
     assert_eq!(index.embedding_status(MODEL).unwrap(), (chunks, chunks));
+}
+
+#[test]
+fn a_long_chunk_gets_a_vector_per_window_and_is_found_by_its_best() {
+    let corpus = Corpus::new();
+    let mut index = corpus.open();
+    corpus.add(&mut index, &IndexOptions::default());
+    let (_, chunks) = index.embedding_status(MODEL).unwrap();
+    let words = 30;
+    let chunk_windows: Vec<(i64, Vec<String>)> = all_chunks(&index, &corpus)
+        .into_iter()
+        .map(|(id, _, _)| {
+            let record = &index.chunks(&[id]).unwrap()[0];
+            (id, windows_of(&record.heading, &record.text, words))
+        })
+        .collect();
+    let windows: usize = chunk_windows.iter().map(|(_, w)| w.len()).sum();
+    assert!(windows as u64 > chunks + 20, "too few long chunks to test");
+
+    // First embedded as before windows existed: one vector per chunk; those rows are then
+    // marked as written by an older Ledge (parts 0), as migration 0007 leaves them.
+    embed_all(&mut index, &mut Embedder::new(), 16);
+    drop(index);
+    let catalog = corpus.index_dir.join("catalog.sqlite3");
+    rusqlite::Connection::open(&catalog)
+        .unwrap()
+        .execute("UPDATE embeddings SET parts = 0", [])
+        .unwrap();
+
+    // The windowed run embeds only what is missing: every window but the first.
+    let mut index = corpus.open();
+    let mut windowed = Embedder::new();
+    windowed.window_words = Some(words);
+    let progress = embed_all(&mut index, &mut windowed, 16);
+    assert_eq!(windowed.texts, windows - chunk_windows.len());
+    assert_eq!(progress.first().unwrap().done, 0);
+    assert_eq!(progress.last().unwrap().done, chunks);
+    assert_eq!(index.embedding_status(MODEL).unwrap(), (chunks, chunks));
+    let mut again = Embedder::new();
+    again.window_words = Some(words);
+    embed_all(&mut index, &mut again, 16);
+    assert_eq!(again.texts, 0, "complete chunks are not embedded again");
+
+    // A query made of a later window's words finds its chunk with that window's cosine, 1,
+    // far above what the chunk's whole text (its first vector) scores; the chunk appears once.
+    let (id, texts) = chunk_windows
+        .iter()
+        .find(|(_, w)| w.len() >= 3)
+        .unwrap();
+    let query = bag_of_words(&texts[2], DIMS);
+    let whole = all_chunks(&index, &corpus)
+        .into_iter()
+        .find(|(chunk, _, _)| chunk == id)
+        .unwrap()
+        .2;
+    let by_whole_text = cosine(&query, &bag_of_words(&whole, DIMS));
+    let hits = index.vector_search(MODEL, &query, 10).unwrap();
+    let hit = hits.iter().find(|h| h.chunk_id == *id).unwrap();
+    assert!((hit.score - 1.0).abs() < 1e-5, "{}", hit.score);
+    assert!(by_whole_text < 0.95, "{by_whole_text}");
+    assert_eq!(hits.iter().filter(|h| h.chunk_id == *id).count(), 1);
+    let mut seen = ids(&hits);
+    seen.sort_unstable();
+    seen.dedup();
+    assert_eq!(seen.len(), hits.len(), "a chunk listed twice");
+
+    // A deleted file takes every window's vector with it.
+    fs::remove_file(corpus.path("licenses/GPL-3")).unwrap();
+    corpus.refresh(&mut index);
+    drop(index);
+    let conn = rusqlite::Connection::open(&catalog).unwrap();
+    let orphans: i64 = conn
+        .query_row(
+            "SELECT COUNT(*) FROM embedding_windows w WHERE NOT EXISTS
+             (SELECT 1 FROM chunks c WHERE c.id = w.chunk_id)",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(orphans, 0);
+    let stored: i64 = conn
+        .query_row("SELECT COUNT(*) FROM embedding_windows", [], |row| row.get(0))
+        .unwrap();
+    assert!(stored > 0);
 }

@@ -316,6 +316,54 @@ fn vectors_are_unit_length_and_long_texts_are_truncated() {
     );
 }
 
+#[test]
+fn long_passages_are_cut_into_windows_that_cover_every_word() {
+    let embedder = embedder().lock().unwrap();
+    let heading = "Invoices > Sending";
+    let prefix = format!("{heading}\n\n");
+    // A short text is one window, exactly the text a chunk was embedded as before windows.
+    assert_eq!(
+        embedder.windows(heading, "short text", 4).unwrap(),
+        ["Invoices > Sending\n\nshort text"]
+    );
+    assert_eq!(embedder.windows("", "short", 4).unwrap(), ["short"]);
+
+    // Prose several windows long: every window under the heading, together covering the
+    // text from its first byte to its last, each overlapping or touching the one before.
+    let text = prose(11, 600);
+    let windows = embedder.windows(heading, &text, 8).unwrap();
+    assert!(windows.len() >= 2, "{} windows", windows.len());
+    let mut reached = 0;
+    for window in &windows {
+        let body = window.strip_prefix(&prefix).unwrap();
+        let at = text.find(body).unwrap();
+        assert!(at <= reached, "a gap in the text before byte {at}");
+        reached = reached.max(at + body.len());
+    }
+    assert_eq!(reached, text.len());
+    assert!(windows[0].starts_with(&prefix) && text.starts_with(&windows[0][prefix.len()..]));
+
+    // Every window fits the model: dropping its last word changes its vector (the embedder
+    // would have cut a longer text before that word anyway).
+    let vector = |s: &str| embedder.embed(&[s]).unwrap().remove(0);
+    for window in &windows {
+        let shorter = &window[..window.trim_end().rfind(' ').unwrap()];
+        assert!(
+            cosine(&vector(window), &vector(shorter)) < 0.99999,
+            "a window longer than the model reads"
+        );
+    }
+    // The whole text in one piece would lose its end.
+    assert!(cosine(&vector(&text), &vector(&text[..text.len() / 2])) > 0.99999);
+
+    // The cap holds; one window is the whole text, as before.
+    assert_eq!(embedder.windows(heading, &text, 2).unwrap().len(), 2);
+    assert_eq!(
+        embedder.windows(heading, &text, 1).unwrap(),
+        [format!("{prefix}{text}")]
+    );
+}
+
 /// A copy of the model folder in which the caller breaks something.
 fn model_copy() -> tempfile::TempDir {
     let copy = tempfile::tempdir().unwrap();
