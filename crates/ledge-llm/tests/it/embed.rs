@@ -328,16 +328,23 @@ fn long_passages_are_cut_into_windows_that_cover_every_word() {
     );
     assert_eq!(embedder.windows("", "short", 4).unwrap(), ["short"]);
 
-    // Prose several windows long: every window under the heading, together covering the
-    // text from its first byte to its last, each overlapping or touching the one before.
-    let text = prose(11, 600);
+    // A text several windows long (numbered notes, so no stretch of it repeats): every
+    // window under the heading, together covering the text from its first byte to its last,
+    // each overlapping the one before or following it after whitespace.
+    let text: String = (0..90)
+        .map(|i| format!("Note {i}: {}.", prose(i, 5)))
+        .collect::<Vec<_>>()
+        .join(" ");
     let windows = embedder.windows(heading, &text, 8).unwrap();
     assert!(windows.len() >= 2, "{} windows", windows.len());
     let mut reached = 0;
     for window in &windows {
         let body = window.strip_prefix(&prefix).unwrap();
         let at = text.find(body).unwrap();
-        assert!(at <= reached, "a gap in the text before byte {at}");
+        assert!(
+            text[reached.min(at)..at].trim().is_empty(),
+            "words left out before byte {at}"
+        );
         reached = reached.max(at + body.len());
     }
     assert_eq!(reached, text.len());
