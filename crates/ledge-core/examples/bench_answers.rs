@@ -371,10 +371,17 @@ fn main() {
             },
             OpenOptions {
                 chat_model: (!quotes_only).then(|| name.clone()),
-                embedder: if args.vectors {
-                    EmbedderChoice::Auto
-                } else {
-                    EmbedderChoice::Off
+                // Quotes only sees no model folder (so no chat model is chosen): its embedder
+                // is named by folder.
+                embedder: match (args.vectors, quotes_only) {
+                    (false, _) => EmbedderChoice::Off,
+                    (true, false) => EmbedderChoice::Auto,
+                    (true, true) => EmbedderChoice::Named(
+                        args.models
+                            .join("all-MiniLM-L6-v2")
+                            .to_string_lossy()
+                            .into_owned(),
+                    ),
                 },
                 settings: AssistantSettings {
                     answer_tokens: args.answer_tokens,

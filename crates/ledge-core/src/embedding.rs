@@ -10,8 +10,11 @@ use crate::retrieve::QueryEmbedder;
 use crate::{Error, Result};
 
 /// How many vectors a long chunk gets at most: one per window of the text the embedder reads
-/// at once (256 tokens for all-MiniLM-L6-v2).
-pub const MAX_WINDOWS: usize = 4;
+/// at once (256 tokens for all-MiniLM-L6-v2). One, by measurement: on the full manuals half
+/// the chunks are longer than that window, and a vector for every window (57% more embedding
+/// time) found the answering file no better on the answer benchmark's dev half (vectors MRR
+/// 0.672 against 0.687, hybrid 0.705 against 0.706; BENCHMARKS.md, "Answers").
+pub const MAX_WINDOWS: usize = 1;
 
 /// A loaded embedding model and the id its vectors are stored under (its folder name:
 /// vectors of different models never mix).

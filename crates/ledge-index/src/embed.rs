@@ -249,8 +249,14 @@ mod tests {
             stamp: (0, 0),
         };
         let query = [1.0, 0.0];
-        assert_eq!(cache.top(&query, None, 10), [(20, 1.0), (30, 0.6), (10, 0.0)]);
-        assert_eq!(cache.top(&query, Some(&[30, 20, 5]), 10), [(20, 1.0), (30, 0.6)]);
+        assert_eq!(
+            cache.top(&query, None, 10),
+            [(20, 1.0), (30, 0.6), (10, 0.0)]
+        );
+        assert_eq!(
+            cache.top(&query, Some(&[30, 20, 5]), 10),
+            [(20, 1.0), (30, 0.6)]
+        );
         assert_eq!(cache.top(&[0.0, 1.0], None, 2), [(10, 1.0), (20, 1.0)]);
     }
 }

@@ -173,6 +173,9 @@ impl Embedder {
                 format!("{heading}\n\n{window}")
             }
         };
+        if max_windows <= 1 {
+            return Ok(vec![joined(text)]);
+        }
         let encode = |s: &str| {
             self.whole
                 .encode(s, false)
@@ -190,13 +193,10 @@ impl Embedder {
             .max(self.max_tokens / 2);
         let encoding = encode(text)?;
         let offsets = encoding.get_offsets();
-        if offsets.len() <= room || max_windows <= 1 {
+        if offsets.len() <= room {
             return Ok(vec![joined(text)]);
         }
-        let mut starts: Vec<usize> = (0..offsets.len())
-            .step_by(room)
-            .take(max_windows)
-            .collect();
+        let mut starts: Vec<usize> = (0..offsets.len()).step_by(room).take(max_windows).collect();
         if let Some(last) = starts.last_mut()
             && *last + room > offsets.len()
         {

@@ -10,9 +10,7 @@ use std::sync::MutexGuard;
 use std::time::Instant;
 
 use super::{Index, SNIPPET_CHARS, SearchHit, first_chars};
-use crate::embed::{
-    ChunkEmbedder, EmbedProgress, EmbedReport, VectorCache, normalised,
-};
+use crate::embed::{ChunkEmbedder, EmbedProgress, EmbedReport, VectorCache, normalised};
 use crate::progress::CancelToken;
 use crate::{Error, Result};
 

@@ -623,10 +623,7 @@ fn a_long_chunk_gets_a_vector_per_window_and_is_found_by_its_best() {
 
     // A query made of a later window's words finds its chunk with that window's cosine, 1,
     // far above what the chunk's whole text (its first vector) scores; the chunk appears once.
-    let (id, texts) = chunk_windows
-        .iter()
-        .find(|(_, w)| w.len() >= 3)
-        .unwrap();
+    let (id, texts) = chunk_windows.iter().find(|(_, w)| w.len() >= 3).unwrap();
     let query = bag_of_words(&texts[2], DIMS);
     let whole = all_chunks(&index, &corpus)
         .into_iter()
@@ -659,7 +656,9 @@ fn a_long_chunk_gets_a_vector_per_window_and_is_found_by_its_best() {
         .unwrap();
     assert_eq!(orphans, 0);
     let stored: i64 = conn
-        .query_row("SELECT COUNT(*) FROM embedding_windows", [], |row| row.get(0))
+        .query_row("SELECT COUNT(*) FROM embedding_windows", [], |row| {
+            row.get(0)
+        })
         .unwrap();
     assert!(stored > 0);
 }
