@@ -125,23 +125,12 @@ fn as_millis<S: serde::Serializer>(d: &Duration, s: S) -> std::result::Result<S:
 /// Fuses rankings (ids, best first, each with its weight) by weighted reciprocal rank: best
 /// first, ties in order of first appearance.
 pub fn fuse(rankings: &[(Vec<i64>, f32)], k: f32) -> Vec<(i64, f32)> {
-    let mut scores: Vec<(i64, f32)> = Vec::new();
-    let mut position: HashMap<i64, usize> = HashMap::new();
-    for (ranking, weight) in rankings {
-        for (rank, &id) in ranking.iter().enumerate() {
-            let add = weight / (k + rank as f32 + 1.0);
-            match position.get(&id) {
-                Some(&at) => scores[at].1 += add,
-                None => {
-                    position.insert(id, scores.len());
-                    scores.push((id, add));
-                }
-            }
-        }
-    }
-    // A stable sort keeps first appearance as the tie-break.
-    scores.sort_by(|a, b| b.1.total_cmp(&a.1));
-    scores
+    summed(rankings.iter().flat_map(|(ranking, weight)| {
+        ranking
+            .iter()
+            .enumerate()
+            .map(move |(rank, &id)| (id, weight / (k + rank as f32 + 1.0)))
+    }))
 }
 
 /// Fuses scored rankings (ids with their scores, best first, each list with its weight) by
@@ -149,28 +138,35 @@ pub fn fuse(rankings: &[(Vec<i64>, f32)], k: f32) -> Vec<(i64, f32)> {
 /// hits all score the same gives each 1), then the scaled scores are summed with the lists'
 /// weights. Best first, ties in order of first appearance.
 pub fn fuse_relative(rankings: &[(Vec<(i64, f32)>, f32)]) -> Vec<(i64, f32)> {
-    let mut scores: Vec<(i64, f32)> = Vec::new();
-    let mut position: HashMap<i64, usize> = HashMap::new();
-    for (ranking, weight) in rankings {
+    summed(rankings.iter().flat_map(|(ranking, weight)| {
         let best = ranking.iter().map(|(_, s)| *s).fold(f32::MIN, f32::max);
         let worst = ranking.iter().map(|(_, s)| *s).fold(f32::MAX, f32::min);
         let span = best - worst;
-        for &(id, score) in ranking {
+        ranking.iter().map(move |&(id, score)| {
             let scaled = if span > f32::EPSILON {
                 (score - worst) / span
             } else {
                 1.0
             };
-            let add = weight * scaled;
-            match position.get(&id) {
-                Some(&at) => scores[at].1 += add,
-                None => {
-                    position.insert(id, scores.len());
-                    scores.push((id, add));
-                }
+            (id, weight * scaled)
+        })
+    }))
+}
+
+/// Each id's contributions summed, best first; ties in order of first appearance.
+fn summed(contributions: impl Iterator<Item = (i64, f32)>) -> Vec<(i64, f32)> {
+    let mut scores: Vec<(i64, f32)> = Vec::new();
+    let mut position: HashMap<i64, usize> = HashMap::new();
+    for (id, add) in contributions {
+        match position.get(&id) {
+            Some(&at) => scores[at].1 += add,
+            None => {
+                position.insert(id, scores.len());
+                scores.push((id, add));
             }
         }
     }
+    // A stable sort keeps first appearance as the tie-break.
     scores.sort_by(|a, b| b.1.total_cmp(&a.1));
     scores
 }

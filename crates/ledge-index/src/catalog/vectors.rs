@@ -137,29 +137,25 @@ impl Catalog {
 
     /// (chunks whose vectors for `model` are all there, chunks): an embedding run's progress.
     pub fn embedding_progress(&self, model: &str) -> Result<(u64, u64)> {
-        let complete: i64 = self.conn.query_row(
+        self.count_against_chunks(
             "SELECT COUNT(*) FROM embeddings WHERE model = ?1 AND parts > 0",
-            [model],
-            |row| row.get(0),
-        )?;
-        let chunks: i64 = self
-            .conn
-            .query_row("SELECT COUNT(*) FROM chunks", [], |row| row.get(0))?;
-        Ok((complete.max(0) as u64, chunks.max(0) as u64))
+            model,
+        )
     }
 
     /// (chunks with a vector for `model`, chunks): how much of the index search by meaning
     /// reaches.
     pub fn embedding_counts(&self, model: &str) -> Result<(u64, u64)> {
-        let embedded: i64 = self.conn.query_row(
-            "SELECT COUNT(*) FROM embeddings WHERE model = ?1",
-            [model],
-            |row| row.get(0),
-        )?;
+        self.count_against_chunks("SELECT COUNT(*) FROM embeddings WHERE model = ?1", model)
+    }
+
+    /// (what `count` counts for `model`, chunks in the index).
+    fn count_against_chunks(&self, count: &str, model: &str) -> Result<(u64, u64)> {
+        let counted: i64 = self.conn.query_row(count, [model], |row| row.get(0))?;
         let chunks: i64 = self
             .conn
             .query_row("SELECT COUNT(*) FROM chunks", [], |row| row.get(0))?;
-        Ok((embedded.max(0) as u64, chunks.max(0) as u64))
+        Ok((counted.max(0) as u64, chunks.max(0) as u64))
     }
 
     /// Every vector of `model` (every window of every chunk) in one matrix, by chunk id
