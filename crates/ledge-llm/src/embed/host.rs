@@ -157,26 +157,11 @@ fn attend_one_head(
     // `attention`'s length checks). `scores` and `context` do not overlap the inputs.
     unsafe {
         // scores (valid × valid, row-major) = q (valid × head_dim) · kᵀ (head_dim × valid).
-        gemm::gemm(
-            valid,
-            valid,
-            shape.head_dim,
-            scores.as_mut_ptr(),
-            1,
-            valid as isize,
-            false,
-            qkv.as_ptr().add(queries),
-            1,
-            stride,
-            qkv.as_ptr().add(keys),
-            stride,
-            1,
-            0.0,
-            1.0,
-            false,
-            false,
-            false,
-            gemm::Parallelism::None,
+        product(
+            (valid, valid, shape.head_dim),
+            (scores.as_mut_ptr(), valid as isize),
+            (qkv.as_ptr().add(queries), 1, stride),
+            (qkv.as_ptr().add(keys), stride, 1),
         );
     }
     for row in scores[..valid * valid].chunks_exact_mut(valid) {
@@ -185,20 +170,44 @@ fn attend_one_head(
     // SAFETY: as above; the result goes to the head's columns of the first `valid` rows.
     unsafe {
         // context (valid × head_dim) = weights (valid × valid) · v (valid × head_dim).
+        product(
+            (valid, shape.head_dim, valid),
+            (context.as_mut_ptr().add(column), hidden as isize),
+            (scores.as_ptr(), 1, valid as isize),
+            (qkv.as_ptr().add(values), 1, stride),
+        );
+    }
+}
+
+/// dst (m × n) = lhs (m × k) · rhs (k × n), overwriting dst, on this thread. `dims` is
+/// (m, n, k); dst's columns are adjacent and its rows `row stride` apart; each input is
+/// (pointer, column stride, row stride).
+///
+/// # Safety
+/// Every element the product reads or writes must lie inside its allocation, and `dst` must
+/// not overlap the inputs.
+unsafe fn product(
+    (m, n, k): (usize, usize, usize),
+    (dst, dst_row_stride): (*mut f32, isize),
+    (lhs, lhs_col_stride, lhs_row_stride): (*const f32, isize, isize),
+    (rhs, rhs_col_stride, rhs_row_stride): (*const f32, isize, isize),
+) {
+    // SAFETY: the caller's contract.
+    unsafe {
         gemm::gemm(
-            valid,
-            shape.head_dim,
-            valid,
-            context.as_mut_ptr().add(column),
+            m,
+            n,
+            k,
+            dst,
             1,
-            hidden as isize,
-            false,
-            scores.as_ptr(),
-            1,
-            valid as isize,
-            qkv.as_ptr().add(values),
-            1,
-            stride,
+            dst_row_stride,
+            false, // dst is overwritten, not accumulated into
+            lhs,
+            lhs_col_stride,
+            lhs_row_stride,
+            rhs,
+            rhs_col_stride,
+            rhs_row_stride,
             0.0,
             1.0,
             false,
