@@ -312,16 +312,18 @@ fn answering_first(
     let all: Vec<usize> = (0..records.len()).collect();
     let scores = evidence(&records, &all, rarity).passage_scores(question);
     let mut order: Vec<usize> = all;
-    order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
-    let best = order.first().map_or(0.0, |&i| scores[i]);
-    let strong = if best > 0.0 {
-        order
-            .iter()
-            .take_while(|&&i| scores[i] >= WEAK_SOURCE_SHARE * best)
-            .count()
-    } else {
-        order.len()
-    };
+    // Weak is judged on what a passage says, not where retrieval ranked it: the passages
+    // that answer nearly as well as the best lead, in the order their rank-weighed scores
+    // give, and the prompt keeps them all.
+    let best = scores.iter().map(|s| s.alone).fold(0.0, f32::max);
+    let strong = |i: usize| best <= 0.0 || scores[i].alone >= WEAK_SOURCE_SHARE * best;
+    order.sort_by(|&a, &b| {
+        strong(b)
+            .cmp(&strong(a))
+            .then(scores[b].ranked.total_cmp(&scores[a].ranked))
+            .then(a.cmp(&b))
+    });
+    let strong = order.iter().filter(|&&i| strong(i)).count();
     let mut slots: Vec<Option<ChunkRecord>> = records.into_iter().map(Some).collect();
     let ordered = order
         .into_iter()

@@ -57,6 +57,11 @@ fn add_words(to: &mut Terms, from: &Terms) {
             to.words.push(word.clone());
         }
     }
+    for name in &from.names {
+        if !to.names.contains(name) {
+            to.names.push(name.clone());
+        }
+    }
 }
 
 impl Evidence {

@@ -27,7 +27,7 @@ use std::collections::BTreeSet;
 
 pub use evidence::{Evidence, SourcePassage};
 pub use excerpt::Excerpt;
-pub use quote::{Quote, QuoteLimits};
+pub use quote::{PassageScore, Quote, QuoteLimits};
 pub use stream::SentenceStream;
 pub use support::{
     CheckedSentence, MOSTLY_UNSUPPORTED, SUPPORT_THRESHOLD, Support, SupportCheck, SupportSummary,

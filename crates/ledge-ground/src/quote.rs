@@ -28,6 +28,15 @@ pub struct Quote {
     pub score: f32,
 }
 
+/// How well a passage answers a question (see [`Evidence::passage_scores`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct PassageScore {
+    /// Its best sentence's score, discounted by the passage's retrieval rank.
+    pub ranked: f32,
+    /// The same, whatever the rank.
+    pub alone: f32,
+}
+
 /// How much to quote.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct QuoteLimits {
@@ -51,10 +60,49 @@ impl Default for QuoteLimits {
 
 /// What a sentence with a number is worth more, to a question that asks for one (see
 /// [`Terms::asks_number`]).
-const NUMBER_BONUS: f32 = 1.3;
+const NUMBER_BONUS: f32 = 1.5;
+
+/// What a sentence that names something as code is worth more, to a question that asks how
+/// to do something or which function does it (see [`Terms::asks_name`]).
+const NAME_BONUS: f32 = 1.5;
+
+/// How fast a sentence's worth falls with its passage's retrieval rank: the passage ranked
+/// second counts 1/1.4, the fifth 1/2.6. Set on the answer benchmark's dev half over hybrid
+/// retrieval (BENCHMARKS.md, "Answers"): at 0.08, sentences of lower-ranked passages that
+/// shared more words with the question won, and the answer's first source was right for
+/// 0.51 of the questions against retrieval's own 0.61.
+const RANK_DISCOUNT: f32 = 0.4;
 
 /// The stem of "default", "defaults", "defaulted".
 const DEFAULT: &str = "default";
+
+/// Openings of a sentence that point back at what the sentence before named.
+const POINTING_BACK: &[&str] = &[
+    "this ",
+    "these ",
+    "it ",
+    "its ",
+    "they ",
+    "such ",
+    "if set ",
+    "if true",
+    "if false",
+    "when set ",
+    "if enabled",
+    "if this ",
+    "the former",
+    "the latter",
+];
+
+/// Whether `sentence` opens by pointing back at the one before it.
+fn refers_back(sentence: &str) -> bool {
+    let opening: String = sentence
+        .chars()
+        .take(12)
+        .flat_map(char::to_lowercase)
+        .collect();
+    POINTING_BACK.iter().any(|p| opening.starts_with(p))
+}
 
 pub(crate) fn word_count(text: &str) -> usize {
     text.split_whitespace().count()
@@ -82,7 +130,32 @@ fn coverage(evidence: &Evidence, question: &Terms, unit: &Unit) -> (f32, f32) {
     (own / total, context / total)
 }
 
+/// Whether the sentence (or the term it describes) names, as code, something the question
+/// does not: "how do I ...?" is answered by a sentence that says which command does it.
+fn names_something_new(question: &Terms, unit: &Unit) -> bool {
+    let new = |names: &[String]| {
+        names.iter().any(|name| {
+            let core = name.trim_start_matches(['\\', '-']).trim_end_matches("()");
+            !question
+                .names
+                .iter()
+                .any(|asked| asked == name || asked == core)
+        })
+    };
+    new(&unit.terms.names) || new(&unit.context.names)
+}
+
 pub(crate) fn score(evidence: &Evidence, question: &Terms, unit: &Unit) -> f32 {
+    unranked_score(evidence, question, unit) * rank_factor(unit)
+}
+
+/// What a sentence's worth is kept for its passage's retrieval rank.
+fn rank_factor(unit: &Unit) -> f32 {
+    1.0 / (1.0 + RANK_DISCOUNT * unit.passage as f32)
+}
+
+/// How well a sentence answers `question` on its own, whatever its passage's rank.
+fn unranked_score(evidence: &Evidence, question: &Terms, unit: &Unit) -> f32 {
     // Headings and definition terms are labels: they count as the context of the
     // sentences under them, and a term is quoted with its description.
     if matches!(unit.sentence.shape, Shape::Heading | Shape::Term) {
@@ -106,14 +179,15 @@ pub(crate) fn score(evidence: &Evidence, question: &Terms, unit: &Unit) -> f32 {
         .filter(|c| c.is_alphanumeric() || c.is_whitespace())
         .count() as f32;
     let prose = (letters / unit.sentence.text.chars().count().max(1) as f32).clamp(0.5, 1.0);
-    let rank = 1.0 / (1.0 + 0.08 * unit.passage as f32);
     // "Which port ...?" is answered by a sentence that names one.
     let answer_type = if question.asks_number && !unit.terms.numbers.is_empty() {
         NUMBER_BONUS
+    } else if question.asks_name && names_something_new(question, unit) {
+        NAME_BONUS
     } else {
         1.0
     };
-    (own + 0.5 * context) * length * prose * rank * answer_type
+    (own + 0.5 * context) * length * prose * answer_type
 }
 
 /// `text` cut after `words` words, marked with an ellipsis when cut.
@@ -131,19 +205,21 @@ fn shortened(text: &str, words: usize) -> String {
 }
 
 impl Evidence {
-    /// How well each passage answers `question`: the score of its best sentence (as
-    /// [`Evidence::quotes`] weighs them, retrieval rank included), in passage order. The
-    /// assistant puts the passages that answer first, so a prompt cut for speed keeps them.
-    pub fn passage_scores(&self, question: &str) -> Vec<f32> {
+    /// How well each passage answers `question`, in passage order: its best sentence's
+    /// score, as [`Evidence::quotes`] weighs them with retrieval rank (the assistant puts the
+    /// passages that answer first, so a prompt cut for speed keeps them), and the same
+    /// without the rank (how well it answers on its own, for leaving weak ones out).
+    pub fn passage_scores(&self, question: &str) -> Vec<PassageScore> {
         let asked = terms(question, true);
-        let mut best = vec![0.0f32; self.passages.len()];
+        let mut best = vec![PassageScore::default(); self.passages.len()];
         if asked.words.is_empty() {
             return best;
         }
         for unit in &self.units {
-            let s = score(self, &asked, unit);
+            let alone = unranked_score(self, &asked, unit);
             if let Some(slot) = best.get_mut(unit.passage) {
-                *slot = slot.max(s);
+                slot.ranked = slot.ranked.max(alone * rank_factor(unit));
+                slot.alone = slot.alone.max(alone);
             }
         }
         best
@@ -176,6 +252,20 @@ impl Evidence {
             .iter()
             .filter(|w| self.units[best].terms.contains(w))
             .collect();
+
+        // A sentence that opens by pointing back ("This function returns a version 4
+        // UUID", "If set to true ...") is about what the sentence before it names
+        // ("gen_random_uuid () → uuid", "keepaspectratio Boolean valued key"): that goes first.
+        if refers_back(&self.units[best].sentence.text)
+            && let Some(before) = best.checked_sub(1)
+            && self.units[before].passage == self.units[best].passage
+            && self.units[before].sentence.shape != Shape::Heading
+            && self.units[best].term.is_none_or(|term| term != before)
+            && words + word_count(&self.units[before].sentence.text) <= limits.words
+        {
+            chosen.insert(0, before);
+            words += word_count(&self.units[before].sentence.text);
+        }
 
         // A short lead-in or one ending in a colon goes on in the next sentence; when that
         // is an indented block's first line (code after "a simple policy can be used:" reads
@@ -212,7 +302,7 @@ impl Evidence {
         }
 
         for &(candidate, candidate_score) in scored.iter().skip(1) {
-            if chosen.len() >= limits.sentences || candidate_score < 0.3 * best_score {
+            if chosen.len() >= limits.sentences || candidate_score < 0.2 * best_score {
                 break;
             }
             if chosen.contains(&candidate) {
@@ -338,8 +428,16 @@ mod tests {
         let scores =
             evidence.passage_scores("When do patent licenses terminate under the Apache License?");
         assert_eq!(scores.len(), 2);
-        assert!(scores[1] > scores[0], "{scores:?}");
-        assert_eq!(evidence.passage_scores("?"), [0.0, 0.0]);
+        assert!(scores[1].ranked > scores[0].ranked, "{scores:?}");
+        assert!(scores[1].alone > scores[1].ranked, "{scores:?}");
+        assert_eq!(
+            scores[0].alone, scores[0].ranked,
+            "the first passage keeps its score"
+        );
+        assert_eq!(
+            evidence.passage_scores("?"),
+            [PassageScore::default(), PassageScore::default()]
+        );
     }
 
     #[test]
@@ -540,5 +638,76 @@ mod tests {
                 .any(|t| t == "The default is 0.2 (20% of table size)."),
             "{texts:?}"
         );
+    }
+
+    #[test]
+    fn asked_how_a_sentence_that_names_the_means_outscores_one_that_only_describes() {
+        // Python 3.11's tempfile.html and shutil.html, a sentence each, as two sources.
+        let evidence = Evidence::new(vec![
+            passage(
+                1,
+                "The directory can be removed when the program is done with it.",
+                "tempfile",
+            ),
+            passage(
+                2,
+                "Call tempfile.TemporaryDirectory() and the directory is removed when the program is done.",
+                "tempfile",
+            ),
+        ]);
+        let asked = "How do I get a directory that is removed when the program is done?";
+        assert!(terms(asked, true).asks_name);
+        assert_eq!(evidence.quotes(asked, QuoteLimits::default())[0].n, 2);
+        // Asked for no name, the first source (ranked higher, covering as much) wins.
+        let plain = "Is the directory removed when the program is done?";
+        assert_eq!(evidence.quotes(plain, QuoteLimits::default())[0].n, 1);
+    }
+
+    #[test]
+    fn a_sentence_that_points_back_is_quoted_after_what_it_points_at() {
+        // PostgreSQL 15's functions-uuid.html as extracted: the function's signature is a
+        // line of its own, and the sentence that answers says only "This function".
+        let text = "PostgreSQL includes one function to generate a UUID:\n\ngen_random_uuid () \
+                    → uuid\n\nThis function returns a version 4 (random) UUID. This is the most \
+                    commonly used type of UUID and is appropriate for most applications.\n";
+        let evidence = Evidence::new(vec![passage(1, text, "UUID Functions")]);
+        let texts = quoted(&evidence, "Which function returns a random version 4 UUID?");
+        let signature = texts.iter().position(|t| t == "gen_random_uuid () → uuid");
+        let answer = texts
+            .iter()
+            .position(|t| t.starts_with("This function returns"));
+        assert!(
+            matches!((signature, answer), (Some(s), Some(a)) if s + 1 == a),
+            "{texts:?}"
+        );
+        // TeX Live's grfguide.pdf: a key's name, then "If set to true ...".
+        let text = "keepaspectratio Boolean valued key like ‘clip’. If set to true then \
+                    specifying both ‘width’ and ‘height’ does not distort the figure but scales \
+                    such that neither of the specified dimensions is exceeded.";
+        let evidence = Evidence::new(vec![passage(1, text, "Including graphics")]);
+        let texts = quoted(
+            &evidence,
+            "How do I keep a figure from being distorted when I give both its width and height?",
+        );
+        assert!(texts[0].starts_with("keepaspectratio"), "{texts:?}");
+        assert!(texts[1].starts_with("If set to true"), "{texts:?}");
+    }
+
+    #[test]
+    fn a_lower_ranked_passage_needs_clearly_more_of_the_question_to_win() {
+        let sources = |second: &str| {
+            Evidence::new(vec![
+                passage(
+                    1,
+                    "Checkpoints are started every five minutes by default.",
+                    "",
+                ),
+                passage(2, second, ""),
+            ])
+        };
+        let asked = "How often are WAL checkpoints started by default?";
+        // One more word of the question is not enough to outrank the first source...
+        let one_more = sources("WAL checkpoints are started when the log fills up.");
+        assert_eq!(one_more.quotes(asked, QuoteLimits::default())[0].n, 1);
     }
 }

@@ -462,6 +462,13 @@ pub struct Terms {
     /// For a question: whether it asks for a number ("how many", "how long", "which port",
     /// "the largest"), so that a sentence with a number in it answers it more likely.
     pub asks_number: bool,
+    /// For a question: whether it asks for something by name ("how do I ...", "which
+    /// function ..."): the answer is then usually a command, function or option.
+    pub asks_name: bool,
+    /// The names written as code in the text (`\\endhead`, `gen_random_uuid`, `shutil.rmtree`,
+    /// `TemporaryDirectory`, `--port`, `@>`), lower-cased; for a question, also its words,
+    /// so that a name it already says is not news.
+    pub names: Vec<String>,
 }
 
 impl Terms {
@@ -544,13 +551,139 @@ fn asks_number(question: &str) -> bool {
         })
 }
 
+/// Phrases of a question that ask how to do something: its answer names the means.
+const ASKS_HOW: &[&str] = &[
+    "how do i",
+    "how can i",
+    "how should i",
+    "how would i",
+    "how do you",
+    "how to",
+    "is there a",
+    "is there an",
+];
+
+/// Things known by name: "which function", "what command".
+const NAME_NOUNS: &[&str] = &[
+    "function",
+    "command",
+    "method",
+    "class",
+    "module",
+    "package",
+    "option",
+    "operator",
+    "setting",
+    "parameter",
+    "variable",
+    "macro",
+    "keyword",
+    "tool",
+    "flag",
+    "helper",
+    "type",
+    "environment",
+    "statement",
+    "clause",
+    "call",
+    "library",
+];
+
+fn asks_name(question: &str) -> bool {
+    let tokens = tokens(question);
+    let words = format!(" {} ", tokens.join(" "));
+    ASKS_HOW
+        .iter()
+        .any(|phrase| words.contains(&format!(" {phrase} ")))
+        || tokens.iter().enumerate().any(|(i, token)| {
+            matches!(token.as_str(), "what" | "which")
+                && tokens
+                    .iter()
+                    .skip(i + 1)
+                    .take(3)
+                    .any(|next| NAME_NOUNS.contains(&next.trim_end_matches('s')))
+        })
+}
+
+/// Whether a word (split at whitespace, surrounding punctuation trimmed) is written as code:
+/// a TeX command, a name with an underscore, a dotted or called name, an inner capital, an
+/// option, an operator made of symbols, or a keyword in capitals.
+fn is_code(word: &str) -> bool {
+    let letters = |s: &str| s.chars().filter(|c| c.is_alphabetic()).count();
+    let mut chars = word.chars();
+    let first = chars.next();
+    let second = chars.next();
+    if first == Some('\\') && second.is_some_and(char::is_alphabetic) {
+        return true;
+    }
+    if word.starts_with('-')
+        && word
+            .trim_start_matches('-')
+            .chars()
+            .next()
+            .is_some_and(char::is_alphabetic)
+    {
+        return true;
+    }
+    if (2..=3).contains(&word.chars().count()) && word.chars().all(|c| "@<>=|&#~!?-".contains(c)) {
+        return true;
+    }
+    let inner = |c: char| {
+        word.char_indices().any(|(i, x)| {
+            x == c
+                && i > 0
+                && word[..i]
+                    .chars()
+                    .next_back()
+                    .is_some_and(char::is_alphanumeric)
+                && word[i + x.len_utf8()..]
+                    .chars()
+                    .next()
+                    .is_some_and(|n| n.is_alphanumeric() || n == ')')
+        })
+    };
+    if inner('_') || inner('.') && letters(word) >= 4 || word.contains("()") {
+        return true;
+    }
+    let camel = word
+        .chars()
+        .zip(word.chars().skip(1))
+        .any(|(a, b)| a.is_lowercase() && b.is_uppercase());
+    camel || (letters(word) >= 4 && word.chars().all(|c| c.is_uppercase() || c == '_'))
+}
+
+/// The names written as code in `text`, lower-cased, in order, without repeats.
+fn code_names(text: &str) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for word in text.split_whitespace() {
+        let word = word.trim_matches(|c: char| ",;:\"'“”‘’[]{}".contains(c));
+        let word = word.strip_suffix('.').unwrap_or(word);
+        if is_code(word) {
+            let name = word.to_lowercase();
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+    }
+    names
+}
+
 /// The terms of `text` (a sentence or a question): stop words and, with
 /// `question`, the words questions are phrased with, left out.
 pub fn terms(text: &str, question: bool) -> Terms {
     let mut out = Terms {
         asks_number: question && asks_number(text),
+        asks_name: question && asks_name(text),
+        names: code_names(text),
         ..Terms::default()
     };
+    if question {
+        for token in tokens(text) {
+            if !out.names.contains(&token) {
+                out.names.push(token);
+            }
+        }
+    }
     let stop = stop_words();
     let asked = question_words();
     for token in tokens(text) {
@@ -671,5 +804,50 @@ mod tests {
             true,
         );
         assert_eq!(t.words, ["function", "check", "two", "float", "close"]);
+    }
+
+    #[test]
+    fn names_written_as_code_are_told_from_words() {
+        let names = code_names(
+            "Use \\endhead, gen_random_uuid(), shutil.rmtree or tempfile.TemporaryDirectory; \
+             pass --port, test with @> and run ANALYZE. Plain words, e.g. this one, and 3.5 are not.",
+        );
+        assert_eq!(
+            names,
+            [
+                "\\endhead",
+                "gen_random_uuid()",
+                "shutil.rmtree",
+                "tempfile.temporarydirectory",
+                "--port",
+                "@>",
+                "analyze"
+            ]
+        );
+        assert!(code_names("The end. A sentence, with (brackets) and a - dash.").is_empty());
+    }
+
+    #[test]
+    fn a_question_that_asks_how_or_which_function_asks_for_a_name() {
+        for asked in [
+            "How do I delete a folder with everything in it?",
+            "Which built-in function gives me a random UUID?",
+            "Is there a helper that hashes a file?",
+            "What command sets up an environment?",
+        ] {
+            assert!(terms(asked, true).asks_name, "{asked}");
+        }
+        for asked in [
+            "What is the largest integer chr() accepts?",
+            "Why does the server refuse connections?",
+        ] {
+            assert!(!terms(asked, true).asks_name, "{asked}");
+        }
+        // A sentence's terms never ask; a question's names include its words, so a name the
+        // question already says is not news.
+        assert!(!terms("How do I do it?", false).asks_name);
+        let asked = terms("How do I use \\includegraphics with a width?", true);
+        assert!(asked.names.contains(&"\\includegraphics".to_owned()));
+        assert!(asked.names.contains(&"width".to_owned()));
     }
 }
