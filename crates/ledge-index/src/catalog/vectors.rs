@@ -167,30 +167,55 @@ impl Catalog {
              ORDER BY chunk_id",
         )?;
         let mut rows = statement.query([model])?;
-        let mut cache = VectorCache {
-            model: model.to_owned(),
-            dims,
-            ids: Vec::new(),
-            data: Vec::new(),
-            stamp,
-        };
+        let mut cache = VectorCache::new(model, dims, stamp);
         let mut bad = 0u64;
+        let mut vector: Vec<f32> = Vec::with_capacity(dims);
         while let Some(row) = rows.next()? {
             let blob = row.get_ref(1)?.as_blob().map_err(rusqlite::Error::from)?;
             if blob.len() != dims * 4 {
                 bad += 1;
                 continue;
             }
-            cache.ids.push(row.get(0)?);
-            cache.data.extend(
+            vector.clear();
+            vector.extend(
                 blob.chunks_exact(4)
                     .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])),
             );
+            cache.push(row.get(0)?, &vector);
         }
         if bad > 0 {
             tracing::warn!(model, bad, "vectors of the wrong length ignored");
         }
         Ok(cache)
+    }
+
+    /// The stored vectors (every window) of each chunk in `ids` for `model`, as
+    /// (chunk id, vector) rows; rows of another length than `dims` are left out.
+    pub fn vectors_of(
+        &self,
+        model: &str,
+        dims: usize,
+        ids: &[i64],
+    ) -> Result<Vec<(i64, Vec<f32>)>> {
+        let mut statement = self.conn.prepare_cached(
+            "SELECT vector FROM embeddings WHERE model = ?1 AND chunk_id = ?2
+             UNION ALL SELECT vector FROM embedding_windows WHERE model = ?1 AND chunk_id = ?2",
+        )?;
+        let mut out = Vec::with_capacity(ids.len());
+        for &id in ids {
+            let mut rows = statement.query(rusqlite::params![model, id])?;
+            while let Some(row) = rows.next()? {
+                let blob = row.get_ref(0)?.as_blob().map_err(rusqlite::Error::from)?;
+                if blob.len() == dims * 4 {
+                    let vector = blob
+                        .chunks_exact(4)
+                        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                        .collect();
+                    out.push((id, vector));
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// The ids of the chunks of these files.

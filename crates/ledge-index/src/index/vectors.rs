@@ -10,9 +10,13 @@ use std::sync::MutexGuard;
 use std::time::Instant;
 
 use super::{Index, SNIPPET_CHARS, SearchHit, first_chars};
-use crate::embed::{ChunkEmbedder, EmbedProgress, EmbedReport, VectorCache, normalised};
+use crate::embed::{ChunkEmbedder, EmbedProgress, EmbedReport, VectorCache, dot, normalised};
 use crate::progress::CancelToken;
 use crate::{Error, Result};
+
+/// How many times more candidates than asked for the approximate scan hands to exact
+/// rescoring.
+const RESCORED: usize = 4;
 
 /// The vectors made for one chunk in a batch: (window, vector) for the windows embedded now,
 /// and how many windows it has in all.
@@ -257,14 +261,38 @@ impl Index {
         let Some(query) = normalised(query) else {
             return Ok(Vec::new());
         };
-        // A few extra, in case a chunk is deleted between the scan and reading its record.
-        let found = {
+        // The scan compares 8-bit codes: its cosines are off by about 0.001, so it picks
+        // several times more candidates than asked for, and their stored vectors rank them
+        // exactly.
+        let candidates = {
             let cache = self.vector_cache(model_id, dims)?;
             match cache.as_ref() {
-                Some(cache) => cache.top(&query, only, limit + 8),
+                Some(cache) => cache.top(&query, only, RESCORED * limit + 16),
                 None => Vec::new(),
             }
         };
+        let candidate_ids: Vec<i64> = candidates.iter().map(|&(id, _)| id).collect();
+        let mut exact: Vec<(i64, f32)> = Vec::with_capacity(candidates.len());
+        for (id, vector) in self.catalog.vectors_of(model_id, dims, &candidate_ids)? {
+            let cosine = dot(&vector, &query);
+            match exact.iter_mut().find(|(seen, _)| *seen == id) {
+                Some((_, best)) => *best = best.max(cosine),
+                None => exact.push((id, cosine)),
+            }
+        }
+        let mut found: Vec<(i64, f32)> = candidates
+            .iter()
+            .map(|&(id, approximate)| {
+                let score = exact
+                    .iter()
+                    .find(|(seen, _)| *seen == id)
+                    .map_or(approximate, |&(_, cosine)| cosine);
+                (id, score)
+            })
+            .collect();
+        found.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        // A few extra, in case a chunk is deleted between the scan and reading its record.
+        found.truncate(limit + 8);
         let ids: Vec<i64> = found.iter().map(|&(id, _)| id).collect();
         let records = self.catalog.readable_chunk_records(&ids)?;
         let mut hits = Vec::with_capacity(limit);
