@@ -37,6 +37,9 @@ pub(crate) struct Unit {
     pub context: Terms,
     /// The unit of the definition list term whose description it belongs to.
     pub term: Option<usize>,
+    /// The terms of the first heading of its path: the document's name or title (the
+    /// assistant puts the file's name there).
+    pub document: std::sync::Arc<Terms>,
 }
 
 /// The sources of one answer, ready to quote from and check against.
@@ -70,6 +73,10 @@ impl Evidence {
         let mut units = Vec::new();
         for (index, passage) in passages.iter().enumerate() {
             let path = terms(&passage.heading.replace(" > ", ". "), false);
+            let document = std::sync::Arc::new(terms(
+                passage.heading.split(" > ").next().unwrap_or_default(),
+                false,
+            ));
             let mut context = path.clone();
             let mut term: Option<(usize, Terms)> = None;
             for sentence in sentences(&passage.text) {
@@ -97,6 +104,7 @@ impl Evidence {
                     terms: sentence_terms,
                     context: unit_context,
                     term: own_term,
+                    document: std::sync::Arc::clone(&document),
                 });
             }
         }

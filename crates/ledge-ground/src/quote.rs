@@ -121,7 +121,9 @@ fn coverage(evidence: &Evidence, question: &Terms, unit: &Unit) -> (f32, f32) {
     let mut own = 0.0;
     let mut context = 0.0;
     for word in &question.words {
-        if unit.terms.contains(word) {
+        // A question that names the document ("under the Apache License") is answered by
+        // its sentences as if each said the name.
+        if unit.terms.contains(word) || unit.document.contains(word) {
             own += evidence.question_weight(word);
         } else if unit.context.contains(word) {
             context += evidence.question_weight(word);

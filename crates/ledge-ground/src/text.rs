@@ -535,10 +535,12 @@ const NUMBER_NOUNS: &[&str] = &[
     "port", "version", "year", "size", "number", "level", "limit", "length", "count",
 ];
 
-fn asks_number(question: &str) -> bool {
+/// Whether `question` says one of `phrases` (whole words, lower case), or "what" or "which"
+/// with one of `nouns` among the three words after it.
+fn asks(question: &str, phrases: &[&str], nouns: &[&str]) -> bool {
     let tokens = tokens(question);
     let words = format!(" {} ", tokens.join(" "));
-    ASKS_NUMBER
+    phrases
         .iter()
         .any(|phrase| words.contains(&format!(" {phrase} ")))
         || tokens.iter().enumerate().any(|(i, token)| {
@@ -547,7 +549,7 @@ fn asks_number(question: &str) -> bool {
                     .iter()
                     .skip(i + 1)
                     .take(3)
-                    .any(|next| NUMBER_NOUNS.contains(&next.trim_end_matches('s')))
+                    .any(|next| nouns.contains(&next.trim_end_matches('s')))
         })
 }
 
@@ -588,22 +590,6 @@ const NAME_NOUNS: &[&str] = &[
     "call",
     "library",
 ];
-
-fn asks_name(question: &str) -> bool {
-    let tokens = tokens(question);
-    let words = format!(" {} ", tokens.join(" "));
-    ASKS_HOW
-        .iter()
-        .any(|phrase| words.contains(&format!(" {phrase} ")))
-        || tokens.iter().enumerate().any(|(i, token)| {
-            matches!(token.as_str(), "what" | "which")
-                && tokens
-                    .iter()
-                    .skip(i + 1)
-                    .take(3)
-                    .any(|next| NAME_NOUNS.contains(&next.trim_end_matches('s')))
-        })
-}
 
 /// Whether a word (split at whitespace, surrounding punctuation trimmed) is written as code:
 /// a TeX command, a name with an underscore, a dotted or called name, an inner capital, an
@@ -672,8 +658,8 @@ fn code_names(text: &str) -> Vec<String> {
 /// `question`, the words questions are phrased with, left out.
 pub fn terms(text: &str, question: bool) -> Terms {
     let mut out = Terms {
-        asks_number: question && asks_number(text),
-        asks_name: question && asks_name(text),
+        asks_number: question && asks(text, ASKS_NUMBER, NUMBER_NOUNS),
+        asks_name: question && asks(text, ASKS_HOW, NAME_NOUNS),
         names: code_names(text),
         ..Terms::default()
     };
