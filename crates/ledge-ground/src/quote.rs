@@ -144,7 +144,22 @@ fn names_something_new(question: &Terms, unit: &Unit) -> bool {
                 .any(|asked| asked == name || asked == core)
         })
     };
-    new(&unit.terms.names) || new(&unit.context.names)
+    reads_as_prose(&unit.sentence.text) && (new(&unit.terms.names) || new(&unit.context.names))
+}
+
+/// Whether a sentence is mostly plain words (at least four, half of all): a line of an
+/// example (`toml_str = """ python-version = "3.11.0" """`) is full of names and says
+/// nothing about which one does what.
+fn reads_as_prose(sentence: &str) -> bool {
+    let all = word_count(sentence);
+    let plain = sentence
+        .split_whitespace()
+        .filter(|word| {
+            let word = word.trim_matches(|c: char| !c.is_alphanumeric());
+            !word.is_empty() && word.chars().all(char::is_alphabetic)
+        })
+        .count();
+    plain >= 4 && 2 * plain >= all
 }
 
 pub(crate) fn score(evidence: &Evidence, question: &Terms, unit: &Unit) -> f32 {
@@ -663,6 +678,27 @@ mod tests {
         // Asked for no name, the first source (ranked higher, covering as much) wins.
         let plain = "Is the directory removed when the program is done?";
         assert_eq!(evidence.quotes(plain, QuoteLimits::default())[0].n, 1);
+    }
+
+    #[test]
+    fn a_line_of_an_example_full_of_names_gets_no_bonus_for_them() {
+        // Python 3.11's tomllib.html: an example's line and the sentence that names the module.
+        let evidence = Evidence::new(vec![
+            passage(
+                1,
+                "toml_str = \"\"\" python-version = \"3.11.0\" python-implementation = \"CPython\" \"\"\"",
+                "tomllib",
+            ),
+            passage(
+                2,
+                "This module provides an interface for parsing TOML configuration files; use tomllib.load() to read one.",
+                "tomllib",
+            ),
+        ]);
+        assert!(!reads_as_prose(&evidence.units[0].sentence.text));
+        assert!(reads_as_prose(&evidence.units[1].sentence.text));
+        let asked = "Which module reads TOML configuration files?";
+        assert_eq!(evidence.quotes(asked, QuoteLimits::default())[0].n, 2);
     }
 
     #[test]
