@@ -316,14 +316,14 @@ fn answering_first(
     // that answer nearly as well as the best lead, in the order their rank-weighed scores
     // give, and the prompt keeps them all.
     let best = scores.iter().map(|s| s.alone).fold(0.0, f32::max);
-    let strong = |i: usize| best <= 0.0 || scores[i].alone >= WEAK_SOURCE_SHARE * best;
+    let is_strong = |i: usize| best <= 0.0 || scores[i].alone >= WEAK_SOURCE_SHARE * best;
     order.sort_by(|&a, &b| {
-        strong(b)
-            .cmp(&strong(a))
+        is_strong(b)
+            .cmp(&is_strong(a))
             .then(scores[b].ranked.total_cmp(&scores[a].ranked))
             .then(a.cmp(&b))
     });
-    let strong = order.iter().filter(|&&i| strong(i)).count();
+    let strong = order.iter().filter(|&&i| is_strong(i)).count();
     let mut slots: Vec<Option<ChunkRecord>> = records.into_iter().map(Some).collect();
     let ordered = order
         .into_iter()

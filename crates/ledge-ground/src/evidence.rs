@@ -37,9 +37,6 @@ pub(crate) struct Unit {
     pub context: Terms,
     /// The unit of the definition list term whose description it belongs to.
     pub term: Option<usize>,
-    /// The terms of the first heading of its path: the document's name or title (the
-    /// assistant puts the file's name there).
-    pub document: std::sync::Arc<Terms>,
 }
 
 /// The sources of one answer, ready to quote from and check against.
@@ -47,6 +44,9 @@ pub(crate) struct Unit {
 pub struct Evidence {
     pub(crate) passages: Vec<SourcePassage>,
     pub(crate) units: Vec<Unit>,
+    /// Per passage, the terms of the first heading of its path: the document's name or title
+    /// (the assistant puts the file's name there).
+    pub(crate) documents: Vec<Terms>,
     /// In how many units each term appears.
     frequency: HashMap<String, u32>,
     /// How rare each of the question's terms is in the whole collection the sources were
@@ -73,10 +73,6 @@ impl Evidence {
         let mut units = Vec::new();
         for (index, passage) in passages.iter().enumerate() {
             let path = terms(&passage.heading.replace(" > ", ". "), false);
-            let document = std::sync::Arc::new(terms(
-                passage.heading.split(" > ").next().unwrap_or_default(),
-                false,
-            ));
             let mut context = path.clone();
             let mut term: Option<(usize, Terms)> = None;
             for sentence in sentences(&passage.text) {
@@ -104,7 +100,6 @@ impl Evidence {
                     terms: sentence_terms,
                     context: unit_context,
                     term: own_term,
-                    document: std::sync::Arc::clone(&document),
                 });
             }
         }
@@ -114,9 +109,19 @@ impl Evidence {
                 *frequency.entry(word.clone()).or_default() += 1;
             }
         }
+        let documents = passages
+            .iter()
+            .map(|passage| {
+                terms(
+                    passage.heading.split(" > ").next().unwrap_or_default(),
+                    false,
+                )
+            })
+            .collect();
         Evidence {
             passages,
             units,
+            documents,
             frequency,
             collection: HashMap::new(),
         }

@@ -123,7 +123,7 @@ fn coverage(evidence: &Evidence, question: &Terms, unit: &Unit) -> (f32, f32) {
     for word in &question.words {
         // A question that names the document ("under the Apache License") is answered by
         // its sentences as if each said the name.
-        if unit.terms.contains(word) || unit.document.contains(word) {
+        if unit.terms.contains(word) || evidence.documents[unit.passage].contains(word) {
             own += evidence.question_weight(word);
         } else if unit.context.contains(word) {
             context += evidence.question_weight(word);

@@ -272,6 +272,12 @@ impl VectorCache {
         start..end
     }
 
+    /// The best cosine of `rows` with `query`.
+    fn best_of(&self, rows: std::ops::Range<usize>, query: &Query) -> f32 {
+        rows.map(|i| self.cosine(i, query))
+            .fold(f32::NEG_INFINITY, f32::max)
+    }
+
     /// The best `limit` (chunk id, cosine) pairs for a normalised `query`, best first, a
     /// chunk scoring as its best window; `only`, when given, lists the chunk ids that may be
     /// returned.
@@ -306,13 +312,7 @@ impl VectorCache {
                 .iter()
                 .map(|&id| self.rows_of(id))
                 .filter(|rows| !rows.is_empty())
-                .map(|rows| {
-                    let first = rows.start;
-                    let best = rows
-                        .map(|i| self.cosine(i, &query))
-                        .fold(f32::NEG_INFINITY, f32::max);
-                    (best, first)
-                })
+                .map(|rows| (self.best_of(rows.clone(), &query), rows.start))
                 .collect(),
         };
         let best_first = |a: &(f32, usize), b: &(f32, usize)| -> Ordering {

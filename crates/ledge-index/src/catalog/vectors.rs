@@ -172,15 +172,10 @@ impl Catalog {
         let mut vector: Vec<f32> = Vec::with_capacity(dims);
         while let Some(row) = rows.next()? {
             let blob = row.get_ref(1)?.as_blob().map_err(rusqlite::Error::from)?;
-            if blob.len() != dims * 4 {
+            if !read_vector(blob, dims, &mut vector) {
                 bad += 1;
                 continue;
             }
-            vector.clear();
-            vector.extend(
-                blob.chunks_exact(4)
-                    .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])),
-            );
             cache.push(row.get(0)?, &vector);
         }
         if bad > 0 {
@@ -206,11 +201,8 @@ impl Catalog {
             let mut rows = statement.query(rusqlite::params![model, id])?;
             while let Some(row) = rows.next()? {
                 let blob = row.get_ref(0)?.as_blob().map_err(rusqlite::Error::from)?;
-                if blob.len() == dims * 4 {
-                    let vector = blob
-                        .chunks_exact(4)
-                        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-                        .collect();
+                let mut vector = Vec::with_capacity(dims);
+                if read_vector(blob, dims, &mut vector) {
                     out.push((id, vector));
                 }
             }
@@ -244,4 +236,18 @@ impl Catalog {
             .execute("DELETE FROM embedding_models WHERE model = ?1", [model])?;
         Ok(deleted as u64)
     }
+}
+
+/// A stored vector (`dims` little-endian f32s) into `vector`, which it replaces; false, with
+/// `vector` left as it was, when the blob has another length.
+fn read_vector(blob: &[u8], dims: usize, vector: &mut Vec<f32>) -> bool {
+    if blob.len() != dims * 4 {
+        return false;
+    }
+    vector.clear();
+    vector.extend(
+        blob.chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])),
+    );
+    true
 }

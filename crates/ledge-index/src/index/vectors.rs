@@ -5,6 +5,7 @@
 //! protocol: a batch of vectors is one SQLite transaction, and a chunk's vectors are deleted
 //! with it (`ON DELETE CASCADE`) in the scan's own transaction.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::MutexGuard;
 use std::time::Instant;
@@ -272,23 +273,18 @@ impl Index {
             }
         };
         let candidate_ids: Vec<i64> = candidates.iter().map(|&(id, _)| id).collect();
-        let mut exact: Vec<(i64, f32)> = Vec::with_capacity(candidates.len());
+        // A chunk scores as its best window, as in the scan.
+        let mut exact: HashMap<i64, f32> = HashMap::with_capacity(candidates.len());
         for (id, vector) in self.catalog.vectors_of(model_id, dims, &candidate_ids)? {
             let cosine = dot(&vector, &query);
-            match exact.iter_mut().find(|(seen, _)| *seen == id) {
-                Some((_, best)) => *best = best.max(cosine),
-                None => exact.push((id, cosine)),
-            }
+            exact
+                .entry(id)
+                .and_modify(|best| *best = best.max(cosine))
+                .or_insert(cosine);
         }
         let mut found: Vec<(i64, f32)> = candidates
-            .iter()
-            .map(|&(id, approximate)| {
-                let score = exact
-                    .iter()
-                    .find(|(seen, _)| *seen == id)
-                    .map_or(approximate, |&(_, cosine)| cosine);
-                (id, score)
-            })
+            .into_iter()
+            .map(|(id, approximate)| (id, exact.get(&id).copied().unwrap_or(approximate)))
             .collect();
         found.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         // A few extra, in case a chunk is deleted between the scan and reading its record.
