@@ -5,9 +5,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use ledge_core::grounding::{CheckedSentence, MOSTLY_UNSUPPORTED, Quote, Support};
+use ledge_core::grounding::Quote;
 use ledge_core::{
     Answer, AnswerEvent, AskRequest, Assistant, EmbedderChoice, LoadStep, OpenOptions, Source,
+    render,
 };
 use ledge_llm::generate::CancelToken;
 
@@ -119,28 +120,10 @@ fn print_sources(out: &mut impl Write, sources: &[Source]) -> std::io::Result<()
     }
     writeln!(out, "\nSources:")?;
     for source in sources {
-        let mark = match (source.cited, source.matched) {
-            (true, _) => "*",
-            (false, true) => "†",
-            _ => " ",
-        };
-        write!(
-            out,
-            "{mark}[{}] {} ({})",
-            source.n,
-            source.path.display(),
-            source.location()
-        )?;
-        if !source.heading.is_empty() {
-            write!(out, " — {}", source.heading)?;
-        }
-        writeln!(out)?;
+        writeln!(out, "{}", render::source_line(source))?;
     }
     Ok(())
 }
-
-/// Marks printed after a sentence of the answer.
-const UNVERIFIED_MARK: &str = "[⚠ unverified]";
 
 /// The extractive answer: each quote with its source number, file and line or page.
 fn print_quotes(out: &mut impl Write, quotes: &[Quote], sources: &[Source]) -> std::io::Result<()> {
@@ -149,37 +132,9 @@ fn print_quotes(out: &mut impl Write, quotes: &[Quote], sources: &[Source]) -> s
     }
     writeln!(out, "From your files:")?;
     for quote in quotes {
-        let place = sources
-            .iter()
-            .find(|source| source.n == quote.n)
-            .map(|source| {
-                let name = source.path.file_name().map_or_else(
-                    || source.path.display().to_string(),
-                    |n| n.to_string_lossy().into_owned(),
-                );
-                match quote.page {
-                    Some(page) => format!("{name}, page {page}"),
-                    None => format!("{name}, line {}", quote.line),
-                }
-            })
-            .unwrap_or_default();
-        writeln!(out, "  “{}” [{}] {place}", quote.text, quote.n)?;
+        writeln!(out, "  {}", render::quote_line(quote, sources))?;
     }
     writeln!(out)
-}
-
-/// A checked sentence as printed: as the model wrote it, then Ledge's mark: `[n†]` for a
-/// source Ledge matched where the model cited none, `[⚠ unverified]` when the sources do not
-/// back it.
-fn render_sentence(sentence: &CheckedSentence) -> String {
-    let text = sentence.text.trim_end();
-    let trailing = &sentence.text[text.len()..];
-    let mark = match (sentence.support, sentence.matched) {
-        (Support::Unsupported, _) => format!(" {UNVERIFIED_MARK}"),
-        (Support::Supported, Some(n)) => format!(" [{n}†]"),
-        _ => String::new(),
-    };
-    format!("{text}{mark}{trailing}")
 }
 
 /// Asks one question. Unless `json`, prints the extractive answer first, then the model's
@@ -215,7 +170,9 @@ fn answer(assistant: &Assistant, request: &AskRequest, json: bool) -> Result<Ans
                     }
                 })
             }
-            AnswerEvent::Checked(sentence) => write!(stdout, "{}", render_sentence(&sentence)),
+            AnswerEvent::Checked(sentence) => {
+                write!(stdout, "{}", render::marked_sentence(&sentence))
+            }
             // With no sources nothing is checked: the assistant's own words stream as they are.
             AnswerEvent::Text(piece) if sources.is_empty() => write!(stdout, "{piece}"),
             _ => Ok(()),
@@ -231,21 +188,13 @@ fn answer(assistant: &Assistant, request: &AskRequest, json: bool) -> Result<Ans
 
 /// After the answer: the warning when most of it is unsupported, and what the marks mean.
 fn print_check(out: &mut impl Write, answer: &Answer) -> std::io::Result<()> {
-    let sentences = &answer.grounding.sentences;
-    if answer.grounding.support.mostly_unsupported {
-        writeln!(out, "\n⚠ {MOSTLY_UNSUPPORTED}")?;
-    }
-    let unverified = sentences.iter().any(|s| s.support == Support::Unsupported);
-    let matched = sentences.iter().any(|s| s.matched.is_some());
-    if unverified || matched {
-        let mut legend = Vec::new();
-        if matched {
-            legend.push("[n†] source matched by Ledge".to_owned());
+    let notes = render::check_notes(answer);
+    for (i, note) in notes.iter().enumerate() {
+        // The warning stands apart from the answer above it.
+        if i == 0 && answer.grounding.support.mostly_unsupported {
+            writeln!(out)?;
         }
-        if unverified {
-            legend.push(format!("{UNVERIFIED_MARK} not found in the sources"));
-        }
-        writeln!(out, "({})", legend.join("; "))?;
+        writeln!(out, "{note}")?;
     }
     Ok(())
 }

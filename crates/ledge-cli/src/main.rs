@@ -11,6 +11,7 @@ mod doctor;
 mod environment;
 mod generate;
 mod index;
+mod mcp;
 mod models;
 mod search;
 mod serve;
@@ -50,6 +51,8 @@ enum Command {
     Chat(ask::ChatArgs),
     /// Serve the local OpenAI-compatible API on 127.0.0.1 (bearer token in the data folder).
     Serve(serve::Args),
+    /// Serve Ledge's tools (search, ask, read, list_folders) to an MCP client over stdio.
+    Mcp(mcp::Args),
     /// Measure a local model (load, first token, decode, memory) against mlx-lm.
     Bench(bench::Args),
     /// Servers on your own machines that may answer instead of the built-in model: list,
@@ -76,6 +79,7 @@ fn main() -> ExitCode {
         Command::Ask(args) => ask::run_ask(&args),
         Command::Chat(args) => ask::run_chat(&args),
         Command::Serve(args) => serve::run(&args),
+        Command::Mcp(args) => mcp::run(&args),
         Command::Bench(args) => bench::run(&args),
         Command::Backends(args) => backends::run(&args),
     };

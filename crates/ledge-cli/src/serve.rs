@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use ledge_core::{Assistant, EmbedderChoice, LoadStep, OpenOptions};
-use ledge_server::{DEFAULT_MAX_BODY_BYTES, ServerState};
+use ledge_server::ServerState;
 
 use crate::environment;
 
@@ -77,11 +77,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
                 .join(ledge_server::token::TOKEN_FILE)
                 .display()
         );
-        let state = ServerState {
-            assistant: Arc::new(assistant),
-            token: token.into(),
-            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
-        };
+        let state = ServerState::new(Arc::new(assistant), token.into());
         ledge_server::serve(listener, state).await?;
         Ok::<_, anyhow::Error>(())
     })?;

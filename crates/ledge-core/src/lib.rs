@@ -34,6 +34,7 @@ mod open;
 mod pinned;
 pub mod prompt;
 pub mod registry;
+pub mod render;
 pub mod retrieve;
 pub mod store;
 #[cfg(test)]
@@ -55,8 +56,9 @@ pub use open::{
 /// The shells' log filter when `LEDGE_LOG` is not set: warnings and errors, except the PDF
 /// parsers' warnings about glyphs and streams they read around (`pdf-extract`: about 112,000
 /// lines for TeX Live's manuals; `lopdf`: 368), which say nothing the indexer's skip reasons
-/// do not.
-pub const DEFAULT_LOG_FILTER: &str = "warn,pdf_extract=error,lopdf=error";
+/// do not, and the MCP library's warning for each request a client got wrong (the client is
+/// told; the person's log need not be).
+pub const DEFAULT_LOG_FILTER: &str = "warn,pdf_extract=error,lopdf=error,rmcp=error";
 
 /// The assistant's database file in the data folder.
 pub const STORE_FILE: &str = "assistant.sqlite3";

@@ -46,10 +46,12 @@ use crate::progress::{CancelToken, IndexReport, Progress, Repair};
 use crate::scan::{Batch, CrashPoint, scan};
 use crate::{Error, Result};
 
+mod excerpt;
 mod paths;
 mod records;
 mod vectors;
 
+pub use excerpt::{Excerpt, Span};
 pub use records::ChunkRecord;
 
 const CATALOG_FILE: &str = "catalog.sqlite3";

@@ -3,7 +3,8 @@
 //! An OpenAI-compatible surface (`GET /v1/models`, `POST /v1/chat/completions` with SSE
 //! streaming, `POST /v1/embeddings`) over the loaded chat and embedding models, plus Ledge's
 //! own `POST /v1/ledge/search` and `POST /v1/ledge/ask` (cited answers from the user's files,
-//! streamed as server-sent events).
+//! streamed as server-sent events), and Ledge's MCP tools at `/mcp` (MCP's streamable HTTP,
+//! from `ledge-mcp`).
 //!
 //! Privacy rules this crate enforces: it listens on loopback addresses only ([`bind`] refuses
 //! anything else), and every request must carry the bearer token kept in the data folder
@@ -23,6 +24,7 @@ use std::sync::Arc;
 
 use ledge_core::Assistant;
 use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
 
 pub use error::{Error, Result};
 pub use routes::router;
@@ -36,6 +38,20 @@ pub struct ServerState {
     pub token: Arc<str>,
     /// The largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// Cancelled when the server stops: ends the MCP sessions' streams.
+    pub shutdown: CancellationToken,
+}
+
+impl ServerState {
+    /// The state for `assistant` and `token`, with the default body limit.
+    pub fn new(assistant: Arc<Assistant>, token: Arc<str>) -> ServerState {
+        ServerState {
+            assistant,
+            token,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            shutdown: CancellationToken::new(),
+        }
+    }
 }
 
 /// The default request body limit: prompts are text; 4 MiB is a long book.

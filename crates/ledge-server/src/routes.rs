@@ -27,15 +27,18 @@ use tokio::sync::mpsc;
 use crate::openai::*;
 use crate::{ServerState, token};
 
-/// The routes, behind the token check and the body limit.
+/// The routes, behind the token check and the body limit. `/mcp` is Ledge's MCP server
+/// (streamable HTTP, `ledge-mcp`), behind the same token.
 pub fn router(state: ServerState) -> Router {
     let limit = state.max_body_bytes;
+    let mcp = ledge_mcp::http_service(state.assistant.clone(), state.shutdown.clone());
     Router::new()
         .route("/v1/models", get(models))
         .route("/v1/chat/completions", post(chat))
         .route("/v1/embeddings", post(embeddings))
         .route("/v1/ledge/search", post(search))
         .route("/v1/ledge/ask", post(ask))
+        .nest_service("/mcp", mcp)
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(state.clone(), authenticate))
         .layer(DefaultBodyLimit::max(limit))

@@ -122,11 +122,7 @@ fn the_official_openai_client_gets_what_the_library_computes() {
         .block_on(ledge_server::bind("127.0.0.1:0".parse().unwrap()))
         .unwrap();
     let addr = listener.local_addr().unwrap();
-    let state = ServerState {
-        assistant: assistant.clone(),
-        token: token.clone().into(),
-        max_body_bytes: ledge_server::DEFAULT_MAX_BODY_BYTES,
-    };
+    let state = ServerState::new(assistant.clone(), token.clone().into());
     runtime.spawn(ledge_server::serve(listener, state));
 
     let python = repo().join(".deps/venv-ref/bin/python");

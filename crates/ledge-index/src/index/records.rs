@@ -109,6 +109,17 @@ impl Index {
         Ok(Vec::new())
     }
 
+    /// Whether `path` is an indexed file (as recorded, or in any form that canonicalizes to
+    /// it).
+    pub fn is_indexed(&self, path: &Path) -> Result<bool> {
+        for key in path_keys(path) {
+            if self.catalog.file_id(&key)?.is_some() {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
     /// [`search`](Self::search) restricted to chunks of `files` (paths as recorded or in any
     /// form that canonicalizes to them). Files not in the index contribute nothing; the
     /// restriction is a filter inside tantivy, so scores are those of the plain search.

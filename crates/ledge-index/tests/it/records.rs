@@ -4,9 +4,9 @@
 use std::fs;
 use std::path::PathBuf;
 
-use ledge_index::{ChunkConfig, Error, IndexOptions, Kind, SkipReason, read_document};
+use ledge_index::{ChunkConfig, Error, IndexOptions, Kind, SkipReason, Span, read_document};
 
-use crate::corpus::{Corpus, LICENSES, assert_hit_points_into_its_file, data};
+use crate::corpus::{Corpus, LICENSES, assert_hit_points_into_its_file, copy, data};
 use crate::pdf::{encrypted_copy, manual};
 
 #[test]
@@ -216,4 +216,132 @@ fn a_file_a_scan_would_skip_is_a_typed_error() {
         read_document(&corpus.docs, &config),
         Err(Error::Io { .. })
     ));
+}
+
+/// Lines `first..=last` of `text`, each without trailing blanks.
+fn lines_of(text: &str, first: u32, last: u32) -> Vec<String> {
+    text.lines()
+        .skip(first as usize - 1)
+        .take((last - first + 1) as usize)
+        .map(|l| l.trim_end().to_owned())
+        .collect()
+}
+
+#[test]
+fn an_indexed_file_reads_back_by_its_lines_across_passages() {
+    let corpus = Corpus::new();
+    let mut index = corpus.open();
+    corpus.add(&mut index, &IndexOptions::default());
+    let path = corpus.path("licenses/Apache-2.0");
+    let file = fs::read_to_string(&path).unwrap();
+    let total = file.lines().count() as u32;
+    let chunks = index.file_chunks(&path).unwrap();
+    // A range that starts in one passage and ends in another.
+    let boundary = chunks[3].line_start;
+    for (first, last) in [(1, 5), (boundary - 4, boundary + 6), (1, total)] {
+        let excerpt = index
+            .read_excerpt(&path, Span::Lines { first, last }, 1_000)
+            .unwrap()
+            .unwrap();
+        assert_eq!((excerpt.first_line, excerpt.last_line), (first, last));
+        assert_eq!(excerpt.total_lines, total);
+        assert_eq!(excerpt.next_line, None);
+        let got: Vec<String> = excerpt
+            .text
+            .split('\n')
+            .map(|l| l.trim_end().to_owned())
+            .collect();
+        assert_eq!(got, lines_of(&file, first, last), "lines {first}-{last}");
+    }
+
+    // Cut at the limit, it says where to go on; past the end there is nothing.
+    let cut = index
+        .read_excerpt(
+            &path,
+            Span::Lines {
+                first: 10,
+                last: 100,
+            },
+            20,
+        )
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (cut.first_line, cut.last_line, cut.next_line),
+        (10, 29, Some(30))
+    );
+    assert_eq!(cut.text.split('\n').count(), 20);
+    let past = index
+        .read_excerpt(
+            &path,
+            Span::Lines {
+                first: total + 1,
+                last: total + 9,
+            },
+            20,
+        )
+        .unwrap()
+        .unwrap();
+    assert_eq!((past.first_line, past.text.as_str()), (0, ""));
+    // A text file has no pages.
+    let page = index
+        .read_excerpt(&path, Span::Page(1), 20)
+        .unwrap()
+        .unwrap();
+    assert_eq!((page.first_line, page.pages), (0, None));
+
+    // Only indexed files can be read, and is_indexed agrees.
+    let elsewhere = PathBuf::from(LICENSES).join("GPL-3");
+    assert!(
+        index
+            .read_excerpt(&elsewhere, Span::Lines { first: 1, last: 5 }, 20)
+            .unwrap()
+            .is_none()
+    );
+    assert!(!index.is_indexed(&elsewhere).unwrap());
+    assert!(
+        index
+            .is_indexed(&corpus.docs.join("licenses/./Apache-2.0"))
+            .unwrap()
+    );
+}
+
+#[test]
+fn a_pdf_reads_back_by_page() {
+    let corpus = Corpus::empty();
+    copy(&manual("base/lppl.pdf"), &corpus.path("lppl.pdf"));
+    let mut index = corpus.open();
+    corpus.add(&mut index, &IndexOptions::default());
+    let path = corpus.path("lppl.pdf");
+    let chunks = index.file_chunks(&path).unwrap();
+    let last_page = chunks.iter().filter_map(|c| c.page).max().unwrap();
+    assert!(last_page >= 2, "{last_page}");
+    let excerpt = index
+        .read_excerpt(&path, Span::Page(2), 10_000)
+        .unwrap()
+        .unwrap();
+    let on_page: Vec<_> = chunks.iter().filter(|c| c.page == Some(2)).collect();
+    assert_eq!(
+        excerpt.first_line,
+        on_page.iter().map(|c| c.line_start).min().unwrap()
+    );
+    assert_eq!(
+        excerpt.last_line,
+        on_page.iter().map(|c| c.line_end).max().unwrap()
+    );
+    assert_eq!(excerpt.pages, Some(last_page));
+    // The page's words, in order, and none of another page's.
+    let page_words: Vec<&str> = on_page
+        .iter()
+        .flat_map(|c| c.text.split_whitespace())
+        .collect();
+    assert_eq!(
+        excerpt.text.split_whitespace().collect::<Vec<_>>(),
+        page_words
+    );
+    let beyond = index
+        .read_excerpt(&path, Span::Page(last_page + 1), 100)
+        .unwrap()
+        .unwrap();
+    assert_eq!(beyond.first_line, 0);
 }

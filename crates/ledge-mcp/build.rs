@@ -1,0 +1,3 @@
+fn main() {
+    ledge_build::link_mlx_runtime();
+}
