@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use ledge_core::DEFAULT_MODEL_SETTING;
+use ledge_core::catalog;
 use ledge_core::download::{DownloadProgress, DownloadRequest, download_model};
 use ledge_core::found::{self, FoundModel};
 use ledge_core::registry::{ModelRegistry, ModelRole};
@@ -47,7 +48,8 @@ enum Command {
     /// again. This is the one command that uses the network: HF_ENDPOINT picks another hub or
     /// a mirror, HF_TOKEN (or `$HF_HOME/token`) opens gated and private models.
     Download {
-        /// The model on the hub, OWNER/NAME, e.g. HuggingFaceTB/SmolLM2-135M-Instruct.
+        /// The model on the hub, OWNER/NAME (e.g. HuggingFaceTB/SmolLM2-135M-Instruct), or the
+        /// id of a model in `ledge models catalog`.
         repo: String,
         /// A branch, tag or commit; default: main.
         #[arg(long)]
@@ -63,6 +65,16 @@ enum Command {
         /// Print the list as JSON.
         #[arg(long)]
         json: bool,
+    },
+    /// The models Ledge recommends, with their size, the memory they need, their licence,
+    /// and whether they fit this computer; download one with `ledge models download ID`.
+    Catalog {
+        /// Print the list as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Show every model, also those made for the other platform.
+        #[arg(long)]
+        all: bool,
     },
     /// List the models found in Ledge's models folder and in $LEDGE_MODEL_PATH.
     List {
@@ -110,6 +122,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
             revision,
             name,
         } => download(repo, revision.clone(), name.clone()),
+        Command::Catalog { json, all } => catalog(*json, *all),
         Command::List { json } => list(*json),
         Command::Default { name, clear } => set_default(name.as_deref(), *clear),
     }
@@ -158,6 +171,15 @@ fn import(source: &Path, name: Option<&str>, dtype: WeightDtype) -> Result<ExitC
 
 fn download(repo: &str, revision: Option<String>, name: Option<String>) -> Result<ExitCode> {
     let data_dir = environment::data_dir().context("cannot use the data folder")?;
+    // A catalog id stands for its repository.
+    let repo = match repo.contains('/') {
+        true => repo.to_owned(),
+        false => match catalog::find(repo)? {
+            Some(model) => model.repo,
+            None => bail!("`{repo}` is neither OWNER/NAME nor a model in `ledge models catalog`"),
+        },
+    };
+    let repo = repo.as_str();
     ledge_llm::Runtime::init().context("cannot start MLX")?;
     let hub = environment::hub();
     let request = DownloadRequest {
@@ -354,6 +376,62 @@ pub fn resolve(name: Option<&str>) -> Result<PathBuf> {
     let store = ledge_core::open_store(&data_dir)?;
     let entry = ledge_core::choose_chat_model(&registry()?, &store, name)?;
     Ok(entry.path)
+}
+
+/// The catalog judged for this computer.
+fn catalog(json: bool, all: bool) -> Result<ExitCode> {
+    let machine = catalog::Machine::this();
+    let installed = registry()?.list()?;
+    let judged = catalog::recommend(catalog::catalog()?, &machine, &installed);
+    let shown: Vec<_> = judged
+        .into_iter()
+        .filter(|r| all || r.fit != catalog::Fit::OtherPlatform)
+        .collect();
+    if json {
+        let out = serde_json::json!({ "machine": machine, "models": shown });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let platform = match machine.platform {
+        catalog::Platform::AppleSilicon => "Apple Silicon (MLX on Metal)",
+        _ => "the CPU",
+    };
+    println!(
+        "Models for this computer: {platform}, {} of memory.",
+        human_bytes(machine.memory_bytes)
+    );
+    println!(
+        "{:<30} {:<9} {:>5} {:>9} {:>9} {:>8}  {:<28} status",
+        "id", "kind", "size", "download", "memory", "context", "licence"
+    );
+    for r in &shown {
+        let m = &r.model;
+        let status = match (r.installed, r.recommended, r.fit) {
+            (true, _, _) => "installed",
+            (false, true, _) => "recommended",
+            (false, false, catalog::Fit::Fits) => "fits",
+            (false, false, catalog::Fit::TooBig) => "too big for this computer",
+            (false, false, catalog::Fit::OtherPlatform) => "for the other platform",
+        };
+        let kind = match m.kind {
+            catalog::ModelKind::Chat => "chat",
+            catalog::ModelKind::Embedding => "embedding",
+        };
+        println!(
+            "{:<30} {:<9} {:>5} {:>9} {:>9} {:>8}  {:<28} {status}",
+            m.id,
+            kind,
+            m.params,
+            human_bytes(m.disk_mb * 1_000_000),
+            human_bytes(m.memory_mb * 1_000_000),
+            m.context,
+            m.licence,
+        );
+    }
+    println!(
+        "Download one with `ledge models download ID` (the only command that uses the network)."
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 fn list(json: bool) -> Result<ExitCode> {

@@ -646,3 +646,76 @@ fn models_lm_studio_keeps_are_found_and_imported() {
     ]));
     assert!(again.contains("already installed"), "{again}");
 }
+
+#[test]
+fn the_catalog_says_what_fits_and_downloads_an_entry_by_its_id() {
+    let temp = tempfile::tempdir().unwrap();
+    let hub = Hub::serving(temp.path(), &[]);
+    let home = temp.path().join("home");
+
+    let listed = |args: &[&str]| -> Value {
+        serde_json::from_str(&succeeded(&ledge(&home, &hub.endpoint, args))).unwrap()
+    };
+    let catalog = listed(&["models", "catalog", "--json"]);
+    // This machine: the CPU, its memory read from the system.
+    assert_eq!(catalog["machine"]["platform"], "cpu");
+    assert!(catalog["machine"]["memory_bytes"].as_u64().unwrap() > 1 << 30);
+    let models = catalog["models"].as_array().unwrap();
+    // Only models for this platform without --all; one chat and one embedding recommended.
+    assert!(
+        models.iter().all(|m| m["platform"] != "apple-silicon"),
+        "{models:?}"
+    );
+    let recommended: Vec<_> = models
+        .iter()
+        .filter(|m| m["recommended"] == true)
+        .map(|m| (m["kind"].as_str().unwrap(), m["id"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        recommended,
+        [
+            ("chat", "Qwen2.5-Coder-0.5B-Instruct"),
+            ("embedding", "all-MiniLM-L6-v2")
+        ]
+    );
+    let every = listed(&["models", "catalog", "--json", "--all"]);
+    assert!(
+        every["models"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["platform"] == "apple-silicon" && m["fit"] == "other-platform")
+    );
+    let text = succeeded(&ledge(&home, &hub.endpoint, &["models", "catalog"]));
+    assert!(
+        text.contains("recommended") && text.contains("Apache-2.0"),
+        "{text}"
+    );
+
+    // `download ID` fetches the entry's repository from the hub, and the catalog then says so.
+    let entry = models.iter().find(|m| m["id"] == NAME).unwrap();
+    assert_eq!(entry["repo"], REPO);
+    assert_eq!(entry["installed"], false);
+    succeeded(&ledge(&home, &hub.endpoint, &["models", "download", NAME]));
+    assert_eq!(tree(&home.join("models").join(NAME)), model_files());
+    let after = listed(&["models", "catalog", "--json"]);
+    let entry = after["models"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == NAME)
+        .unwrap();
+    assert_eq!(entry["installed"], true);
+
+    // An id the catalog does not have is refused before any network use.
+    let before = hub.requests().len();
+    fails_saying(
+        &ledge(
+            &home,
+            &hub.endpoint,
+            &["models", "download", "no-such-model"],
+        ),
+        &["no-such-model", "ledge models catalog"],
+    );
+    assert_eq!(hub.requests().len(), before);
+}

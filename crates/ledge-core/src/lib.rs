@@ -23,6 +23,7 @@
 
 pub mod assistant;
 pub mod backend;
+pub mod catalog;
 pub mod citation;
 mod data_dir;
 pub mod download;
