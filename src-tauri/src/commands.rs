@@ -9,8 +9,8 @@ use ledge_core::AskRequest;
 use ledge_core::backend::manage::NewBackend;
 use ledge_desktop::open_at::{DefaultApps, Location};
 use ledge_desktop::view::{
-    AddedBackendView, AppState, BackendTestView, BackendsView, ConversationSummary, FolderView,
-    MessageView, ModelView, SearchHitView,
+    AddedBackendView, AppState, BackendTestView, BackendsView, CatalogModelView,
+    ConversationSummary, FolderView, MessageView, ModelView, SearchHitView,
 };
 use ledge_desktop::{AskEvent, Session};
 use tauri::ipc::Channel;
@@ -52,6 +52,7 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke<tauri::Wry>) -> bool + Send + Syn
         set_default_model,
         import_model,
         download_model,
+        catalog,
         cancel_download,
         set_hotkey,
         set_launch_at_login,
@@ -241,6 +242,12 @@ async fn pick_files(app: AppHandle) -> CommandResult<Vec<String>> {
 #[tauri::command]
 async fn models(session: State<'_, Session>) -> CommandResult<Vec<ModelView>> {
     session.models().map_err(words)
+}
+
+/// The recommended models for this computer (the catalog judged for its memory).
+#[tauri::command]
+async fn catalog(session: State<'_, Session>) -> CommandResult<Vec<CatalogModelView>> {
+    session.catalog().map_err(words)
 }
 
 #[tauri::command]

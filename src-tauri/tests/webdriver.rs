@@ -358,4 +358,14 @@ fn a_question_in_the_real_popup_is_answered_from_the_indexed_files() {
         || format!("page: {}\n{}", text_of(&driver, "body"), log_text()),
     );
     driver.screenshot("settings");
+    // The real catalog, judged for this computer: the CPU's recommended chat model.
+    wait_for(
+        "the recommended models in the settings",
+        Duration::from_secs(20),
+        || {
+            let body = text_of(&driver, "body");
+            body.contains("Qwen2.5-Coder-0.5B-Instruct") && body.contains("of memory")
+        },
+        || format!("page: {}\n{}", text_of(&driver, "body"), log_text()),
+    );
 }

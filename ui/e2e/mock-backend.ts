@@ -21,6 +21,7 @@ import type {
   Folder,
   Message,
   Model,
+  CatalogModel,
   Source,
 } from "../src/ipc";
 
@@ -324,6 +325,19 @@ let channel: {
 let timers: number[] = [];
 /** Cancels the download in flight, if any. */
 let download: (() => void) | null = null;
+
+/** The catalog as a 16 GB Apple Silicon Mac sees it (`ledge-core`'s catalog, its shape and
+ * its verdicts for that memory); `installed` follows the installed models. */
+const catalogEntries: Omit<CatalogModel, "installed">[] = [
+  { id: "Qwen2.5-7B-Instruct-4bit", repo: "mlx-community/Qwen2.5-7B-Instruct-4bit", kind: "chat", params: "7B", diskBytes: 4_300_000_000, memoryBytes: 5_500_000_000, context: 32768, licence: "Apache-2.0", note: "For 16 GB Macs.", fit: "fits", recommended: true },
+  { id: "Llama-3.2-3B-Instruct-4bit", repo: "mlx-community/Llama-3.2-3B-Instruct-4bit", kind: "chat", params: "3B", diskBytes: 1_800_000_000, memoryBytes: 3_300_000_000, context: 131072, licence: "Llama 3.2 Community License", note: "For 8 GB Macs.", fit: "fits", recommended: false },
+  { id: "Llama-3.2-1B-Instruct-4bit", repo: "mlx-community/Llama-3.2-1B-Instruct-4bit", kind: "chat", params: "1B", diskBytes: 700_000_000, memoryBytes: 1_800_000_000, context: 131072, licence: "Llama 3.2 Community License", note: "The smallest useful chat model: when memory is short.", fit: "fits", recommended: false },
+  { id: "all-MiniLM-L6-v2", repo: "sentence-transformers/all-MiniLM-L6-v2", kind: "embedding", params: "22M", diskBytes: 91_000_000, memoryBytes: 200_000_000, context: 256, licence: "Apache-2.0", note: "Finds passages by meaning as well as by words; Ledge's embedding model.", fit: "fits", recommended: true },
+  { id: "Qwen2.5-32B-Instruct-4bit", repo: "mlx-community/Qwen2.5-32B-Instruct-4bit", kind: "chat", params: "32B", diskBytes: 18_400_000_000, memoryBytes: 20_500_000_000, context: 32768, licence: "Apache-2.0", note: "For 48 GB Macs (fits a 32 GB one with little else open).", fit: "too-big", recommended: false },
+];
+
+const catalog = (): CatalogModel[] =>
+  catalogEntries.map((entry) => ({ ...entry, installed: models.some((m) => m.name.toLowerCase() === entry.id.toLowerCase()) }));
 let streamed = "";
 /** The quotes and checked sentences sent for the ask in flight (its done carries them). */
 let sentQuotes: Quote[] = [];
@@ -589,6 +603,8 @@ function handle(cmd: string, args: Record<string, unknown>): unknown {
       return [`${HOME}/Downloads/contract-draft.pdf`];
     case "models":
       return clone(models);
+    case "catalog":
+      return clone(catalog());
     case "set_default_model":
       models = models.map((m) => (m.role === "chat" ? { ...m, isDefault: m.name === args.name } : m));
       app.chatModel = String(args.name);

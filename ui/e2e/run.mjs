@@ -992,10 +992,39 @@ test("welcome without models offers the import", async () => {
   const page = await open("/index.html#/welcome", { scenario: { onboarded: false, noModels: true } });
   await page.getByRole("button", { name: "Continue" }).click();
   await page.getByRole("button", { name: "Continue" }).click();
-  await page.getByText("No chat model installed yet. Import one below.").waitFor();
-  await page.getByText("You can finish now and import a model later in Settings.").waitFor();
+  await page.getByText("No chat model installed yet. Download a recommended one or import one below.").waitFor();
+  await page.getByText("You can finish now and download or import a model later in Settings.").waitFor();
   await shoot(page, "welcome-no-model");
   await close(page);
+});
+
+test("welcome and settings: recommended for this computer, downloaded with one click", async () => {
+  const page = await open("/index.html#/welcome", { scenario: { onboarded: false, noModels: true, downloadMs: 800 } });
+  await page.getByRole("button", { name: "Continue" }).click();
+  await page.getByRole("button", { name: "Continue" }).click();
+  const list = page.getByRole("list", { name: "Recommended for this computer" });
+  const seven = list.locator(".catalog-row", { hasText: "Qwen2.5-7B-Instruct-4bit" });
+  await seven.getByText("Recommended").waitFor();
+  await seven.getByText("7B parameters · 4.3 GB download · needs 5.5 GB of memory · Apache-2.0").waitFor();
+  // The welcome offers only what fits; the 32B model waits in the settings.
+  assert.equal(await list.locator(".catalog-row", { hasText: "32B" }).count(), 0);
+  await shoot(page, "welcome-recommended");
+  await page.getByRole("button", { name: "Download Qwen2.5-7B-Instruct-4bit" }).click();
+  assert.deepEqual(await lastCall(page, "download_model"), { repo: "mlx-community/Qwen2.5-7B-Instruct-4bit", name: null });
+  await page.locator(".import-status", { hasText: "40 % (108 of 270 MB)" }).waitFor();
+  assert.ok(await page.getByRole("button", { name: "Download Llama-3.2-3B-Instruct-4bit" }).isDisabled(), "one download at a time");
+  await page.locator(".import-status", { hasText: "Downloaded Qwen2.5-7B-Instruct-4bit." }).waitFor();
+  await seven.getByText("Installed").waitFor();
+  await page.getByRole("radio", { name: /Qwen2.5-7B-Instruct-4bit/ }).waitFor();
+  await close(page);
+
+  const settings = await open("/index.html#/settings");
+  const big = settings.locator(".catalog-row", { hasText: "Qwen2.5-32B-Instruct-4bit" });
+  await big.getByText("Needs more memory than this computer can spare.").waitFor();
+  assert.ok(await big.getByRole("button", { name: "Download Qwen2.5-32B-Instruct-4bit" }).isDisabled());
+  await settings.locator(".models-panel .catalog").scrollIntoViewIfNeeded();
+  await shoot(settings, "settings-recommended");
+  await close(settings);
 });
 
 test("popup: the status line follows the model-state and indexing events", async () => {

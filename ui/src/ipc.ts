@@ -345,6 +345,25 @@ export const setConversationBackend = (id: number, backend: string): Promise<voi
 export const downloadModel = (repo: string, name: string | null = null): Promise<void> =>
   invoke<void>("download_model", { repo, name });
 
+/** A model Ledge recommends, judged for this computer (`models/catalog.toml`). */
+export interface CatalogModel {
+  id: string;
+  repo: string;
+  kind: "chat" | "embedding";
+  params: string;
+  diskBytes: number;
+  memoryBytes: number;
+  context: number;
+  licence: string;
+  note: string;
+  fit: "fits" | "too-big" | "other-platform";
+  recommended: boolean;
+  installed: boolean;
+}
+
+/** The recommended models for this computer's platform, best first. */
+export const catalog = (): Promise<CatalogModel[]> => invoke<CatalogModel[]>("catalog");
+
 /** Stops the download under way: its `downloadModel` promise fails with "cancelled". */
 export const cancelDownload = (): Promise<void> => invoke<void>("cancel_download");
 

@@ -14,6 +14,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread;
 
 use ledge_core::backend::manage::{self, NewBackend};
+use ledge_core::catalog;
 use ledge_core::download::{DownloadProgress, DownloadRequest, Hub, download_model};
 use ledge_core::embedding::EmbeddingModel;
 use ledge_core::registry::{ModelEntry, ModelRegistry, ModelRole};
@@ -29,9 +30,9 @@ use ledge_llm::import::{ImportOptions, import_folder, import_gguf};
 
 use crate::indexer::{Indexer, Job};
 use crate::view::{
-    AddedBackendView, AnswerSummary, AskEvent, BackendTestView, BackendsView, ConversationSummary,
-    FolderView, IndexingState, MessageView, ModelState, ModelView, ProblemView, QuoteView,
-    SearchHitView, SentenceView, SourceView, snippet_of,
+    AddedBackendView, AnswerSummary, AskEvent, BackendTestView, BackendsView, CatalogModelView,
+    ConversationSummary, FolderView, IndexingState, MessageView, ModelState, ModelView,
+    ProblemView, QuoteView, SearchHitView, SentenceView, SourceView, snippet_of,
 };
 use crate::{Error, Result};
 
@@ -698,6 +699,19 @@ impl Session {
                 ModelView::new(entry, is_default)
             })
             .collect())
+    }
+
+    /// The catalog's models for this computer's platform, judged for its memory, best first.
+    pub fn catalog(&self) -> Result<Vec<CatalogModelView>> {
+        let machine = catalog::Machine::this();
+        let installed = self.registry().list()?;
+        Ok(
+            catalog::recommend(catalog::catalog()?, &machine, &installed)
+                .into_iter()
+                .filter(|r| r.fit != catalog::Fit::OtherPlatform)
+                .map(CatalogModelView::from)
+                .collect(),
+        )
     }
 
     /// Makes `name` the default chat model; the next question loads it.

@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use ledge_core::backend::manage::{AddedBackend, BackendList, BackendTest};
+use ledge_core::catalog::{Fit, ModelKind, Recommendation};
 use ledge_core::grounding::{CheckedSentence, Grounding, Quote, Support};
 use ledge_core::registry::{ModelEntry, ModelRole};
 use ledge_core::store::{Conversation, Speaker, StoredMessage};
@@ -521,6 +522,56 @@ impl FolderView {
             problems,
             indexed_at: info.scanned_at.map(|s| s.saturating_mul(1000)),
             exclude: info.options.exclude.clone(),
+        }
+    }
+}
+
+/// A recommended model in the welcome and the settings ("Recommended for this computer").
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CatalogModelView {
+    /// The name it installs under.
+    pub id: String,
+    /// `owner/name` on the Hugging Face hub: what the download fetches.
+    pub repo: String,
+    /// `chat` or `embedding`.
+    pub kind: ModelKind,
+    /// Parameters ("7B").
+    pub params: String,
+    /// Download size, about, in bytes.
+    pub disk_bytes: u64,
+    /// Memory it needs, about, in bytes.
+    pub memory_bytes: u64,
+    /// Context length in tokens.
+    pub context: u32,
+    /// Its licence.
+    pub licence: String,
+    /// One line for people choosing.
+    pub note: String,
+    /// `fits`, `too-big` or `other-platform`.
+    pub fit: Fit,
+    /// The one to pick for its kind.
+    pub recommended: bool,
+    /// Already installed.
+    pub installed: bool,
+}
+
+impl From<Recommendation> for CatalogModelView {
+    fn from(r: Recommendation) -> Self {
+        let m = r.model;
+        CatalogModelView {
+            id: m.id,
+            repo: m.repo,
+            kind: m.kind,
+            params: m.params,
+            disk_bytes: m.disk_mb * 1_000_000,
+            memory_bytes: m.memory_mb * 1_000_000,
+            context: m.context,
+            licence: m.licence,
+            note: m.note,
+            fit: r.fit,
+            recommended: r.recommended,
+            installed: r.installed,
         }
     }
 }

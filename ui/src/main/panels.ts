@@ -1,7 +1,7 @@
 // Pieces Settings and the first-run welcome share: the folder list and the model chooser.
 
 import * as ipc from "../ipc";
-import type { Folder, Model } from "../ipc";
+import type { CatalogModel, Folder, Model } from "../ipc";
 import { h, setChildren, uid } from "../lib/dom";
 import { basename, formatBytes, plural, relativeTime } from "../lib/format";
 import { icon } from "../lib/icons";
@@ -341,6 +341,8 @@ function entryField(id: string, cls: string, placeholder: string, submit: () => 
 export class ModelsPanel {
   readonly el: HTMLElement;
   models: Model[] = [];
+  /** The catalog's models for this computer, best first. */
+  private catalog: CatalogModel[] = [];
   private loaded = false;
   private loadError: string | null = null;
   private defaultError: string | null = null;
@@ -366,6 +368,7 @@ export class ModelsPanel {
   private readonly embedList = h("ul", { class: "rows model-list embed-list", "aria-label": "Search models" });
   private readonly embedHead = h("h3", { class: "subhead" }, "Search model");
   private readonly errorEl = h("p", { class: "field-error", role: "alert", hidden: true });
+  private readonly catalogList = h("ul", { class: "rows model-list catalog-list", "aria-label": "Recommended for this computer" });
   private readonly pathInput: HTMLInputElement;
   private readonly importButton: HTMLButtonElement;
   private readonly importStatus = h("p", { class: "help import-status", role: "status" });
@@ -404,6 +407,17 @@ export class ModelsPanel {
       this.errorEl,
       h(
         "div",
+        { class: "import catalog" },
+        h("h3", { class: "subhead" }, "Recommended for this computer"),
+        h(
+          "p",
+          { class: "help" },
+          "Chosen for this computer's memory. Downloading is the only time Ledge connects to the internet; an interrupted download resumes.",
+        ),
+        this.catalogList,
+      ),
+      h(
+        "div",
         { class: "import" },
         h("label", { for: inputId, class: "import-label" }, "Import a model"),
         h("p", { class: "help" }, "A GGUF file or a Hugging Face/MLX model folder already on this computer. It is copied into Ledge's data folder and checked."),
@@ -431,6 +445,11 @@ export class ModelsPanel {
       this.loadError = null;
     } catch (error) {
       this.loadError = ipc.errorText(error);
+    }
+    try {
+      this.catalog = await ipc.catalog();
+    } catch (error) {
+      this.loadError ??= ipc.errorText(error);
     }
     this.loaded = true;
     this.render();
@@ -531,6 +550,56 @@ export class ModelsPanel {
     this.downloadButton.disabled = this.importing || this.downloading;
     this.downloadButton.textContent = this.downloading ? "Downloading…" : "Download";
     this.cancelDownloadButton.hidden = !this.downloading;
+    for (const button of this.catalogList.querySelectorAll<HTMLButtonElement>("button.catalog-download")) {
+      button.disabled = this.importing || this.downloading;
+    }
+  }
+
+  /** One recommended model: what it is, what it needs, and Download (or Installed). */
+  private catalogRow(m: CatalogModel): HTMLElement {
+    const tooBig = m.fit === "too-big";
+    const details = [
+      `${m.params} parameters`,
+      `${formatBytes(m.diskBytes)} download`,
+      `needs ${formatBytes(m.memoryBytes)} of memory`,
+      m.licence,
+    ].join(" · ");
+    const action = m.installed
+      ? h("span", { class: "badge ok" }, "Installed")
+      : h(
+          "button",
+          {
+            type: "button",
+            class: "btn catalog-download",
+            disabled: tooBig || this.importing || this.downloading,
+            "aria-label": `Download ${m.id}`,
+            onclick: () => void this.install("download", () => ipc.downloadModel(m.repo), `Downloaded ${m.id}.`, this.repoInput),
+          },
+          "Download",
+        );
+    return h(
+      "li",
+      { class: `row model-row catalog-row${tooBig ? " too-big" : ""}`, "data-model": m.id },
+      h(
+        "div",
+        { class: "row-main" },
+        h("span", { class: "row-icon" }, icon("chip", 18)),
+        h(
+          "span",
+          { class: "row-text" },
+          h(
+            "span",
+            { class: "row-title" },
+            m.id,
+            m.recommended ? h("span", { class: "badge" }, "Recommended") : null,
+            m.kind === "embedding" ? h("span", { class: "badge" }, "Search") : null,
+          ),
+          h("span", { class: "row-meta" }, details),
+          h("span", { class: "row-meta" }, tooBig ? "Needs more memory than this computer can spare." : m.note),
+        ),
+        action,
+      ),
+    );
   }
 
   render(): void {
@@ -540,19 +609,25 @@ export class ModelsPanel {
     this.renderStatus();
     const model = store.model;
     const loaded = model?.state === "ready" ? model.model : null;
-    const key = JSON.stringify([this.loaded, this.models, loaded]);
+    const key = JSON.stringify([this.loaded, this.models, this.catalog, loaded]);
     if (key === this.drawn) return;
     this.drawn = key;
     if (!this.loaded) {
       setChildren(this.chatList, h("div", { class: "row muted" }, "Loading models…"));
       return;
     }
+    // The welcome shows only what fits; the settings show the rest too, marked.
+    const offered = this.options.compact ? this.catalog.filter((m) => m.fit === "fits").slice(0, 4) : this.catalog;
+    setChildren(
+      this.catalogList,
+      offered.length === 0 ? h("li", { class: "row muted" }, "No recommendation for this computer.") : offered.map((m) => this.catalogRow(m)),
+    );
     const chat = this.models.filter((m) => m.role === "chat");
     const embed = this.models.filter((m) => m.role === "embedding");
     if (chat.length === 0) {
       setChildren(
         this.chatList,
-        h("div", { class: "row muted empty-row" }, "No chat model installed yet. Import one below."),
+        h("div", { class: "row muted empty-row" }, "No chat model installed yet. Download a recommended one or import one below."),
       );
     } else {
       setChildren(

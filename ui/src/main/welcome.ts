@@ -193,7 +193,7 @@ export class WelcomeView implements View {
       this.actions,
       this.error ? h("p", { class: "field-error", role: "alert" }, this.error) : null,
       last && !hasModel
-        ? h("p", { class: "welcome-note" }, "You can finish now and import a model later in Settings.")
+        ? h("p", { class: "welcome-note" }, "You can finish now and download or import a model later in Settings.")
         : null,
       h("span", { class: "spacer" }),
       this.step > 0
