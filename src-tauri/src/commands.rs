@@ -10,7 +10,7 @@ use ledge_core::backend::manage::NewBackend;
 use ledge_desktop::open_at::{DefaultApps, Location};
 use ledge_desktop::view::{
     AddedBackendView, AppState, BackendTestView, BackendsView, CatalogModelView,
-    ConversationSummary, FolderView, MessageView, ModelView, SearchHitView,
+    ConversationSummary, FolderView, McpSetupView, MessageView, ModelView, SearchHitView,
 };
 use ledge_desktop::{AskEvent, Session};
 use tauri::ipc::Channel;
@@ -53,6 +53,7 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke<tauri::Wry>) -> bool + Send + Syn
         import_model,
         download_model,
         catalog,
+        mcp_setup,
         cancel_download,
         set_hotkey,
         set_launch_at_login,
@@ -242,6 +243,14 @@ async fn pick_files(app: AppHandle) -> CommandResult<Vec<String>> {
 #[tauri::command]
 async fn models(session: State<'_, Session>) -> CommandResult<Vec<ModelView>> {
     session.models().map_err(words)
+}
+
+/// How an MCP client launches Ledge's tools: this binary with `--mcp`, as the JSON an MCP
+/// client's configuration takes.
+#[tauri::command]
+fn mcp_setup() -> CommandResult<McpSetupView> {
+    let exe = std::env::current_exe().map_err(|error| error.to_string())?;
+    Ok(McpSetupView::new(&exe, &[crate::MCP_FLAG]))
 }
 
 /// The recommended models for this computer (the catalog judged for its memory).

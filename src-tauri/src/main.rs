@@ -8,7 +8,9 @@
 //! Platform notes: on macOS the app is an accessory (menu bar only, no Dock icon) with a
 //! template tray icon; on Linux the tray goes through AppIndicator (a desktop without a
 //! StatusNotifier host, such as bare Xvfb, shows no tray; the app still runs and the hotkey
-//! and `ledge-app --popup|--chat|--settings` reach it).
+//! and `ledge-app --popup|--chat|--settings` reach it). `ledge-app --mcp` serves Ledge's MCP
+//! tools on stdio instead of starting the app, so an MCP client needs no separate `ledge`
+//! command.
 
 #![cfg_attr(
     all(not(debug_assertions), target_os = "windows"),
@@ -68,6 +70,10 @@ fn init_logging() {
     ledge_core::log_parser_panics();
 }
 
+/// The argument that makes the app's binary an MCP server on stdio (what Settings tells a
+/// person to put in an MCP client's configuration).
+const MCP_FLAG: &str = "--mcp";
+
 /// The same allocator as the CLI, for the same reason: background indexing must give its
 /// memory back (see crates/ledge-cli/src/main.rs).
 #[global_allocator]
@@ -76,6 +82,16 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn main() -> anyhow::Result<()> {
     init_logging();
     let args: Vec<String> = env::args().skip(1).collect();
+    // An MCP client launched the app's binary to reach Ledge's tools over stdio: serve them
+    // and exit, without a window and without handing over to the running app.
+    if args.first().map(String::as_str) == Some(MCP_FLAG) {
+        let options = ledge_core::OpenOptions {
+            embedder: ledge_core::EmbedderChoice::Auto,
+            ..ledge_core::OpenOptions::default()
+        };
+        ledge_mcp::run_stdio(&data_dir()?, extra_model_dirs(), options)?;
+        return Ok(());
+    }
     let cwd = env::current_dir().unwrap_or_default();
     // Bad arguments are reported before anything starts.
     let first_launch = LaunchRequest::from_args(&args, &cwd)?;

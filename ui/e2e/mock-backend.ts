@@ -605,6 +605,10 @@ function handle(cmd: string, args: Record<string, unknown>): unknown {
       return clone(models);
     case "catalog":
       return clone(catalog());
+    case "mcp_setup": {
+      const command = "/Applications/Ledge.app/Contents/MacOS/ledge-app";
+      return { command, args: ["--mcp"], config: JSON.stringify({ mcpServers: { ledge: { command, args: ["--mcp"] } } }, null, 2) };
+    }
     case "set_default_model":
       models = models.map((m) => (m.role === "chat" ? { ...m, isDefault: m.name === args.name } : m));
       app.chatModel = String(args.name);

@@ -932,6 +932,17 @@ test("settings: download a model from Hugging Face, with progress and Cancel; a 
   await close(page);
 });
 
+test("settings: other apps reach Ledge over MCP with the configuration shown", async () => {
+  const page = await open("/index.html#/settings");
+  const config = page.getByLabel("MCP client configuration");
+  await config.getByText('"command": "/Applications/Ledge.app/Contents/MacOS/ledge-app"').waitFor();
+  const parsed = JSON.parse(await config.textContent());
+  assert.deepEqual(parsed.mcpServers.ledge.args, ["--mcp"]);
+  await page.locator("#settings-mcp").scrollIntoViewIfNeeded();
+  await shoot(page, "settings-mcp");
+  await close(page);
+});
+
 test("settings: a folder's own exclusions, a bad pattern explained, saved and shown", async () => {
   const page = await open("/index.html#/settings");
   const notes = page.locator(".folder-row", { hasText: "Notes" }).first();

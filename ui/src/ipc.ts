@@ -345,6 +345,16 @@ export const setConversationBackend = (id: number, backend: string): Promise<voi
 export const downloadModel = (repo: string, name: string | null = null): Promise<void> =>
   invoke<void>("download_model", { repo, name });
 
+/** How an MCP client launches Ledge's tools: this app's binary with `--mcp`. */
+export interface McpSetup {
+  command: string;
+  args: string[];
+  /** The `mcpServers` entry, pretty JSON, for the client's configuration. */
+  config: string;
+}
+
+export const mcpSetup = (): Promise<McpSetup> => invoke<McpSetup>("mcp_setup");
+
 /** A model Ledge recommends, judged for this computer (`models/catalog.toml`). */
 export interface CatalogModel {
   id: string;

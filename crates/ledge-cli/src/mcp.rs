@@ -2,10 +2,9 @@
 //! launches it; stdout carries the protocol, so everything for people goes to stderr.
 
 use std::process::ExitCode;
-use std::sync::Arc;
 
-use anyhow::{Context, Result};
-use ledge_core::{Assistant, EmbedderChoice, LoadStep, OpenOptions};
+use anyhow::Result;
+use ledge_core::{EmbedderChoice, OpenOptions};
 
 use crate::environment;
 
@@ -30,24 +29,6 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         },
         ..OpenOptions::default()
     };
-    let assistant = Assistant::open(
-        &data_dir,
-        environment::extra_model_dirs(),
-        options,
-        &mut |step| match step {
-            LoadStep::Index => {}
-            LoadStep::ChatModel(name) | LoadStep::Embedder(name) => eprintln!("loading {name}…"),
-        },
-    )
-    .context("cannot start the assistant")?;
-    eprintln!(
-        "Ledge's MCP tools on stdio (search, ask, read, list_folders), answering with {}",
-        assistant.model_name()
-    );
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
-    runtime.block_on(ledge_mcp::serve_stdio(Arc::new(assistant)))?;
+    ledge_mcp::run_stdio(&data_dir, environment::extra_model_dirs(), options)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -7,7 +7,8 @@
 //! ```text
 //! cargo run --release -p ledge-core --example bench_answers -- \
 //!     --models DIR [--model NAME]... [--split test|dev|all] [--home DIR] [--vectors]
-//!     [--dense-weights W,W,...] [--fusions rrf60,rrf10,relative] [--windows N] [--verbose]
+//!     [--dense-weights W,W,...] [--fusions rrf60,rrf10,relative] [--windows N]
+//!     [--answer-tokens N] [--first-token-ms MS] [--verbose]
 //! ```
 //!
 //! It indexes the three manuals into `--home` (kept, so a rerun only checks for changes),
@@ -24,7 +25,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a benchmark: a panic is a failure report
 
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use ledge_core::grounding::Support;
 use ledge_core::retrieve::{Fusion, Mode, QueryEmbedder, RetrievalSettings, retrieve};
@@ -69,6 +70,8 @@ struct Args {
     /// Vectors per chunk at most (the embedder's default when absent).
     windows: Option<usize>,
     answer_tokens: usize,
+    /// The first-token target the prompt is sized for (the assistant's default when absent).
+    first_token_ms: Option<u64>,
     /// Print each question's quotes and sources.
     verbose: bool,
 }
@@ -88,6 +91,7 @@ fn parse_args() -> Args {
         fusions: Vec::new(),
         windows: None,
         answer_tokens: 128,
+        first_token_ms: None,
         verbose: false,
     };
     let mut it = std::env::args().skip(1);
@@ -123,6 +127,7 @@ fn parse_args() -> Args {
             "--windows" => args.windows = Some(it.next().unwrap().parse().unwrap()),
             "--verbose" => args.verbose = true,
             "--answer-tokens" => args.answer_tokens = it.next().unwrap().parse().unwrap(),
+            "--first-token-ms" => args.first_token_ms = Some(it.next().unwrap().parse().unwrap()),
             other => panic!("unknown argument {other}"),
         }
     }
@@ -383,9 +388,15 @@ fn main() {
                             .into_owned(),
                     ),
                 },
-                settings: AssistantSettings {
-                    answer_tokens: args.answer_tokens,
-                    ..AssistantSettings::default()
+                settings: {
+                    let defaults = AssistantSettings::default();
+                    AssistantSettings {
+                        answer_tokens: args.answer_tokens,
+                        first_token_target: args
+                            .first_token_ms
+                            .map_or(defaults.first_token_target, Duration::from_millis),
+                        ..defaults
+                    }
                 },
             },
             &mut |_| {},

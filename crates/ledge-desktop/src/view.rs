@@ -526,6 +526,30 @@ impl FolderView {
     }
 }
 
+/// How an MCP client launches Ledge's tools (Settings → Other apps).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct McpSetupView {
+    /// The program the client runs.
+    pub command: String,
+    /// Its arguments.
+    pub args: Vec<String>,
+    /// The `mcpServers` entry, as pretty JSON to paste into the client's configuration.
+    pub config: String,
+}
+
+impl McpSetupView {
+    /// The setup for `command` run with `args`.
+    pub fn new(command: &Path, args: &[&str]) -> McpSetupView {
+        let config = ledge_mcp::client_config(command, args);
+        McpSetupView {
+            command: command.display().to_string(),
+            args: args.iter().map(|a| (*a).to_owned()).collect(),
+            config: serde_json::to_string_pretty(&config).unwrap_or_default(),
+        }
+    }
+}
+
 /// A recommended model in the welcome and the settings ("Recommended for this computer").
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]

@@ -24,6 +24,8 @@
 use std::collections::HashSet;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::SystemTime;
 
 use tantivy::collector::TopDocs;
 use tantivy::directory::error::LockError;
@@ -171,6 +173,9 @@ pub(crate) struct FullText {
     reader: IndexReader,
     fields: Fields,
     path: PathBuf,
+    /// `meta.json`'s modification time and length when the reader last loaded: another
+    /// process's commit changes them (see [`FullText::follow_commits`]).
+    seen_meta: Mutex<Option<(SystemTime, u64)>>,
 }
 
 impl std::fmt::Debug for FullText {
@@ -185,6 +190,13 @@ fn id_u64(id: i64) -> u64 {
     u64::try_from(id).unwrap_or(0)
 }
 
+/// `meta.json`'s modification time and length in the index folder `path` (`None` when it
+/// cannot be read): tantivy rewrites it on every commit.
+fn meta_stamp(path: &Path) -> Option<(SystemTime, u64)> {
+    let metadata = fs::metadata(path.join("meta.json")).ok()?;
+    Some((metadata.modified().ok()?, metadata.len()))
+}
+
 impl FullText {
     /// Opens the index in `path`, creating it; returns whether it had to be (re)created empty.
     pub fn open(path: &Path) -> Result<(FullText, bool)> {
@@ -194,6 +206,7 @@ impl FullText {
             source,
         };
         fs::create_dir_all(path).map_err(io)?;
+        let stamp = meta_stamp(path);
         let fresh = fs::read_dir(path).map_err(io)?.next().is_none();
         let index = match tantivy::Index::open_in_dir(path) {
             Ok(index) if index.schema() == schema => index,
@@ -231,15 +244,18 @@ impl FullText {
             }
         };
         let created = fresh || empty;
-        Ok((
-            FullText {
-                index,
-                reader,
-                fields,
-                path: path.to_path_buf(),
-            },
-            created,
-        ))
+        let fulltext = FullText {
+            index,
+            reader,
+            fields,
+            path: path.to_path_buf(),
+            seen_meta: Mutex::new(None),
+        };
+        // Taken before the reader opened: a commit in between is seen as a change.
+        if let Ok(mut seen) = fulltext.seen_meta.lock() {
+            *seen = stamp;
+        }
+        Ok((fulltext, created))
     }
 
     /// Deletes the index in `path` and creates it empty (for an index whose segments cannot
@@ -298,7 +314,31 @@ impl FullText {
 
     /// Makes the last commit visible to searches.
     pub fn reload(&self) -> Result<()> {
-        Ok(self.reader.reload()?)
+        let meta = self.meta_stamp();
+        self.reader.reload()?;
+        if let Ok(mut seen) = self.seen_meta.lock() {
+            *seen = meta;
+        }
+        Ok(())
+    }
+
+    fn meta_stamp(&self) -> Option<(SystemTime, u64)> {
+        meta_stamp(&self.path)
+    }
+
+    /// Reloads when another process committed since the last load (the app's indexer while
+    /// `ledge mcp` or `ledge serve` answers): one `stat` when nothing changed. This process's
+    /// own commits reload at once ([`reload`](Self::reload)).
+    pub fn follow_commits(&self) -> Result<()> {
+        let now = self.meta_stamp();
+        let changed = match self.seen_meta.lock() {
+            Ok(seen) => *seen != now,
+            Err(_) => true,
+        };
+        if changed {
+            self.reload()?;
+        }
+        Ok(())
     }
 
     /// The chunk ids of every live document, and the ids found more than once.

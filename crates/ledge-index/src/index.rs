@@ -457,6 +457,7 @@ impl Index {
         if query.trim().is_empty() || limit == 0 {
             return Ok(Vec::new());
         }
+        self.fulltext.follow_commits()?;
         let parsed = self.fulltext.parse(query);
         // A few extra, in case some documents belong to chunks just deleted.
         let found = match file_ids {

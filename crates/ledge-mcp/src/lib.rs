@@ -19,7 +19,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use ledge_core::{AnswerEvent, AskRequest, Assistant, ask_stream};
+use ledge_core::{AnswerEvent, AskRequest, Assistant, DataDir, LoadStep, OpenOptions, ask_stream};
 use ledge_llm::generate::CancelToken;
 use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::handler::server::wrapper::Parameters;
@@ -45,6 +45,9 @@ pub enum Error {
     /// The stdio session could not start or ended with an error.
     #[error("the MCP session failed: {0}")]
     Session(String),
+    /// The assistant could not be opened.
+    #[error("cannot start the assistant: {0}")]
+    Open(#[from] ledge_core::Error),
 }
 
 /// Ledge's MCP server: the tools over one assistant.
@@ -336,6 +339,52 @@ pub async fn serve_stdio(assistant: Arc<Assistant>) -> Result<(), Error> {
         .await
         .map_err(|error| Error::Session(error.to_string()))?;
     Ok(())
+}
+
+/// Opens the assistant from `data_dir` as `options` say and serves it over stdio until the
+/// client closes the session: what `ledge mcp` and `ledge-app --mcp` run. Loading is told on
+/// stderr (stdout carries the protocol).
+pub fn run_stdio(
+    data_dir: &DataDir,
+    extra_model_dirs: Vec<PathBuf>,
+    options: OpenOptions,
+) -> Result<(), Error> {
+    let assistant = Assistant::open(
+        data_dir,
+        extra_model_dirs,
+        options,
+        &mut |step| match step {
+            LoadStep::Index => {}
+            LoadStep::ChatModel(name) | LoadStep::Embedder(name) => eprintln!("loading {name}…"),
+        },
+    )?;
+    eprintln!(
+        "Ledge's MCP tools on stdio (search, ask, read, list_folders), answering with {}",
+        assistant.model_name()
+    );
+    serve_stdio_blocking(assistant)
+}
+
+/// [`serve_stdio`] on a runtime of its own: returns when the client closes the session.
+pub fn serve_stdio_blocking(assistant: Assistant) -> Result<(), Error> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| Error::Session(format!("cannot start the async runtime: {error}")))?;
+    runtime.block_on(serve_stdio(Arc::new(assistant)))
+}
+
+/// What a desktop MCP client's configuration needs to launch Ledge's stdio server (the
+/// `mcpServers` entry Claude Desktop and most clients read): `command` with `args`.
+pub fn client_config(command: &std::path::Path, args: &[&str]) -> serde_json::Value {
+    json!({
+        "mcpServers": {
+            "ledge": {
+                "command": command.to_string_lossy(),
+                "args": args,
+            }
+        }
+    })
 }
 
 /// The tools as MCP's streamable HTTP service, for an HTTP server to mount (`ledge serve`

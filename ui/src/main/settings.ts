@@ -58,6 +58,10 @@ export class SettingsView implements View {
   private forgetError: string | null = null;
   private readonly forgetArea = h("div", { class: "forget" });
 
+  // other apps (MCP)
+  private readonly mcpConfig = h("pre", { class: "mcp-config selectable", "aria-label": "MCP client configuration" });
+  private readonly mcpCopied = h("span", { class: "help mcp-copied", role: "status" });
+
   private readonly about = h("p", { class: "about" });
   private wasIndexing = false;
 
@@ -136,6 +140,27 @@ export class SettingsView implements View {
             h("div", { class: "card-pad" }, this.backends.el),
           ),
           section(
+            "settings-mcp",
+            "Other apps",
+            "Apps that speak MCP (the Model Context Protocol), such as Claude Desktop, code editors and agents, can search your indexed files, read them, and get Ledge's cited answers. Add this to the app's MCP configuration:",
+            h(
+              "div",
+              { class: "card-pad mcp" },
+              this.mcpConfig,
+              h(
+                "div",
+                { class: "import-row" },
+                h("button", { type: "button", class: "btn small copy-mcp", onclick: () => void this.copyMcp() }, "Copy"),
+                this.mcpCopied,
+              ),
+              h(
+                "p",
+                { class: "help" },
+                "Such an app reaches only the folders indexed here, and what it receives goes to the model it uses, which may not be on this computer: connect only apps you trust with these files.",
+              ),
+            ),
+          ),
+          section(
             "settings-general",
             "Shortcut and startup",
             null,
@@ -207,9 +232,27 @@ export class SettingsView implements View {
     void this.folders.refresh();
     void this.models.refresh();
     void this.backends.refresh();
+    void this.loadMcp();
   }
 
   route(_route: Route): void {}
+
+  private async loadMcp(): Promise<void> {
+    try {
+      this.mcpConfig.textContent = (await ipc.mcpSetup()).config;
+    } catch (error) {
+      this.mcpConfig.textContent = ipc.errorText(error);
+    }
+  }
+
+  private async copyMcp(): Promise<void> {
+    try {
+      await navigator.clipboard.writeText(this.mcpConfig.textContent ?? "");
+      this.mcpCopied.textContent = "Copied.";
+    } catch (error) {
+      this.mcpCopied.textContent = `Could not copy: ${ipc.errorText(error)}`;
+    }
+  }
 
   focus(): void {
     this.folders.addButton.focus({ preventScroll: true });

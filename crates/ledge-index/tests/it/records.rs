@@ -345,3 +345,24 @@ fn a_pdf_reads_back_by_page() {
         .unwrap();
     assert_eq!(beyond.first_line, 0);
 }
+
+#[test]
+fn a_second_handle_on_the_index_sees_what_the_first_one_indexed_since() {
+    // The app indexes while `ledge mcp` (another process, another handle) answers.
+    let corpus = Corpus::empty();
+    fs::write(corpus.path("a.txt"), "quokkas eat leaves\n").unwrap();
+    let mut writer = corpus.open();
+    corpus.add(&mut writer, &IndexOptions::default());
+    let reader = corpus.open();
+    assert_eq!(reader.search("quokkas", 5).unwrap().len(), 1);
+    assert!(reader.search("wombats", 5).unwrap().is_empty());
+
+    fs::write(corpus.path("b.txt"), "wombats dig burrows\n").unwrap();
+    corpus.refresh(&mut writer);
+    let found = reader.search("wombats", 5).unwrap();
+    assert_eq!(found.len(), 1, "the other handle's commit is searched");
+    assert_eq!(found[0].path, corpus.path("b.txt"));
+    fs::remove_file(corpus.path("a.txt")).unwrap();
+    corpus.refresh(&mut writer);
+    assert!(reader.search("quokkas", 5).unwrap().is_empty());
+}
