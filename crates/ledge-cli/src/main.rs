@@ -49,7 +49,8 @@ enum Command {
     Ask(ask::AskArgs),
     /// Talk with Ledge: one question per line, answers from your files, follow-ups keep context.
     Chat(ask::ChatArgs),
-    /// Serve the local OpenAI-compatible API on 127.0.0.1 (bearer token in the data folder).
+    /// Serve the local OpenAI-compatible API and the MCP tools (/mcp) on 127.0.0.1 (bearer
+    /// token in the data folder).
     Serve(serve::Args),
     /// Serve Ledge's tools (search, ask, read, list_folders) to an MCP client over stdio.
     Mcp(mcp::Args),

@@ -70,7 +70,8 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         // The first line on stdout is the address: scripts (and the tests) read it.
         println!("http://{local}/v1");
         eprintln!(
-            "serving {} on http://{local}/v1 (loopback only); the bearer token is in {}",
+            "serving {} on http://{local}/v1 and MCP tools on http://{local}/mcp (loopback \
+             only); the bearer token is in {}",
             assistant.model_name(),
             data_dir
                 .root()

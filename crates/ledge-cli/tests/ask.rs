@@ -3,73 +3,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test crate: a panic is a failure report
 
+mod support;
+
 use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
 use serde_json::Value;
-
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn command(home: &Path, args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_ledge"));
-    command
-        .args(args)
-        .env("LEDGE_HOME", home)
-        .env_remove("LEDGE_LOG")
-        .env_remove("LEDGE_MODEL")
-        .env_remove("LEDGE_MODEL_PATH");
-    command
-}
-
-fn ledge(home: &Path, args: &[&str]) -> Output {
-    command(home, args).output().expect("run ledge")
-}
-
-fn ok(output: Output) -> Output {
-    assert!(
-        output.status.success(),
-        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
-        output.status.code(),
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output
-}
-
-/// A home with SmolLM2 and all-MiniLM-L6-v2 imported, and a folder of licence texts.
-fn setup() -> (tempfile::TempDir, PathBuf, PathBuf) {
-    let temp = tempfile::tempdir().unwrap();
-    let home = temp.path().join("home");
-    let docs = temp.path().join("docs");
-    std::fs::create_dir_all(&docs).unwrap();
-    for name in ["Apache-2.0", "BSD", "MPL-2.0"] {
-        std::fs::copy(
-            Path::new("/usr/share/common-licenses").join(name),
-            docs.join(format!("{name}.txt")),
-        )
-        .unwrap();
-    }
-    let gguf = repo().join("models/smollm2-135m-instruct/SmolLM2-135M-Instruct.Q4_1.gguf");
-    ok(ledge(
-        &home,
-        &[
-            "models",
-            "import",
-            gguf.to_str().unwrap(),
-            "--name",
-            "smollm2",
-        ],
-    ));
-    let embedder = repo().join("models/all-MiniLM-L6-v2");
-    ok(ledge(
-        &home,
-        &["models", "import", embedder.to_str().unwrap()],
-    ));
-    (temp, home, docs)
-}
+use support::{command, ledge, ok, setup};
 
 #[test]
 fn index_then_ask_answers_with_sources_and_follow_ups_continue() {

@@ -5,69 +5,24 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test crate: a panic is a failure report
 
+mod support;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
 use serde_json::Value;
+use support::{command, ok, repo, setup};
 
 const QUESTION: &str = "When do the patent licenses terminate under the Apache License?";
 const QUERY: &str = "patent litigation";
 
-fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn command(home: &Path, args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_ledge"));
-    command
-        .args(args)
-        .env("LEDGE_HOME", home)
-        .env_remove("LEDGE_LOG")
-        .env_remove("LEDGE_MODEL")
-        .env_remove("LEDGE_MODEL_PATH");
-    command
-}
-
-fn ok(output: Output) -> Output {
-    assert!(
-        output.status.success(),
-        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
-        output.status.code(),
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output
-}
-
-/// A home with SmolLM2 and all-MiniLM-L6-v2, and three licence texts indexed and embedded.
-fn setup() -> (tempfile::TempDir, PathBuf, PathBuf) {
-    let temp = tempfile::tempdir().unwrap();
-    let home = temp.path().join("home");
-    let docs = temp.path().join("docs");
-    std::fs::create_dir_all(&docs).unwrap();
-    for name in ["Apache-2.0", "BSD", "MPL-2.0"] {
-        std::fs::copy(
-            Path::new("/usr/share/common-licenses").join(name),
-            docs.join(name),
-        )
-        .unwrap();
-    }
-    let gguf = repo().join("models/smollm2-135m-instruct/SmolLM2-135M-Instruct.Q4_1.gguf");
-    let embedder = repo().join("models/all-MiniLM-L6-v2");
-    for args in [
-        vec![
-            "models",
-            "import",
-            gguf.to_str().unwrap(),
-            "--name",
-            "smollm2",
-        ],
-        vec!["models", "import", embedder.to_str().unwrap()],
-        vec!["index", "add", docs.to_str().unwrap()],
-    ] {
-        ok(command(&home, &args).output().unwrap());
-    }
+/// The licence home of `support::setup`, its folder indexed and embedded.
+fn indexed() -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let (temp, home, docs) = setup();
+    ok(command(&home, &["index", "add", docs.to_str().unwrap()])
+        .output()
+        .unwrap());
     (temp, home, docs.canonicalize().unwrap())
 }
 
@@ -93,7 +48,7 @@ fn client(args: &[&str]) -> Value {
 
 /// What both transports must show.
 fn check_session(seen: &Value, docs: &Path) {
-    let apache = docs.join("Apache-2.0");
+    let apache = docs.join("Apache-2.0.txt");
     assert_eq!(seen["server_name"], "ledge");
     assert_eq!(
         seen["tools"],
@@ -176,7 +131,10 @@ fn check_session(seen: &Value, docs: &Path) {
     );
     let text = ask["text"].as_str().unwrap();
     assert!(text.starts_with("From your files:\n"), "{text}");
-    assert!(text.contains(&format!("Apache-2.0, line {line}")), "{text}");
+    assert!(
+        text.contains(&format!("Apache-2.0.txt, line {line}")),
+        "{text}"
+    );
     assert!(text.contains("\nSources:\n"), "{text}");
     for sentence in answer["sentences"].as_array().unwrap() {
         if sentence["support"] == "unsupported" {
@@ -215,21 +173,21 @@ fn check_session(seen: &Value, docs: &Path) {
 
 #[test]
 fn an_mcp_client_over_stdio_searches_reads_and_gets_cited_answers() {
-    let (_temp, home, docs) = setup();
+    let (_temp, home, docs) = indexed();
     let seen = client(&[
         "stdio",
         env!("CARGO_BIN_EXE_ledge"),
         home.to_str().unwrap(),
         QUESTION,
         QUERY,
-        docs.join("Apache-2.0").to_str().unwrap(),
+        docs.join("Apache-2.0.txt").to_str().unwrap(),
     ]);
     check_session(&seen, &docs);
 }
 
 #[test]
 fn an_mcp_client_over_http_needs_the_token_and_survives_a_client_leaving_mid_answer() {
-    let (_temp, home, docs) = setup();
+    let (_temp, home, docs) = indexed();
     let mut server = command(&home, &["serve", "--port", "0"])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -247,7 +205,7 @@ fn an_mcp_client_over_http_needs_the_token_and_survives_a_client_leaving_mid_ans
         token.trim(),
         QUESTION,
         QUERY,
-        docs.join("Apache-2.0").to_str().unwrap(),
+        docs.join("Apache-2.0.txt").to_str().unwrap(),
     ]);
     server.kill().unwrap();
     server.wait().unwrap();

@@ -68,7 +68,9 @@ pub struct AssistantSettings {
     pub source_tokens: usize,
     /// The built-in model should start answering within this time: the sources are cut to
     /// what it reads in that time at the prefill speed measured on this machine (never below
-    /// [`MIN_SOURCE_TOKENS`]). A fast GPU gets the whole `source_tokens`.
+    /// [`MIN_SOURCE_TOKENS`]). A fast GPU gets the whole `source_tokens`. Two seconds: on the
+    /// answer benchmark's dev half the default model answered better from the shorter prompt
+    /// than from three seconds' worth (BENCHMARKS.md, Answers, sixth round), and sooner.
     pub first_token_target: Duration,
     /// Each retrieved passage is cut to about this many words around what bears on the
     /// question (small models answer better from short, focused sources); 0 keeps passages
@@ -87,7 +89,7 @@ impl Default for AssistantSettings {
             answer_tokens: 512,
             context_tokens: 4096,
             source_tokens: 2048,
-            first_token_target: Duration::from_secs(3),
+            first_token_target: Duration::from_secs(2),
             excerpt_words: 110,
             sampling: SamplingParams {
                 repetition_penalty: 1.1,
