@@ -5,11 +5,11 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::process::{Command, Stdio};
 
 use serde_json::Value;
-use support::{command, ledge, ok, setup};
+use support::{command, ledge, ok, serve, setup};
 
 #[test]
 fn index_then_ask_answers_with_sources_and_follow_ups_continue() {
@@ -176,15 +176,7 @@ fn serve_listens_on_loopback_only() {
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("loopback"));
 
-    let mut server = command(&home, &["serve", "--port", "0", "--no-vectors"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut first = String::new();
-    BufReader::new(server.stdout.take().unwrap())
-        .read_line(&mut first)
-        .unwrap();
+    let (mut server, first) = serve(&home, &["--port", "0", "--no-vectors"]);
     server.kill().unwrap();
     server.wait().unwrap();
     assert!(first.starts_with("http://127.0.0.1:"), "{first}");

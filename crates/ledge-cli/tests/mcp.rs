@@ -7,12 +7,11 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use serde_json::Value;
-use support::{command, ok, repo, setup};
+use support::{command, ok, repo, serve, setup};
 
 const QUESTION: &str = "When do the patent licenses terminate under the Apache License?";
 const QUERY: &str = "patent litigation";
@@ -188,15 +187,7 @@ fn an_mcp_client_over_stdio_searches_reads_and_gets_cited_answers() {
 #[test]
 fn an_mcp_client_over_http_needs_the_token_and_survives_a_client_leaving_mid_answer() {
     let (_temp, home, docs) = indexed();
-    let mut server = command(&home, &["serve", "--port", "0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut first = String::new();
-    BufReader::new(server.stdout.take().unwrap())
-        .read_line(&mut first)
-        .unwrap();
+    let (mut server, first) = serve(&home, &["--port", "0"]);
     let url = format!("{}/mcp", first.trim().trim_end_matches("/v1"));
     let token = std::fs::read_to_string(home.join("api-token")).unwrap();
     let seen = client(&[

@@ -78,6 +78,16 @@ async fn blocking<T: Send + 'static>(
         .map_err(|error| ErrorData::internal_error(format!("the tool stopped: {error}"), None))
 }
 
+/// The assistant's index, locked.
+fn lock_index(
+    assistant: &Assistant,
+) -> ledge_core::Result<std::sync::MutexGuard<'_, ledge_index::Index>> {
+    assistant
+        .index()
+        .lock()
+        .map_err(|_| ledge_core::Error::Internal("the index lock is poisoned".into()))
+}
+
 /// Tells the client how far an answer got, when it asked to be told.
 async fn progress(context: &RequestContext<RoleServer>, step: f64, message: &str) {
     if let Some(token) = context.meta.get_progress_token() {
@@ -209,10 +219,7 @@ impl LedgeTools {
         let path = PathBuf::from(&args.path);
         let assistant = self.assistant.clone();
         let read = blocking(move || {
-            let index = assistant
-                .index()
-                .lock()
-                .map_err(|_| ledge_core::Error::Internal("the index lock is poisoned".into()))?;
+            let index = lock_index(&assistant)?;
             Ok(index.read_excerpt(&path, span, MAX_READ_LINES)?)
         })
         .await?;
@@ -252,10 +259,7 @@ impl LedgeTools {
                 ),
                 None => None,
             };
-            let index = assistant
-                .index()
-                .lock()
-                .map_err(|_| ledge_core::Error::Internal("the index lock is poisoned".into()))?;
+            let index = lock_index(&assistant)?;
             let folders = index.folders()?;
             let embedded = match embedder_id {
                 Some(id) => Some(index.embedding_status(&id)?),
@@ -287,10 +291,7 @@ impl LedgeTools {
         let paths: Vec<PathBuf> = files.iter().map(PathBuf::from).collect();
         let assistant = self.assistant.clone();
         let checked = blocking(move || {
-            let index = assistant
-                .index()
-                .lock()
-                .map_err(|_| ledge_core::Error::Internal("the index lock is poisoned".into()))?;
+            let index = lock_index(&assistant)?;
             let mut missing = Vec::new();
             for path in &paths {
                 if !index.is_indexed(path)? {

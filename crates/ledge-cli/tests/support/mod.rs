@@ -3,8 +3,9 @@
 
 #![allow(dead_code)] // each test crate uses its own part of it
 
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output, Stdio};
 
 pub fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -70,4 +71,18 @@ pub fn setup() -> (tempfile::TempDir, PathBuf, PathBuf) {
         &["models", "import", embedder.to_str().unwrap()],
     ));
     (temp, home, docs)
+}
+
+/// `ledge serve ARGS` started in `home`, with the first line it prints (its address).
+pub fn serve(home: &Path, args: &[&str]) -> (Child, String) {
+    let mut server = command(home, &[&["serve"], args].concat())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(server.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    (server, first)
 }

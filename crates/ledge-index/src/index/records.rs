@@ -112,12 +112,7 @@ impl Index {
     /// Whether `path` is an indexed file (as recorded, or in any form that canonicalizes to
     /// it).
     pub fn is_indexed(&self, path: &Path) -> Result<bool> {
-        for key in path_keys(path) {
-            if self.catalog.file_id(&key)?.is_some() {
-                return Ok(true);
-            }
-        }
-        Ok(false)
+        Ok(!self.file_ids(&[path.to_path_buf()])?.is_empty())
     }
 
     /// [`search`](Self::search) restricted to chunks of `files` (paths as recorded or in any
