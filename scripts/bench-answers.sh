@@ -19,10 +19,10 @@ mkdir -p "$MODELS_HOME"
 import() {
   local name="$1" file="$2"
   [ -d "$MODELS_HOME/models/$name" ] && return
-  LEDGE_HOME="$MODELS_HOME" LEDGE_MODEL_PATH= "$TARGET/ledge" models import "$file" --name "$name"
+  LEDGE_HOME="$MODELS_HOME" LEDGE_MODEL_PATH="" "$TARGET/ledge" models import "$file" --name "$name"
 }
 import smollm2 "$ROOT/models/smollm2-135m-instruct/SmolLM2-135M-Instruct.Q4_1.gguf"
 [ -d "$MODELS_HOME/models/all-MiniLM-L6-v2" ] || \
-  LEDGE_HOME="$MODELS_HOME" LEDGE_MODEL_PATH= "$TARGET/ledge" models import "$ROOT/models/all-MiniLM-L6-v2"
+  LEDGE_HOME="$MODELS_HOME" LEDGE_MODEL_PATH="" "$TARGET/ledge" models import "$ROOT/models/all-MiniLM-L6-v2"
 for pair in ${LEDGE_BENCH_GGUF:-}; do import "${pair%%=*}" "${pair#*=}"; done
 exec "$TARGET/examples/bench_answers" --models "$MODELS_HOME/models" "$@"

@@ -4,9 +4,9 @@
 # BLAS forced in front of it (LD_PRELOAD), in one run on this machine, and prints the ratio.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-cargo build --quiet --release --locked -p ledge-cli
+cargo build --quiet --release --locked -p ledge-cli -p ledge-app
 ledge="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')/release/ledge"
-reference="$(ls .deps/mlx-cpu/mlx_cpu.libs/libblas-*.so* | head -n1)"
+reference="$(find .deps/mlx-cpu/mlx_cpu.libs -name 'libblas-*.so*' | head -n1)"
 home="$(mktemp -d)"; trap 'rm -rf "$home"' EXIT
 
 probe() { # prints "blas gflops ms", best of 3 runs
@@ -19,6 +19,9 @@ probe() { # prints "blas gflops ms", best of 3 runs
 fast="$(probe)"
 slow="$(probe LD_PRELOAD="$reference")"
 printf '%-28s %10s %10s\n' "BLAS serving MLX" "GFLOP/s" "ms"
-printf '%-28s %10s %10s\n' "${fast% * *}" $(echo "$fast" | awk '{print $(NF-1), $NF}')
-printf '%-28s %10s %10s\n' "${slow% * *}" $(echo "$slow" | awk '{print $(NF-1), $NF}')
+row() { # "name with spaces gflops ms" -> three columns
+  printf '%-28s %10s %10s\n' "${1% * *}" "$(echo "$1" | awk '{print $(NF-1)}')" "$(echo "$1" | awk '{print $NF}')"
+}
+row "$fast"
+row "$slow"
 python3 -c "import sys; f=float('$fast'.split()[-2]); s=float('$slow'.split()[-2]); print(f'ratio OpenBLAS / reference: {f/s:.1f}x')"

@@ -10,6 +10,12 @@ CARGO="${CARGO:-cargo}"
 # The UI first: it is quick, and the desktop app embeds its build.
 npm --prefix ui run --silent check
 
+# The shell scripts: setup.sh as the POSIX sh it is written in (dash on Debian, bash 3.2 on
+# macOS), the rest as the bash their first line names.
+command -v shellcheck >/dev/null || { echo "shellcheck is missing: run scripts/setup.sh system" >&2; exit 1; }
+shellcheck -s sh scripts/setup.sh
+shellcheck scripts/test.sh scripts/check-macos.sh scripts/bench-*.sh scripts/check-macos/* .ci/run
+
 "$CARGO" fmt --all -- --check
 "$CARGO" clippy --workspace --all-targets --locked -- -D warnings
 # The same lints for Apple Silicon: the macOS-only code, type-checked here (16-26 minutes

@@ -6,8 +6,12 @@
 //!   `{fmt}`; `shim/linux_compat.c` supplies the few symbols mlx-rs expects from an Apple build.
 //!   `shim/blas_matvec.c` routes MLX's one-row matrix products to `cblas_sgemv` (see there and
 //!   `ledge-build`).
-//! * macOS: MLX is built from source with Metal and Accelerate, as upstream mlx-sys does
-//!   (CMake fetches MLX v0.32.2). Not verified by our CI; see README.md.
+//! * macOS: mlx-c is compiled against the prebuilt `libmlx.dylib` (Metal and Accelerate) of
+//!   the PyPI `mlx-metal` wheel, unpacked by `scripts/setup.sh` into `$LEDGE_DEPS_DIR`, the
+//!   same route as Linux (`ledge_build::mlx_wheel` says why and holds the choices). With
+//!   `LEDGE_MLX_FROM_SOURCE=1` MLX is built from source instead, as upstream mlx-sys does
+//!   (CMake fetches MLX v0.32.2; needs full Xcode with its Metal toolchain;
+//!   `ledge_build::mlx_source`). Neither is verified by our CI; see README.md.
 //! * Check-only (`LEDGE_MLX_SYS_CHECK_ONLY=1`, any target): nothing native is built or linked;
 //!   only the bindings are generated, for the target's architecture and OS, so that
 //!   `cargo check`/`cargo clippy --target aarch64-apple-darwin` type-checks the workspace on
@@ -21,10 +25,13 @@
 use std::env;
 use std::path::{Path, PathBuf};
 
+use ledge_build::TargetOs;
+
 fn main() {
     println!("cargo:rerun-if-env-changed=LEDGE_DEPS_DIR");
     println!("cargo:rerun-if-env-changed=LEDGE_MLX_C_DIR");
     println!("cargo:rerun-if-env-changed=LEDGE_MLX_SYS_CHECK_ONLY");
+    println!("cargo:rerun-if-env-changed=LEDGE_MLX_FROM_SOURCE");
     println!("cargo:rerun-if-changed=shim");
     println!("cargo:rerun-if-changed=check-only");
 
@@ -35,8 +42,11 @@ fn main() {
 
     match target_os.as_str() {
         "linux" | "macos" if check_only => println!("cargo:backend=check-only"),
-        "linux" => build_linux(&mlx_c, &wheel_dir(deps_dir.as_deref())),
-        "macos" => build_macos(&mlx_c),
+        "linux" => build_linux(&mlx_c, &wheel_dir(TargetOs::Linux, deps_dir.as_deref())),
+        "macos" if env::var_os("LEDGE_MLX_FROM_SOURCE").is_some_and(|value| value == "1") => {
+            build_macos_from_source(&mlx_c)
+        }
+        "macos" => build_macos(&mlx_c, &wheel_dir(TargetOs::MacOs, deps_dir.as_deref())),
         other => fail(&format!(
             "mlx-sys: unsupported target OS '{other}' (Linux and macOS only)"
         )),
@@ -68,14 +78,18 @@ fn mlx_c_sources(deps_dir: Option<&Path>) -> PathBuf {
     dir
 }
 
-fn wheel_dir(deps_dir: Option<&Path>) -> PathBuf {
+/// The unpacked MLX wheel for `os` (`mlx-cpu` on Linux, `mlx-metal` on macOS), checked.
+fn wheel_dir(os: TargetOs, deps_dir: Option<&Path>) -> PathBuf {
     let Some(deps) = deps_dir else {
         fail("mlx-sys: LEDGE_DEPS_DIR is not set; build from the Ledge checkout");
     };
-    let wheel = deps.join("mlx-cpu");
-    if !wheel.join("mlx/lib/libmlx.so").is_file() {
+    let (Some(wheel), Some(library)) = (ledge_build::mlx_wheel_dir(os, deps), os.mlx_library())
+    else {
+        fail("mlx-sys: no MLX wheel for this target OS");
+    };
+    if !wheel.join("mlx/lib").join(library).is_file() {
         fail(&format!(
-            "mlx-sys: no libmlx.so under {}.\nRun `scripts/setup.sh mlx` (or `make setup`) first.",
+            "mlx-sys: no {library} under {}.\nRun `scripts/setup.sh mlx` (or `make setup`) first.",
             wheel.display()
         ));
     }
@@ -132,9 +146,37 @@ fn build_linux(mlx_c: &Path, wheel: &Path) {
     println!("cargo:backend=cpu-wheel");
 }
 
+/// Unverified here (no macOS machine): mlx-c against the `mlx-metal` wheel (see
+/// `ledge_build::mlx_wheel`, where the choices are unit-tested).
+fn build_macos(mlx_c: &Path, wheel: &Path) {
+    use ledge_build::mlx_wheel;
+
+    let mut config = cmake::Config::new(mlx_c);
+    config.profile("Release");
+    for (key, value) in mlx_wheel::cmake_defines(wheel) {
+        config.define(key, value);
+    }
+    let dst = config.build();
+
+    println!(
+        "cargo:rustc-link-search=native={}",
+        dst.join("lib").display()
+    );
+    println!(
+        "cargo:rustc-link-search=native={}",
+        mlx_wheel::library_dir(wheel).display()
+    );
+    for lib in mlx_wheel::link_libraries() {
+        println!("cargo:rustc-link-lib={lib}");
+    }
+    println!("cargo:lib_dir={}", mlx_wheel::library_dir(wheel).display());
+    println!("cargo:backend=metal-wheel");
+}
+
 /// Unverified here (no macOS machine): upstream mlx-sys 0.7.0's Metal build, with the choices
 /// it makes on a current Mac (see `ledge_build::mlx_source`, where they are unit-tested).
-fn build_macos(mlx_c: &Path) {
+/// Taken only with `LEDGE_MLX_FROM_SOURCE=1`.
+fn build_macos_from_source(mlx_c: &Path) {
     use ledge_build::mlx_source::{self, Features};
 
     let features = Features {

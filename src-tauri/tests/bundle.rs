@@ -7,6 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
+use ledge_build::TargetOs;
 use ledge_desktop::LaunchRequest;
 use ledge_desktop::launch::URL_SCHEME;
 use plist::{Dictionary, Value};
@@ -96,4 +97,25 @@ fn the_popup_shows_on_every_space_and_over_full_screen_apps() {
         .expect("a popup window");
     assert_eq!(popup["visibleOnAllWorkspaces"], true);
     assert_eq!(popup["alwaysOnTop"], true);
+}
+
+#[test]
+fn the_bundle_carries_mlx_where_the_executable_looks_for_it() {
+    // What ledge-build's rpaths expect in Contents/Frameworks (libmlx.dylib, and mlx.metallib
+    // beside it), copied from the mlx-metal wheel that scripts/setup.sh unpacks.
+    let manifest_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let expected = ledge_build::bundle_files(TargetOs::MacOs, &manifest_dir.join("../.deps"));
+    let conf = tauri_conf();
+    let files = conf["bundle"]["macOS"]["files"]
+        .as_object()
+        .expect("bundle.macOS.files");
+    assert_eq!(files.len(), expected.len(), "{files:?}");
+    for file in expected {
+        let destination = file.destination.to_str().unwrap();
+        let source = files
+            .get(destination)
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or_else(|| panic!("bundle.macOS.files lacks {destination}"));
+        assert_eq!(manifest_dir.join(source), file.source, "{destination}");
+    }
 }

@@ -24,19 +24,21 @@
 //! On macOS it adds the rpaths where `libmlx.dylib` (install name `@rpath/libmlx.dylib`, as
 //! the PyPI `mlx-metal` wheel ships it) is found: the app bundle's `Contents/Frameworks`
 //! first, then `$LEDGE_DEPS_DIR/mlx-metal/mlx/lib` for binaries run from the build folder.
-//! [`bundle_files`] lists what the bundle must carry for that. Today's mlx-sys still links
-//! MLX statically on macOS, so these rpaths are unused until it links the wheel (issue 20);
-//! they are harmless meanwhile.
+//! [`bundle_files`] lists what the bundle must carry for that. mlx-sys links that dylib by
+//! default ([`mlx_wheel`]); built from source (`LEDGE_MLX_FROM_SOURCE=1`) MLX is linked
+//! statically and the rpaths go unused.
 //!
 //! Every decision is a plain function of the target OS and paths ([`rpaths`],
 //! [`linux_link_args`], [`bundle_files`]), unit-tested on any host; [`link_mlx_runtime`]
-//! only reads the environment and prints them. [`mlx_source`] does the same for mlx-sys's
-//! macOS source build of MLX (CMake definitions, link list).
+//! only reads the environment and prints them. [`mlx_wheel`] and [`mlx_source`] do the same
+//! for mlx-sys's two macOS builds (CMake definitions, link list): against the `mlx-metal`
+//! wheel (the default) and of MLX from source.
 //!
 //! Build scripts are the one place allowed to panic: a panic here is a build error that
 //! tells the developer what to run.
 
 pub mod mlx_source;
+pub mod mlx_wheel;
 
 use std::env;
 use std::path::{Path, PathBuf};
@@ -188,7 +190,7 @@ pub fn link_mlx_runtime() {
             }
             linux_link_args(&mlx_lib_dir, &find_openblas())
         }
-        // Nothing is checked on disk: MLX is linked statically today (see the crate docs),
+        // Nothing is checked on disk: mlx-sys already refused to build without the wheel,
         // and scripts/check-macos.sh type-checks without any of it.
         TargetOs::MacOs => macos_link_args(&deps()),
         TargetOs::Other => Vec::new(),

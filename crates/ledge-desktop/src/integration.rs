@@ -197,6 +197,42 @@ fn xml_escape(text: &str) -> String {
 /// The menu item's title in Finder's Quick Actions and Services menus.
 pub const QUICK_ACTION_TITLE: &str = "Ask Ledge about This File";
 
+/// The app bundle (`…/Ledge.app`) whose executable `exe` is, if it is one.
+fn app_bundle(exe: &Path) -> Option<&Path> {
+    let macos = exe.parent()?;
+    let contents = macos.parent()?;
+    let bundle = contents.parent()?;
+    let is_app = bundle
+        .extension()
+        .is_some_and(|ext| ext.eq_ignore_ascii_case("app"));
+    (macos.file_name()? == "MacOS" && contents.file_name()? == "Contents" && is_app)
+        .then_some(bundle)
+}
+
+/// The Quick Action's shell script (`/bin/sh`; the selected files arrive as its arguments,
+/// inputMethod 1). An app bundle is reached through LaunchServices with a `ledge://ask` link
+/// (`open -a`), which starts the app or hands the files to the running one, so Automator's
+/// runner never hosts it; each path is percent-encoded byte by byte. A bare binary (a build
+/// run from the checkout) has no registered link scheme and is run directly.
+fn quick_action_script(exe: &Path) -> String {
+    match app_bundle(exe) {
+        Some(bundle) => format!(
+            "# {MARKER}: Finder passes the selected files as arguments; they reach the app as\n\
+             # a {scheme}://ask link through LaunchServices.\n\
+             encode() {{ printf '%s' \"$1\" | od -An -v -tx1 | tr -d ' \\n' | sed 's/../%&/g'; }}\n\
+             link='{scheme}://ask'; separator='?'\n\
+             for file in \"$@\"; do link=\"$link${{separator}}file=$(encode \"$file\")\"; separator='&'; done\n\
+             exec open -a {} \"$link\"\n",
+            shell_quote(&bundle.to_string_lossy()),
+            scheme = crate::launch::URL_SCHEME,
+        ),
+        None => format!(
+            "# {MARKER}: Finder passes the selected files as arguments.\nexec {} \"$@\"\n",
+            shell_quote(&exe.to_string_lossy())
+        ),
+    }
+}
+
 /// The Finder Quick Action for the app at `exe`, relative to `~/Library/Services`.
 pub fn macos_files(exe: &Path) -> Vec<IntegrationFile> {
     let plist_head = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
@@ -223,11 +259,7 @@ pub fn macos_files(exe: &Path) -> Vec<IntegrationFile> {
          </plist>\n",
         xml_escape(QUICK_ACTION_TITLE)
     );
-    // The selected files arrive as the script's arguments (inputMethod 1).
-    let script = format!(
-        "# {MARKER}: Finder passes the selected files as arguments.\nexec {} \"$@\"\n",
-        shell_quote(&exe.to_string_lossy())
-    );
+    let script = quick_action_script(exe);
     let empty = "<dict/>";
     let workflow = format!(
         "{plist_head}<!-- {MARKER}. -->\n\

@@ -109,7 +109,8 @@ impl Embedder {
         whole
             .with_truncation(None)
             .map_err(|error| Error::Tokenizer(error.to_string()))?;
-        let model = Bert::load(&dir.join("model.safetensors"), config)?;
+        let model =
+            crate::runtime::exclusive(|| Bert::load(&dir.join("model.safetensors"), config))?;
         tracing::info!(
             dir = %dir.display(),
             layers = model.layers.len(),
@@ -268,7 +269,12 @@ impl Embedder {
     }
 
     /// One padded batch through the model and pooling: a single MLX evaluation.
+    /// One batch is one unit of [`crate::runtime::exclusive`] MLX work.
     fn embed_batch(&self, batch: &[Sequence<'_>]) -> Result<Vec<Vec<f32>>> {
+        crate::runtime::exclusive(|| self.embed_batch_now(batch))
+    }
+
+    fn embed_batch_now(&self, batch: &[Sequence<'_>]) -> Result<Vec<Vec<f32>>> {
         let rows = batch.len();
         let length = batch.iter().map(|s| s.ids.len()).max().unwrap_or(0);
         let hidden = self.dimensions();

@@ -21,6 +21,7 @@ use mlx_rs::ops::indexing::IndexOp;
 use tokio::sync::mpsc;
 
 use crate::model::{KvCache, LanguageModel};
+use crate::runtime::exclusive;
 use crate::sampling::{Sampler, SamplingParams};
 use crate::text_stream::{Detokenizer, StopMatcher};
 use crate::tokenizer::ModelTokenizer;
@@ -203,8 +204,11 @@ impl Generator {
             });
         }
         let started = Instant::now();
-        let reused = self.reuse_prefix(prompt);
-        let mut logits = self.prefill(&prompt[reused..])?;
+        let (reused, mut logits) = exclusive(|| {
+            let reused = self.reuse_prefix(prompt);
+            self.prefill(&prompt[reused..])
+                .map(|logits| (reused, logits))
+        })?;
 
         let mut sampler = Sampler::new(params.sampling.clone());
         let mut history = prompt.to_vec();
@@ -298,8 +302,10 @@ impl Generator {
             return Ok((0, Duration::ZERO));
         }
         let started = Instant::now();
-        let reused = self.reuse_prefix(prefix);
-        self.prefill(&prefix[reused..])?;
+        let reused = exclusive(|| {
+            let reused = self.reuse_prefix(prefix);
+            self.prefill(&prefix[reused..]).map(|_| reused)
+        })?;
         Ok((prefix.len() - reused, started.elapsed()))
     }
 
@@ -338,7 +344,18 @@ impl Generator {
 
 /// Runs `tokens` after the `cached` ones; returns the last position's logits. (A free
 /// function so that the generation loop can hold the tokenizer while it runs the model.)
+/// Each step is one unit of [`exclusive`] MLX work: between two tokens, another thread's
+/// (the indexer's embeddings) may run.
 fn step(
+    model: &LanguageModel,
+    cache: &mut KvCache,
+    cached: &mut Vec<u32>,
+    tokens: &[u32],
+) -> Result<Vec<f32>> {
+    exclusive(|| step_now(model, cache, cached, tokens))
+}
+
+fn step_now(
     model: &LanguageModel,
     cache: &mut KvCache,
     cached: &mut Vec<u32>,

@@ -25,4 +25,6 @@ pub mod tokenizer;
 
 pub use error::{Error, Result};
 pub use model_files::{FoundModel, ModelFormat, discover_models};
-pub use runtime::{BlasLibrary, ComputeDevice, MatmulProbe, Runtime};
+pub use runtime::{
+    BlasLibrary, ComputeDevice, MatmulProbe, Runtime, exclusive, peak_concurrent_evaluations,
+};

@@ -1,10 +1,14 @@
 //! The MLX runtime of this process: which device computes, which MLX library and BLAS serve
-//! it, and how fast a matrix product runs on it.
+//! it, how fast a matrix product runs on it, and the one-at-a-time rule for MLX work
+//! ([`exclusive`]).
 
 mod blas;
 
+use std::cell::Cell;
 use std::ffi::CStr;
 use std::fmt;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use mlx_rs::{Array, Device, DeviceType};
@@ -91,6 +95,10 @@ impl Runtime {
     /// Times `repeats` products of two random `n`×`n` f32 matrices on the default device,
     /// after one warm-up product.
     pub fn probe_matmul(&self, n: i32, repeats: u32) -> crate::Result<MatmulProbe> {
+        exclusive(|| Self::time_matmul(n, repeats))
+    }
+
+    fn time_matmul(n: i32, repeats: u32) -> crate::Result<MatmulProbe> {
         let key = mlx_rs::random::key(0)?;
         let a = mlx_rs::random::normal::<f32>(&[n, n][..], None, None, &key)?;
         let b = mlx_rs::random::normal::<f32>(&[n, n][..], None, None, &key)?;
@@ -109,6 +117,57 @@ impl Runtime {
         let per_product = started.elapsed() / repeats.max(1);
         Ok(MatmulProbe { n, per_product })
     }
+}
+
+/// Held while a thread builds or evaluates MLX work (see [`exclusive`]).
+static EVALUATION: Mutex<()> = Mutex::new(());
+/// Threads inside [`exclusive`] now, and the most there have been at once.
+static INSIDE: AtomicUsize = AtomicUsize::new(0);
+static PEAK_INSIDE: AtomicUsize = AtomicUsize::new(0);
+
+thread_local! {
+    /// Whether this thread holds [`EVALUATION`], so that a nested call does not wait on itself.
+    static HOLDS_EVALUATION: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Runs `work`, which builds and evaluates MLX arrays, while no other thread of this process
+/// does: loading a model, one forward step of generation, one batch of embeddings, the matmul
+/// probe. A nested call on the same thread runs at once.
+///
+/// Why: Metal does not take concurrent evaluation from several threads well (a known crash
+/// area of MLX), and the app loads models, answers and embeds for the indexer on different
+/// threads. One process-wide lock around each unit of work gives the guarantee a single MLX
+/// thread would, without moving the models (which the session and the indexer already share
+/// behind their own locks) onto it; the units are short (a token, a batch of 16 passages), so
+/// an answer waits at most one batch for the indexer, which pauses for questions anyway. On the
+/// CPU it costs nothing measurable: two MLX evaluations side by side only split the same cores.
+pub fn exclusive<T>(work: impl FnOnce() -> T) -> T {
+    if HOLDS_EVALUATION.with(Cell::get) {
+        return work();
+    }
+    // The lock guards no data, so a panic inside another holder leaves nothing to distrust.
+    let _lock = EVALUATION
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    /// Undoes the bookkeeping however `work` ends (a panic included), before the lock goes.
+    struct Leave;
+    impl Drop for Leave {
+        fn drop(&mut self) {
+            INSIDE.fetch_sub(1, Ordering::SeqCst);
+            HOLDS_EVALUATION.with(|holds| holds.set(false));
+        }
+    }
+    HOLDS_EVALUATION.with(|holds| holds.set(true));
+    let now = INSIDE.fetch_add(1, Ordering::SeqCst) + 1;
+    PEAK_INSIDE.fetch_max(now, Ordering::SeqCst);
+    let _leave = Leave;
+    work()
+}
+
+/// The most threads that have been inside [`exclusive`] at once in this process: 1 once any
+/// MLX work ran, whatever ran beside it (what the tests check).
+pub fn peak_concurrent_evaluations() -> usize {
+    PEAK_INSIDE.load(Ordering::SeqCst)
 }
 
 /// The outcome of [`Runtime::probe_matmul`].

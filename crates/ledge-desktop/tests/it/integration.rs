@@ -220,3 +220,66 @@ fn the_finder_quick_action_is_a_valid_workflow_that_runs_the_binary_with_the_sel
     assert_eq!(uninstall_macos(services.path()).unwrap().len(), 2);
     assert!(!services.path().join("Ask Ledge.workflow").exists());
 }
+
+#[test]
+fn an_installed_apps_quick_action_goes_through_launch_services_with_a_ledge_link() {
+    let services = tempfile::tempdir().unwrap();
+    let apps = tempfile::tempdir().unwrap();
+    let bundle = apps.path().join("Ledge & Co's.app");
+    let exe = bundle.join("Contents/MacOS/ledge-app");
+    // `open` as LaunchServices' command line: here a stand-in that records its arguments.
+    let bin = tempfile::tempdir().unwrap();
+    let record = bin.path().join("open-args");
+    let open = bin.path().join("open");
+    std::fs::write(
+        &open,
+        format!(
+            "#!/bin/sh\nprintf '%s\\n' \"$@\" > '{}'\n",
+            record.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o755)).unwrap();
+
+    install_macos(services.path(), &exe).unwrap();
+    let workflow = read_plist(
+        &services
+            .path()
+            .join("Ask Ledge.workflow/Contents/document.wflow"),
+    );
+    let script = workflow["actions"][0]["action"]["ActionParameters"]["COMMAND_STRING"]
+        .as_str()
+        .unwrap();
+    // Names with what URLs, XML and the shell care about, and more than ASCII.
+    let files = [
+        "/Users/maria/Q3 plan & budget?.pdf",
+        "/Users/maria/it's #1 100%.md",
+        "/Users/maria/Résumé – 東京.txt",
+    ];
+    let path = format!(
+        "{}:{}",
+        bin.path().display(),
+        std::env::var("PATH").unwrap()
+    );
+    let status = Command::new("/bin/sh")
+        .env("PATH", path)
+        .args(["-c", script, "sh"])
+        .args(files)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let recorded = std::fs::read_to_string(&record).unwrap();
+    let arguments: Vec<&str> = recorded.lines().collect();
+    assert_eq!(arguments.len(), 3, "{arguments:?}");
+    assert_eq!(arguments[0], "-a");
+    assert_eq!(Path::new(arguments[1]), bundle);
+    // The app reads the link back into the same files (RunEvent::Opened on macOS).
+    let request = ledge_desktop::LaunchRequest::from_url(arguments[2]).unwrap();
+    let expected: Vec<std::path::PathBuf> = files.iter().map(std::path::PathBuf::from).collect();
+    assert_eq!(request.files, expected, "{}", arguments[2]);
+    assert!(
+        arguments[2].starts_with("ledge://ask?file=%2f"),
+        "{}",
+        arguments[2]
+    );
+}

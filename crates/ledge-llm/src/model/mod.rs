@@ -95,6 +95,10 @@ impl LanguageModel {
 
     /// Loads the model folder `dir`, computing in the type `compute` says.
     pub fn load_with(dir: &Path, compute: ComputeDtype) -> Result<Self> {
+        crate::runtime::exclusive(|| Self::load_now(dir, compute))
+    }
+
+    fn load_now(dir: &Path, compute: ComputeDtype) -> Result<Self> {
         let started = Instant::now();
         let upcast = match compute {
             ComputeDtype::Stored => false,

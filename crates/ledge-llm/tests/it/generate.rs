@@ -373,3 +373,54 @@ fn the_tokio_stream_delivers_the_same_text_and_stops_when_dropped() {
         "{used} tokens in the cache: the run went on after its listener left"
     );
 }
+
+/// The app answers on one thread while the indexer embeds on another: their MLX work takes
+/// turns (`ledge_llm::exclusive`: a generation step, an embedding batch), never overlapping,
+/// and both go on interleaved, neither waiting for the other to finish.
+#[test]
+fn generation_and_embedding_on_two_threads_take_turns_with_mlx() {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+    ledge_llm::Runtime::init().unwrap();
+    let mut generator = Generator::load(smollm()).unwrap();
+    let embedder =
+        ledge_llm::embed::Embedder::load(&repo().join("models/all-MiniLM-L6-v2")).unwrap();
+    let prompt = generator
+        .tokenizer()
+        .encode_chat(&[Message::new(
+            Role::User,
+            "Tell the long story of the printing press, century by century.",
+        )])
+        .unwrap();
+    let params = GenerationParams {
+        max_tokens: 64,
+        sampling: SamplingParams::greedy(),
+        ..GenerationParams::default()
+    };
+    let generating = AtomicBool::new(true);
+    let batches_while_generating = AtomicUsize::new(0);
+    let (generating, batches) = (&generating, &batches_while_generating);
+    let text = "A passage of a manual that the indexer embeds while a question is answered.";
+    let generation = std::thread::scope(|scope| {
+        scope.spawn(move || {
+            while generating.load(Ordering::SeqCst) {
+                assert_eq!(embedder.embed(&[text; 4]).unwrap().len(), 4);
+                if generating.load(Ordering::SeqCst) {
+                    batches.fetch_add(1, Ordering::SeqCst);
+                }
+            }
+        });
+        let generation = generator
+            .generate(&prompt, &params, &CancelToken::new(), &mut |_| {})
+            .unwrap();
+        generating.store(false, Ordering::SeqCst);
+        generation
+    });
+    assert!(generation.tokens.len() >= 16, "{:?}", generation.text);
+    assert!(
+        batches.load(Ordering::SeqCst) >= 2,
+        "the embedder waited for the whole answer: {} batches beside it",
+        batches.load(Ordering::SeqCst)
+    );
+    assert_eq!(ledge_llm::peak_concurrent_evaluations(), 1);
+}
