@@ -26,9 +26,9 @@ DEMO_GGUF = $(CURDIR)/models/qwen2.5-coder-0.5b-instruct/qwen2.5-coder-0.5b-inst
 DEMO_MODEL = qwen2.5-coder-0.5b-instruct
 DEMO_EMBEDDER = $(CURDIR)/models/all-MiniLM-L6-v2
 # Documents to ask about: the licence texts every Debian system has; on macOS, which has no
-# such folder, the Apache licence text in this checkout.
+# such folder, the tests' copy of them.
 ifeq ($(shell uname -s),Darwin)
-DEMO_DOCS = $(CURDIR)/scripts/licenses
+DEMO_DOCS = $(CURDIR)/tests/data/common-licenses
 else
 DEMO_DOCS = /usr/share/common-licenses
 endif

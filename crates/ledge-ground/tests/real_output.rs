@@ -8,10 +8,16 @@ use std::path::Path;
 
 use ledge_ground::{Evidence, SourcePassage, Support};
 
-/// Lines `from..=to` (1-based) of a licence text in /usr/share/common-licenses.
+/// Lines `from..=to` (1-based) of a licence text in tests/data/common-licenses (Debian's, copied).
 fn lines(licence: &str, from: usize, to: usize) -> String {
-    let text = std::fs::read_to_string(Path::new("/usr/share/common-licenses").join(licence))
-        .expect("Debian's licence texts (base-files)");
+    let text = std::fs::read_to_string(
+        Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../tests/data/common-licenses"
+        ))
+        .join(licence),
+    )
+    .expect("Debian's licence texts (base-files)");
     text.lines()
         .skip(from - 1)
         .take(to + 1 - from)

@@ -579,7 +579,14 @@ mod tests {
     #[test]
     fn a_first_line_that_reads_like_a_title_is_the_title() {
         let licence = |name: &str| {
-            std::fs::read_to_string(format!("/usr/share/common-licenses/{name}")).unwrap()
+            std::fs::read_to_string(format!(
+                "{}/{name}",
+                concat!(
+                    env!("CARGO_MANIFEST_DIR"),
+                    "/../../tests/data/common-licenses"
+                )
+            ))
+            .unwrap()
         };
         let title = |text: &str| first_line_title(text);
         assert_eq!(

@@ -46,7 +46,11 @@ fn the_official_openai_client_gets_what_the_library_computes() {
     std::fs::create_dir_all(&docs).unwrap();
     for name in ["Apache-2.0", "BSD"] {
         std::fs::copy(
-            Path::new("/usr/share/common-licenses").join(name),
+            Path::new(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../tests/data/common-licenses"
+            ))
+            .join(name),
             docs.join(format!("{name}.txt")),
         )
         .unwrap();

@@ -49,7 +49,11 @@ pub fn setup() -> (tempfile::TempDir, PathBuf, PathBuf) {
     std::fs::create_dir_all(&docs).unwrap();
     for name in ["Apache-2.0", "BSD", "MPL-2.0"] {
         std::fs::copy(
-            Path::new("/usr/share/common-licenses").join(name),
+            Path::new(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../tests/data/common-licenses"
+            ))
+            .join(name),
             docs.join(format!("{name}.txt")),
         )
         .unwrap();

@@ -196,7 +196,14 @@ fn pinned_files_are_answered_from_even_when_not_indexed() {
 
     // A small file fits whole: every passage, in order, from its first line.
     let small = fixture.outside.join("bsd-copy.txt");
-    std::fs::copy("/usr/share/common-licenses/BSD", &small).unwrap();
+    std::fs::copy(
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../tests/data/common-licenses/BSD"
+        ),
+        &small,
+    )
+    .unwrap();
     let (answer, _) = ask(
         &assistant,
         &AskRequest {
@@ -227,7 +234,14 @@ fn pinned_files_are_answered_from_even_when_not_indexed() {
 
     // A large one does not fit: the passages about the question are chosen.
     let large = fixture.outside.join("gpl-3.txt");
-    std::fs::copy("/usr/share/common-licenses/GPL-3", &large).unwrap();
+    std::fs::copy(
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../tests/data/common-licenses/GPL-3"
+        ),
+        &large,
+    )
+    .unwrap();
     let (answer, _) = ask(
         &assistant,
         &AskRequest {

@@ -6,7 +6,14 @@ use ledge_llm::tokenizer::ModelTokenizer;
 use crate::support::chat_model;
 
 fn licence(name: &str) -> String {
-    std::fs::read_to_string(std::path::Path::new("/usr/share/common-licenses").join(name)).unwrap()
+    std::fs::read_to_string(
+        std::path::Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../tests/data/common-licenses"
+        ))
+        .join(name),
+    )
+    .unwrap()
 }
 
 fn candidates() -> Vec<Candidate> {

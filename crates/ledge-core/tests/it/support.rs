@@ -60,7 +60,7 @@ pub fn embedding_model() -> PathBuf {
     models().join("all-MiniLM-L6-v2")
 }
 
-/// The licences the corpus is made of: (file in /usr/share/common-licenses, name in the corpus).
+/// The licences the corpus is made of: (file in tests/data/common-licenses, a copy of Debian's /usr/share/common-licenses, name in the corpus).
 pub const CORPUS: &[(&str, &str)] = &[
     ("Apache-2.0", "apache-2.0.txt"),
     ("MPL-2.0", "mpl-2.0.txt"),
@@ -85,7 +85,11 @@ impl Fixture {
         let corpus = temp.path().join("docs");
         std::fs::create_dir_all(&corpus).unwrap();
         for (source, name) in CORPUS {
-            let from = Path::new("/usr/share/common-licenses").join(source);
+            let from = Path::new(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../tests/data/common-licenses"
+            ))
+            .join(source);
             std::fs::copy(&from, corpus.join(name))
                 .unwrap_or_else(|e| panic!("{}: {e} (base-files should ship it)", from.display()));
         }

@@ -21,7 +21,12 @@ fn validator() -> Option<&'static str> {
 #[test]
 fn desktop_entries_pass_freedesktops_validator() {
     let Some(validate) = validator() else {
-        panic!("desktop-file-validate missing: run `scripts/setup.sh system`");
+        // Missing on Linux is a set-up mistake; elsewhere the tool does not exist.
+        if cfg!(target_os = "linux") {
+            panic!("desktop-file-validate missing: run `scripts/setup.sh system`");
+        }
+        eprintln!("skipped: desktop-file-validate, freedesktop's validator, is a Linux tool");
+        return;
     };
     let home = tempfile::tempdir().unwrap();
     // A path with the characters the Exec quoting rules are about.

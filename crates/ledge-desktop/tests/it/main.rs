@@ -5,5 +5,7 @@
 
 mod integration;
 mod launch;
+// The freedesktop MIME database (xdg-mime) is how Linux finds a default app.
+#[cfg(target_os = "linux")]
 mod open_at;
 mod session;

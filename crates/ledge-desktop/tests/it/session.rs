@@ -95,7 +95,11 @@ fn fixture(with_model: bool) -> Fixture {
     std::fs::create_dir(&docs).unwrap();
     for name in LICENCES {
         std::fs::copy(
-            Path::new("/usr/share/common-licenses").join(name),
+            Path::new(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../tests/data/common-licenses"
+            ))
+            .join(name),
             docs.join(format!("{name}.txt")),
         )
         .unwrap();
@@ -319,7 +323,11 @@ fn answers_stream_with_sources_while_indexing_steps_aside_and_conversations_pers
     std::fs::create_dir(&more).unwrap();
     for name in ["GPL-2", "LGPL-2.1", "LGPL-3", "GFDL-1.3"] {
         std::fs::copy(
-            Path::new("/usr/share/common-licenses").join(name),
+            Path::new(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../tests/data/common-licenses"
+            ))
+            .join(name),
             more.join(format!("{name}.txt")),
         )
         .unwrap();

@@ -447,14 +447,17 @@ mod tests {
 
     /// Real texts: Debian's licences, (path, text).
     fn licences() -> Vec<(String, String)> {
-        let mut found: Vec<(String, String)> = std::fs::read_dir("/usr/share/common-licenses")
-            .unwrap()
-            .flatten()
-            .filter_map(|entry| {
-                let text = std::fs::read_to_string(entry.path()).ok()?;
-                Some((entry.path().to_str()?.to_owned(), text))
-            })
-            .collect();
+        let mut found: Vec<(String, String)> = std::fs::read_dir(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../tests/data/common-licenses"
+        ))
+        .unwrap()
+        .flatten()
+        .filter_map(|entry| {
+            let text = std::fs::read_to_string(entry.path()).ok()?;
+            Some((entry.path().to_str()?.to_owned(), text))
+        })
+        .collect();
         found.sort();
         assert!(found.len() >= 10, "{} licences", found.len());
         found

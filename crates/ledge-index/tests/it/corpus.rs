@@ -7,7 +7,10 @@ use std::path::{Path, PathBuf};
 use ledge_index::{CancelToken, Index, IndexOptions, IndexReport, SearchHit};
 use tempfile::TempDir;
 
-pub const LICENSES: &str = "/usr/share/common-licenses";
+pub const LICENSES: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../tests/data/common-licenses"
+);
 
 pub fn data(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

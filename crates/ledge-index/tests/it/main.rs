@@ -1,5 +1,6 @@
 //! The index end to end, on real documents copied into temporary folders: Debian's licence
-//! texts (`/usr/share/common-licenses`) and the documents in `tests/data/`.
+//! texts (a copy of `/usr/share/common-licenses` in the repository's `tests/data/common-licenses`)
+//! and the documents in this crate's `tests/data/`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // a test crate: a panic is a failure report
 

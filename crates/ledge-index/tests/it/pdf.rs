@@ -23,14 +23,24 @@ const MANUALS: &[&str] = &[
     "fancyhdr/fancyhdr.pdf",
 ];
 
-pub fn manual(name: &str) -> std::path::PathBuf {
+/// A TeX Live manual as Debian installs it. Missing on Linux is a set-up mistake (a panic);
+/// elsewhere (a Mac) Debian's package does not exist, and the test says it is skipped.
+pub fn manual(name: &str) -> Option<std::path::PathBuf> {
     let path = Path::new(TEXLIVE_DOC).join(name);
-    assert!(
-        path.is_file(),
-        "{} is missing: run `scripts/setup.sh system` (texlive-latex-base-doc)",
+    if path.is_file() {
+        return Some(path);
+    }
+    if cfg!(target_os = "linux") {
+        panic!(
+            "{} is missing: run `scripts/setup.sh system` (texlive-latex-base-doc)",
+            path.display()
+        );
+    }
+    eprintln!(
+        "skipped: {} is Debian's (texlive-latex-base-doc)",
         path.display()
     );
-    path
+    None
 }
 
 /// Lower-cased words (runs of letters and digits).
@@ -119,7 +129,9 @@ fn pdf_text_agrees_with_pdftotext_and_pages_are_found_by_search() {
     let corpus = Corpus::empty();
     let mut bytes = 0u64;
     for name in MANUALS {
-        let from = manual(name);
+        let Some(from) = manual(name) else {
+            return;
+        };
         bytes += std::fs::metadata(&from).unwrap().len();
         copy(
             &from,
@@ -142,7 +154,10 @@ fn pdf_text_agrees_with_pdftotext_and_pages_are_found_by_search() {
     let mut probed_later_pages = 0;
     for name in MANUALS {
         let relative = format!("manuals/{}", name.replace('/', "-"));
-        let reference = pdftotext_pages(&manual(name));
+        let Some(manual) = manual(name) else {
+            return;
+        };
+        let reference = pdftotext_pages(&manual);
         let ours = our_pages(&corpus, &relative, reference.len());
         let ours_words: Vec<Vec<String>> = ours.iter().map(|p| words(p)).collect();
         let their_words: Vec<Vec<String>> = reference.iter().map(|p| words(p)).collect();
@@ -216,7 +231,9 @@ fn pdf_text_agrees_with_pdftotext_and_pages_are_found_by_search() {
 #[test]
 fn broken_pdfs_are_skipped_with_a_reason_and_the_rest_is_indexed() {
     let corpus = Corpus::empty();
-    let good = manual("base/lppl.pdf");
+    let Some(good) = manual("base/lppl.pdf") else {
+        return;
+    };
     copy(&good, &corpus.path("good.pdf"));
     let bytes = std::fs::read(&good).unwrap();
     std::fs::write(corpus.path("truncated.pdf"), &bytes[..bytes.len() / 3]).unwrap();
@@ -283,7 +300,9 @@ pub fn encrypted_copy(from: &Path, to: &Path, user_password: &str) {
 #[test]
 fn a_pdf_that_needs_a_password_is_skipped_and_one_with_only_restrictions_is_read() {
     let corpus = Corpus::empty();
-    let source = manual("tools/xr.pdf");
+    let Some(source) = manual("tools/xr.pdf") else {
+        return;
+    };
     encrypted_copy(&source, &corpus.path("locked.pdf"), "secret");
     encrypted_copy(&source, &corpus.path("restricted.pdf"), "");
 
