@@ -12,6 +12,14 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CARGO="${CARGO:-cargo}"
 "$ROOT/scripts/setup.sh" corpora models
+# texlive-pictures-doc (the mixed corpus's PDFs, scripts/setup.sh corpora-mixed) installs into
+# the same folder as texlive-latex-base-doc: indexed here it would add ~3,000 files to this
+# benchmark's corpus and hours of embedding. Its copy for bench-hybrid.sh is kept in .deps.
+if dpkg-query -W -f='${Status}' texlive-pictures-doc 2>/dev/null | grep -q 'ok installed'; then
+  echo "texlive-pictures-doc is installed: it changes this benchmark's TeX Live corpus;" \
+    "remove it first (apt-get remove texlive-pictures-doc)" >&2
+  exit 1
+fi
 "$CARGO" build --quiet --release --locked -p ledge-cli --bin ledge -p ledge-core --example bench_answers
 TARGET="${CARGO_TARGET_DIR:-$ROOT/target}/release"
 MODELS_HOME="$ROOT/.deps/bench-answers-models-home"

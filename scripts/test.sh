@@ -14,7 +14,7 @@ npm --prefix ui run --silent check
 # macOS), the rest as the bash their first line names.
 command -v shellcheck >/dev/null || { echo "shellcheck is missing: run scripts/setup.sh system" >&2; exit 1; }
 shellcheck -s sh scripts/setup.sh
-shellcheck scripts/test.sh scripts/check-macos.sh scripts/bench-*.sh scripts/check-macos/* .ci/run
+shellcheck scripts/test.sh scripts/check-macos.sh scripts/bench-*.sh scripts/corpus.sh scripts/check-macos/* .ci/run
 
 "$CARGO" fmt --all -- --check
 "$CARGO" clippy --workspace --all-targets --locked -- -D warnings

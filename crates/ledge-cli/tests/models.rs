@@ -345,6 +345,24 @@ fn bench_measures_ledge_and_mlx_lm_on_the_same_model() {
     let flops = embedding["flops_per_text"].as_f64().unwrap();
     assert!((flops / 6.04e9 - 1.0).abs() < 0.01, "{flops}");
     assert!(embedding["matmul_gflops"].as_f64().unwrap() > 0.0);
+    // The independent anchor embedded the same texts (ONNX Runtime on the int8 export of the
+    // same model) and its vectors agree with Ledge's: the bench refuses an anchor below 0.98.
+    let onnx = &report["embedding"]["anchor"];
+    assert!(
+        onnx.get("skipped").is_none(),
+        "ONNX Runtime did not run: {onnx}"
+    );
+    assert!(
+        onnx["runtime"]
+            .as_str()
+            .unwrap()
+            .starts_with("onnxruntime "),
+        "{onnx}"
+    );
+    assert_eq!(onnx["tokens_per_text"], 256);
+    assert!(onnx["texts_per_second"].as_f64().unwrap() > 0.0);
+    let cosine = onnx["lowest_cosine"].as_f64().unwrap();
+    assert!((0.98..=1.0001).contains(&cosine), "{cosine}");
 
     // Every figure is a positive number.
     let mut found = Vec::new();
@@ -362,4 +380,5 @@ fn bench_measures_ledge_and_mlx_lm_on_the_same_model() {
     ));
     assert!(table.contains("decode, 16 tokens"), "{table}");
     assert!(table.contains("mlx-lm: left out"), "{table}");
+    assert!(table.contains("anchor (ONNX Runtime): left out"), "{table}");
 }

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use ledge_index::{ChunkRecord, Index};
 use serde::Serialize;
 
-use crate::Result;
+use crate::{Error, Result};
 
 /// Which rankings to use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -210,26 +210,36 @@ pub fn retrieve(
     // Each ranking (ids with their scores) with its weight in the fusion.
     let mut rankings: Vec<(Vec<(i64, f32)>, f32)> = Vec::new();
     let mut ranks: Vec<HashMap<i64, usize>> = Vec::new();
-    if settings.mode != Mode::Dense {
-        let hits = index.search(query, settings.depth)?;
-        rankings.push((
-            hits.iter().map(|hit| (hit.chunk_id, hit.score)).collect(),
-            1.0,
-        ));
-    }
     let mut used_vectors = false;
-    if settings.mode != Mode::Lexical
-        && let Some(embedder) = embedder
-    {
-        let vector = embedder.embed_query(query)?;
-        let hits = index.vector_search(embedder.model_id(), &vector, settings.depth)?;
-        rankings.push((
-            hits.iter()
-                .filter(|hit| hit.score >= settings.min_similarity)
-                .map(|hit| (hit.chunk_id, hit.score))
-                .collect(),
-            settings.dense_weight,
-        ));
+    // Words are ranked on a second thread while this one embeds the question (one core's
+    // work each, on a BLAS thread of its own), then the vector search takes both cores.
+    let ranker = index.text_ranker()?;
+    let dense = std::thread::scope(|scope| -> Result<Option<Vec<(i64, f32)>>> {
+        let lexical = (settings.mode != Mode::Dense)
+            .then(|| scope.spawn(move || ranker.rank(query, settings.depth)));
+        let mut dense = None;
+        if settings.mode != Mode::Lexical
+            && let Some(embedder) = embedder
+        {
+            let vector = embedder.embed_query(query)?;
+            let hits = index.vector_search(embedder.model_id(), &vector, settings.depth)?;
+            dense = Some(
+                hits.iter()
+                    .filter(|hit| hit.score >= settings.min_similarity)
+                    .map(|hit| (hit.chunk_id, hit.score))
+                    .collect(),
+            );
+        }
+        if let Some(lexical) = lexical {
+            let ranked = lexical
+                .join()
+                .map_err(|_| Error::Internal("the word ranking panicked".into()))??;
+            rankings.push((ranked, 1.0));
+        }
+        Ok(dense)
+    })?;
+    if let Some(dense) = dense {
+        rankings.push((dense, settings.dense_weight));
         used_vectors = true;
     }
     for (ranking, _) in &rankings {

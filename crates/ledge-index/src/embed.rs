@@ -182,10 +182,25 @@ impl fmt::Debug for VectorCache {
     }
 }
 
-/// A query as [`VectorCache::top`] compares it: codes and scale.
+/// A query as [`VectorCache::top`] compares it: codes and scale, and the codes widened to
+/// 16 bits for the AVX2 scan.
 struct Query {
     codes: Vec<i8>,
+    wide: Vec<i16>,
     scale: f32,
+}
+
+impl Query {
+    fn new(vector: &[f32]) -> Query {
+        let mut codes = Vec::with_capacity(vector.len());
+        let scale = quantize_into(vector, &mut codes);
+        Query::of_codes(codes, scale)
+    }
+
+    fn of_codes(codes: Vec<i8>, scale: f32) -> Query {
+        let wide = codes.iter().map(|&code| i16::from(code)).collect();
+        Query { codes, wide, scale }
+    }
 }
 
 impl VectorCache {
@@ -229,11 +244,46 @@ impl VectorCache {
         self.cosines_portable(rows, query, out);
     }
 
-    /// [`cosines_portable`](Self::cosines_portable) with AVX2 instructions allowed.
+    /// [`cosines_portable`](Self::cosines_portable) in AVX2: each row's 8-bit codes are
+    /// widened sixteen at a time and multiplied with the query's in pairs that sum into
+    /// 32 bits (`vpmaddwd`), one instruction per sixteen components. Left to the compiler,
+    /// the same loop widened to 32 bits and multiplied eight at a time (`vpmulld`), about
+    /// eight times slower.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx2")]
     fn cosines_avx2(&self, rows: std::ops::Range<usize>, query: &Query, out: &mut [f32]) {
-        self.cosines_portable(rows, query, out);
+        use std::arch::x86_64::{
+            __m128i, __m256i, _mm_add_epi32, _mm_cvtsi128_si32, _mm_loadu_si128, _mm_shuffle_epi32,
+            _mm256_add_epi32, _mm256_castsi256_si128, _mm256_cvtepi8_epi16,
+            _mm256_extracti128_si256, _mm256_loadu_si256, _mm256_madd_epi16, _mm256_setzero_si256,
+        };
+        let dims = self.dims;
+        let blocks = dims / 16;
+        let wide = &query.wide;
+        for (slot, index) in out.iter_mut().zip(rows) {
+            let row = &self.codes[index * dims..(index + 1) * dims];
+            let mut sum = _mm256_setzero_si256();
+            for block in 0..blocks {
+                // SAFETY: `block * 16 + 16 <= dims`, the length of `row` and of `wide`, so
+                // both loads read inside their slices (unaligned loads are allowed).
+                let (codes, query) = unsafe {
+                    (
+                        _mm_loadu_si128(row.as_ptr().add(block * 16).cast::<__m128i>()),
+                        _mm256_loadu_si256(wide.as_ptr().add(block * 16).cast::<__m256i>()),
+                    )
+                };
+                sum = _mm256_add_epi32(sum, _mm256_madd_epi16(_mm256_cvtepi8_epi16(codes), query));
+            }
+            let half = _mm_add_epi32(
+                _mm256_castsi256_si128(sum),
+                _mm256_extracti128_si256(sum, 1),
+            );
+            let quarter = _mm_add_epi32(half, _mm_shuffle_epi32(half, 0b01_00_11_10));
+            let total = _mm_add_epi32(quarter, _mm_shuffle_epi32(quarter, 0b10_11_00_01));
+            let tail = blocks * 16;
+            let dot = _mm_cvtsi128_si32(total) + dot_codes(&row[tail..], &query.codes[tail..]);
+            *slot = dot as f32 * self.scales[index] * query.scale;
+        }
     }
 
     #[inline(always)]
@@ -282,9 +332,7 @@ impl VectorCache {
     /// chunk scoring as its best window; `only`, when given, lists the chunk ids that may be
     /// returned.
     pub fn top(&self, query: &[f32], only: Option<&[i64]>, limit: usize) -> Vec<(i64, f32)> {
-        let mut codes = Vec::with_capacity(self.dims);
-        let scale = quantize_into(query, &mut codes);
-        let query = Query { codes, scale };
+        let query = Query::new(query);
         // (cosine of the chunk's best row, the chunk's first row)
         let mut scored: Vec<(f32, usize)> = match only {
             None => {
@@ -378,6 +426,32 @@ mod tests {
         assert_eq!(codes, [0, 0]);
     }
 
+    #[test]
+    fn the_simd_scan_gives_the_portable_scans_cosines_exactly() {
+        // Lengths around the sixteen-component blocks, codes at both extremes included.
+        for dims in [1, 15, 16, 17, 31, 384, 385] {
+            let mut cache = VectorCache::new("m", dims, (0, 0));
+            let row = |seed: usize| -> Vec<f32> {
+                (0..dims)
+                    .map(|i| match (i + seed) % 7 {
+                        0 => 1.0,
+                        1 => -1.0,
+                        _ => ((i * 31 + seed * 17) as f32 * 0.37).sin(),
+                    })
+                    .collect()
+            };
+            for id in 0..50 {
+                cache.push(id, &row(id as usize));
+            }
+            let query = Query::new(&row(99));
+            let (mut portable, mut fast) = (vec![0f32; 50], vec![0f32; 50]);
+            cache.cosines_portable(0..50, &query, &mut portable);
+            cache.cosines(0..50, &query, &mut fast);
+            assert_eq!(portable, fast, "{dims}");
+            assert!(portable.iter().any(|&c| c != 0.0));
+        }
+    }
+
     /// A cache of `rows`, row `i` for chunk `ids[i]`.
     fn cache_of(ids: &[i64], rows: &[[f32; 2]]) -> VectorCache {
         let mut cache = VectorCache::new("m", 2, (0, 0));
@@ -397,10 +471,7 @@ mod tests {
             .collect();
         let ids: Vec<i64> = (0..rows.len() as i64).collect();
         let cache = cache_of(&ids, &rows);
-        let query = Query {
-            codes: vec![127, 0],
-            scale: 1.0 / 127.0,
-        };
+        let query = Query::of_codes(vec![127, 0], 1.0 / 127.0);
         let mut one = vec![0f32; rows.len()];
         cache.cosines(0..rows.len(), &query, &mut one);
         assert_eq!(cache.all_cosines(&query), one);

@@ -73,6 +73,22 @@ pub struct Index {
     vectors: Mutex<Option<VectorCache>>,
 }
 
+/// Ranks chunks by their words (BM25) from any thread; see [`Index::text_ranker`].
+#[derive(Debug, Clone, Copy)]
+pub struct TextRanker<'a> {
+    fulltext: &'a FullText,
+}
+
+impl TextRanker<'_> {
+    /// The best `limit` chunks for `query` as (chunk id, BM25 score), best first.
+    pub fn rank(&self, query: &str, limit: usize) -> Result<Vec<(i64, f32)>> {
+        if query.trim().is_empty() || limit == 0 {
+            return Ok(Vec::new());
+        }
+        self.fulltext.search_text(query, limit)
+    }
+}
+
 /// One ranked search result: a chunk and where it comes from.
 #[derive(Debug, Clone, Serialize)]
 pub struct SearchHit {
@@ -447,6 +463,24 @@ impl Index {
         self.search_filtered(query, None, limit)
     }
 
+    /// The best `limit` chunks for `query` as (chunk id, BM25 score), best first: what
+    /// [`search`](Self::search) ranks, without reading each hit's row and cutting its
+    /// snippet, for a caller that reads the chunks it keeps itself (the assistant's
+    /// retrieval). A chunk deleted since the last commit may still be listed.
+    pub fn search_ranked(&self, query: &str, limit: usize) -> Result<Vec<(i64, f32)>> {
+        self.text_ranker()?.rank(query, limit)
+    }
+
+    /// [`search_ranked`](Self::search_ranked) as a handle another thread can use while this
+    /// one goes on (the index itself holds a SQLite connection and stays on its thread):
+    /// the assistant ranks by words while the question is being embedded.
+    pub fn text_ranker(&self) -> Result<TextRanker<'_>> {
+        self.fulltext.follow_commits()?;
+        Ok(TextRanker {
+            fulltext: &self.fulltext,
+        })
+    }
+
     /// BM25 search, restricted to the documents of `file_ids` when given.
     fn search_filtered(
         &self,
@@ -465,7 +499,7 @@ impl Index {
                 let restricted = self.fulltext.restrict_to_files(parsed.box_clone(), ids);
                 self.fulltext.search(restricted.as_ref(), limit + 8)?
             }
-            None => self.fulltext.search(parsed.as_ref(), limit + 8)?,
+            None => self.fulltext.search_text(query, limit + 8)?,
         };
         let snippets = self.fulltext.snippets(parsed.as_ref(), SNIPPET_CHARS)?;
         let mut hits = Vec::with_capacity(limit);

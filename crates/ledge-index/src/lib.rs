@@ -84,7 +84,9 @@ pub use document::{Document, read_document};
 pub use embed::{ChunkEmbedder, EmbedProgress, EmbedReport};
 pub use error::{Error, Result};
 pub use extract::{Kind, SkipReason};
-pub use index::{ChunkRecord, Excerpt, FolderInfo, Index, IndexStatus, SearchHit, Span};
+pub use index::{
+    ChunkRecord, Excerpt, FolderInfo, Index, IndexStatus, SearchHit, Span, TextRanker,
+};
 pub use progress::{CancelToken, IndexReport, Progress, Repair, SkippedFile};
 #[doc(hidden)]
 pub use scan::CrashPoint;

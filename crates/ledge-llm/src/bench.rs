@@ -259,6 +259,10 @@ pub struct EmbedBench {
     pub flops_per_text: f64,
     /// A 1024 × 1024 product's speed in this run, GFLOP/s: the compute this machine gives.
     pub matmul_gflops: f64,
+    /// The vectors of the first [`SAMPLE_VECTORS`] texts, to check an anchor computes the
+    /// same thing.
+    #[serde(skip)]
+    pub sample_vectors: Vec<Vec<f32>>,
 }
 
 impl EmbedBench {
@@ -280,36 +284,28 @@ pub fn embedder(dir: &Path, options: &EmbedBenchOptions) -> Result<EmbedBench> {
     let embedder = Embedder::load(dir)?;
     let load_seconds = started.elapsed().as_secs_f64();
     let tokens_per_text = options.tokens_per_text.min(embedder.max_tokens());
-    // Each text starts at a different word so that no two are the same; every one is longer
-    // than the limit and is cut to it (two tokens of it are [CLS] and [SEP]).
-    let words: Vec<&str> = PROSE.split_whitespace().collect();
-    let texts: Vec<String> = (0..options.texts)
-        .map(|i| {
-            (0..tokens_per_text + 8)
-                .map(|j| words[(i + j) % words.len()])
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
-        .collect();
+    let texts = embedding_texts(options.texts, tokens_per_text);
     let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
     let warmup = crate::embed::BATCH.min(texts.len());
-    let timed = |embedder: &Embedder| -> Result<f64> {
+    let timed = |embedder: &Embedder| -> Result<(f64, Vec<Vec<f32>>)> {
         embedder.embed(&texts[..warmup])?;
         let started = Instant::now();
         let vectors = embedder.embed(&texts)?;
+        let seconds = started.elapsed().as_secs_f64().max(1e-9);
         if vectors.len() != texts.len() {
             return Err(Error::InvalidSetting("the embedder lost texts".into()));
         }
-        Ok(started.elapsed().as_secs_f64().max(1e-9))
+        Ok((seconds, vectors))
     };
     let runtime = crate::Runtime::init()?;
     let matmul_gflops = runtime.probe_matmul(1024, 3)?.gflops();
     let flops_per_text = embedder.flops_per_text(tokens_per_text);
-    let seconds = timed(&embedder)?;
+    let (seconds, mut vectors) = timed(&embedder)?;
+    vectors.truncate(SAMPLE_VECTORS);
     let graph_texts_per_second = if runtime.device() == crate::ComputeDevice::Cpu {
         let mut embedder = embedder;
         embedder.set_host_kernels(false);
-        Some(texts.len() as f64 / timed(&embedder)?)
+        Some(texts.len() as f64 / timed(&embedder)?.0)
     } else {
         None
     };
@@ -323,7 +319,27 @@ pub fn embedder(dir: &Path, options: &EmbedBenchOptions) -> Result<EmbedBench> {
         graph_texts_per_second,
         flops_per_text,
         matmul_gflops,
+        sample_vectors: vectors,
     })
+}
+
+/// How many of the texts' vectors [`EmbedBench::sample_vectors`] keeps.
+pub const SAMPLE_VECTORS: usize = 4;
+
+/// The texts [`embedder`] measures: `count` texts of English prose, each starting at a
+/// different word (no two alike) and longer than `tokens_per_text` tokens, so the tokenizer
+/// cuts every one to that length (two of them [CLS] and [SEP]). Public so that an anchor can
+/// embed the same texts.
+pub fn embedding_texts(count: usize, tokens_per_text: usize) -> Vec<String> {
+    let words: Vec<&str> = PROSE.split_whitespace().collect();
+    (0..count)
+        .map(|i| {
+            (0..tokens_per_text + 8)
+                .map(|j| words[(i + j) % words.len()])
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect()
 }
 
 /// This machine's memory read bandwidth in bytes per second: one thread per core sums its

@@ -49,6 +49,10 @@ mod host;
 /// Texts run through the model together; bounds the memory one evaluation takes.
 pub const BATCH: usize = 32;
 
+/// A batch this small (rows × longest, in tokens) is a question, not passages: its products
+/// run on one BLAS thread.
+const SMALL_BATCH_TOKENS: usize = 128;
+
 /// A loaded sentence-embedding model.
 ///
 /// `Send` (its MLX arrays are, and so is the tokenizer), so it can live on the blocking thread
@@ -270,8 +274,17 @@ impl Embedder {
 
     /// One padded batch through the model and pooling: a single MLX evaluation.
     /// One batch is one unit of [`crate::runtime::exclusive`] MLX work.
+    /// A batch of at most [`SMALL_BATCH_TOKENS`] tokens (a question) runs its products on one
+    /// BLAS thread (`runtime::blas::on_one_blas_thread` says why).
     fn embed_batch(&self, batch: &[Sequence<'_>]) -> Result<Vec<Vec<f32>>> {
-        crate::runtime::exclusive(|| self.embed_batch_now(batch))
+        let tokens = batch.len() * batch.iter().map(|s| s.ids.len()).max().unwrap_or(0);
+        crate::runtime::exclusive(|| {
+            if tokens <= SMALL_BATCH_TOKENS {
+                crate::runtime::on_one_blas_thread(|| self.embed_batch_now(batch))
+            } else {
+                self.embed_batch_now(batch)
+            }
+        })
     }
 
     fn embed_batch_now(&self, batch: &[Sequence<'_>]) -> Result<Vec<Vec<f32>>> {

@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use mlx_rs::{Array, Device, DeviceType};
 
 pub use blas::BlasLibrary;
+pub(crate) use blas::on_one_blas_thread;
 
 /// Where MLX runs the model's arithmetic.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

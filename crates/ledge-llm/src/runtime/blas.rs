@@ -104,6 +104,45 @@ pub(crate) fn routes_matvec() -> bool {
     false
 }
 
+/// Runs `work` with OpenBLAS on the calling thread alone, for products too small to gain
+/// from a second thread (a question of a dozen tokens through the embedder). Why it
+/// matters more than those products' own speed: an OpenBLAS worker that took part in a
+/// product then spins in `sched_yield` for about a tenth of a second, taking a core from
+/// whatever runs next; after a question's embedding that is the vector search over every
+/// stored vector (BENCHMARKS.md, "File index"). Where OpenBLAS is not in the process
+/// (macOS's Accelerate) `work` just runs. Call it inside [`super::exclusive`], so no other
+/// MLX work runs while the thread count is changed.
+pub(crate) fn on_one_blas_thread<T>(work: impl FnOnce() -> T) -> T {
+    #[cfg(not(target_os = "macos"))]
+    {
+        type GetThreads = unsafe extern "C" fn() -> libc::c_int;
+        type SetThreads = unsafe extern "C" fn(libc::c_int);
+        let get = resolve(c"openblas_get_num_threads", libc::RTLD_DEFAULT);
+        let set = resolve(c"openblas_set_num_threads", libc::RTLD_DEFAULT);
+        if let (Some(get), Some(set)) = (get, set) {
+            // SAFETY: both symbols are OpenBLAS's own, with these C signatures (its cblas.h);
+            // they only read and write its thread count.
+            let (get, set) = unsafe {
+                (
+                    std::mem::transmute::<*mut libc::c_void, GetThreads>(get),
+                    std::mem::transmute::<*mut libc::c_void, SetThreads>(set),
+                )
+            };
+            // SAFETY: as above.
+            let threads = unsafe { get() };
+            if threads > 1 {
+                // SAFETY: as above.
+                unsafe { set(1) };
+                let result = work();
+                // SAFETY: as above.
+                unsafe { set(threads) };
+                return result;
+            }
+        }
+    }
+    work()
+}
+
 /// The address `symbol` resolves to in `scope` (`RTLD_DEFAULT`: the global lookup, as
 /// libmlx.so sees it; `RTLD_NEXT`: the objects after this executable).
 #[cfg(not(target_os = "macos"))]
@@ -138,6 +177,29 @@ fn library_of(address: *mut libc::c_void) -> Option<(PathBuf, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// OpenBLAS's thread count, where OpenBLAS is in the process.
+    #[cfg(target_os = "linux")]
+    fn openblas_threads() -> Option<libc::c_int> {
+        let get = resolve(c"openblas_get_num_threads", libc::RTLD_DEFAULT)?;
+        // SAFETY: OpenBLAS's own `int openblas_get_num_threads(void)`.
+        let get = unsafe {
+            std::mem::transmute::<*mut libc::c_void, unsafe extern "C" fn() -> libc::c_int>(get)
+        };
+        // SAFETY: as above.
+        Some(unsafe { get() })
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_question_runs_on_one_blas_thread_and_the_count_comes_back() {
+        // The test binary links OpenBLAS as every Ledge binary does (ledge-build).
+        crate::Runtime::init().unwrap();
+        let before = openblas_threads().expect("OpenBLAS is linked into Ledge's binaries");
+        let inside = on_one_blas_thread(openblas_threads);
+        assert_eq!(inside, Some(1));
+        assert_eq!(openblas_threads(), Some(before));
+    }
 
     #[test]
     fn classifies_debian_openblas_and_the_wheels_reference_blas() {
