@@ -186,6 +186,7 @@ impl fmt::Debug for VectorCache {
 /// 16 bits for the AVX2 scan.
 struct Query {
     codes: Vec<i8>,
+    #[cfg(target_arch = "x86_64")]
     wide: Vec<i16>,
     scale: f32,
 }
@@ -198,8 +199,12 @@ impl Query {
     }
 
     fn of_codes(codes: Vec<i8>, scale: f32) -> Query {
-        let wide = codes.iter().map(|&code| i16::from(code)).collect();
-        Query { codes, wide, scale }
+        Query {
+            #[cfg(target_arch = "x86_64")]
+            wide: codes.iter().map(|&code| i16::from(code)).collect(),
+            codes,
+            scale,
+        }
     }
 }
 
