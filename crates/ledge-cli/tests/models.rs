@@ -376,7 +376,15 @@ fn bench_measures_ledge_and_mlx_lm_on_the_same_model() {
     let table = succeeded(&ledge(
         &home,
         None,
-        &["bench", "--quick", "--no-reference", "--texts", "1"],
+        &[
+            "bench",
+            "--quick",
+            "--no-reference",
+            "--texts",
+            "1",
+            "--embedder",
+            embedder.to_str().unwrap(),
+        ],
     ));
     assert!(table.contains("decode, 16 tokens"), "{table}");
     assert!(table.contains("mlx-lm: left out"), "{table}");
