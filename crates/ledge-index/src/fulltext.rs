@@ -445,17 +445,7 @@ impl FullText {
         // Best first; equal scores in document order, as the collector orders them.
         candidates.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
         candidates.truncate(limit);
-        let mut hits = Vec::with_capacity(candidates.len());
-        for (score, address) in candidates {
-            let document: TantivyDocument = searcher.doc(address)?;
-            if let Some(id) = document
-                .get_first(self.fields.chunk_id)
-                .and_then(|v| v.as_u64())
-            {
-                hits.push((i64::try_from(id).unwrap_or(i64::MAX), score));
-            }
-        }
-        Ok(hits)
+        self.chunk_ids_of(&searcher, candidates)
     }
 
     /// A user query's words, without the proximity pairs.
@@ -529,8 +519,17 @@ impl FullText {
     pub fn search(&self, query: &dyn Query, limit: usize) -> Result<Vec<(i64, f32)>> {
         let searcher = self.reader.searcher();
         let top = searcher.search(query, &TopDocs::with_limit(limit.max(1)))?;
-        let mut hits = Vec::with_capacity(top.len());
-        for (score, address) in top {
+        self.chunk_ids_of(&searcher, top)
+    }
+
+    /// Ranked documents as (chunk id, score), in the same order.
+    fn chunk_ids_of(
+        &self,
+        searcher: &tantivy::Searcher,
+        ranked: Vec<(f32, tantivy::DocAddress)>,
+    ) -> Result<Vec<(i64, f32)>> {
+        let mut hits = Vec::with_capacity(ranked.len());
+        for (score, address) in ranked {
             let document: TantivyDocument = searcher.doc(address)?;
             if let Some(id) = document
                 .get_first(self.fields.chunk_id)
