@@ -447,25 +447,25 @@ impl VectorCache {
     /// returned.
     pub fn top(&self, query: &[f32], only: Option<&[i64]>, limit: usize) -> Vec<(i64, f32)> {
         let keep = PREFILTER_KEEP.max(limit.saturating_mul(16));
-        let prefilter = only.is_none() && self.ids.len() >= PREFILTER_ROWS && keep < self.ids.len();
-        self.top_of(query, only, limit, prefilter)
+        let prefilter = self.ids.len() >= PREFILTER_ROWS && keep < self.ids.len();
+        self.top_of(query, only, limit, prefilter.then_some(keep))
     }
 
-    /// [`top`](Self::top), with or without the sign prefilter.
+    /// [`top`](Self::top); with `prefilter`, a search of every row first keeps that many
+    /// rows by their signs.
     fn top_of(
         &self,
         vector: &[f32],
         only: Option<&[i64]>,
         limit: usize,
-        prefilter: bool,
+        prefilter: Option<usize>,
     ) -> Vec<(i64, f32)> {
         let query = Query::new(vector);
         // (cosine of the chunk's best row, the chunk's first row)
         let mut scored: Vec<(f32, usize)> = match only {
-            None if prefilter => {
+            None if let Some(keep) = prefilter => {
                 let mut signs = Vec::with_capacity(self.sign_words());
                 signs_into(vector, &mut signs);
-                let keep = PREFILTER_KEEP.max(limit.saturating_mul(16));
                 let mut scored: Vec<(f32, usize)> = Vec::new();
                 let mut last_id = None;
                 // Kept rows come in row order, so a chunk's kept windows are side by side.
@@ -631,7 +631,7 @@ mod tests {
                 .map(|x| x + 0.08 * uniform())
                 .collect();
             let query = normalised(&noisy).unwrap();
-            let full = cache.top_of(&query, None, 136, false);
+            let full = cache.top_of(&query, None, 136, None);
             assert_eq!(cache.top(&query, None, 136), full, "centre {centre}");
             assert!(full.iter().all(|&(id, _)| id as usize % 200 == centre));
         }
