@@ -8,7 +8,7 @@
 //! cargo run --release -p ledge-core --example bench_answers -- \
 //!     --models DIR [--model NAME]... [--split test|dev|all] [--home DIR] [--vectors]
 //!     [--dense-weights W,W,...] [--fusions rrf60,rrf10,relative] [--windows N]
-//!     [--answer-tokens N] [--first-token-ms MS] [--verbose]
+//!     [--answer-tokens N] [--first-token-ms MS] [--only ID,ID...] [--verbose]
 //! ```
 //!
 //! It indexes the three manuals into `--home` (kept, so a rerun only checks for changes),
@@ -61,6 +61,8 @@ struct Args {
     models: PathBuf,
     names: Vec<String>,
     split: String,
+    /// Only these questions (by id; all when empty), for looking at a few closely.
+    only: Vec<String>,
     home: PathBuf,
     vectors: bool,
     /// Hybrid is measured once per vector weight (the default one when empty).
@@ -85,6 +87,7 @@ fn parse_args() -> Args {
         models: repo().join(".deps/bench-answers-models"),
         names: Vec::new(),
         split: "test".into(),
+        only: Vec::new(),
         home: repo().join(".deps/bench-answers-home"),
         vectors: false,
         dense_weights: Vec::new(),
@@ -100,6 +103,7 @@ fn parse_args() -> Args {
             "--models" => args.models = PathBuf::from(it.next().unwrap()),
             "--model" => args.names.push(it.next().unwrap()),
             "--split" => args.split = it.next().unwrap(),
+            "--only" => args.only = it.next().unwrap().split(',').map(str::to_owned).collect(),
             "--home" => args.home = PathBuf::from(it.next().unwrap()),
             "--vectors" => args.vectors = true,
             "--dense-weights" => {
@@ -175,6 +179,7 @@ fn main() {
     let questions: Vec<Question> = questions
         .into_iter()
         .filter(|q| args.split == "all" || q.split == args.split)
+        .filter(|q| args.only.is_empty() || args.only.contains(&q.id))
         .collect();
     ledge_llm::Runtime::init().unwrap();
     std::fs::create_dir_all(&args.home).unwrap();
@@ -476,11 +481,13 @@ fn main() {
                 prompt_tokens += answer.stats.prompt_tokens;
             }
             eprintln!(
-                "{} {} quote:{} answer:{} first token {:.0} ms | {}",
+                "{} {} quote:{} answer:{} retrieval {:.0} ms, quotes {:.0} ms, first token {:.0} ms | {}",
                 question.id,
                 if said { "OK " } else { "-- " },
                 u8::from(quoted),
                 u8::from(said),
+                answer.stats.retrieval_ms,
+                answer.stats.time_to_quotes_ms,
                 answer.stats.time_to_first_token_ms,
                 answer
                     .text

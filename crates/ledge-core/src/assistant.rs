@@ -15,6 +15,7 @@
 //! Everything here blocks (SQLite, tantivy, MLX); [`ask_stream`] runs a question on a
 //! blocking thread and streams its events over a tokio channel, one channel per question.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -31,7 +32,7 @@ use crate::backend::{
 use crate::citation::{Source, cited_numbers};
 use crate::embedding::EmbeddingModel;
 use crate::grounding::{
-    CheckedSentence, Grounding, Quote, QuoteLimits, Rarity, StreamChecker, SupportSummary,
+    CheckedSentence, Grounding, Quote, QuoteLimits, StreamChecker, SupportSummary, Weighing,
     evidence, question_rarity,
 };
 use crate::prompt::{Budget, Candidate, PastTurn, Prompt, assemble};
@@ -277,10 +278,10 @@ fn excerpts(
     records: Vec<ChunkRecord>,
     question: &str,
     words: usize,
-    rarity: &Rarity,
+    weighing: &Weighing,
 ) -> Vec<ChunkRecord> {
     let all: Vec<usize> = (0..records.len()).collect();
-    let cut = evidence(&records, &all, rarity).excerpts(question, words);
+    let cut = evidence(&records, &all, weighing).excerpts(question, words);
     records
         .into_iter()
         .zip(cut)
@@ -309,10 +310,10 @@ const WEAK_SOURCE_SHARE: f32 = 0.5;
 fn answering_first(
     records: Vec<ChunkRecord>,
     question: &str,
-    rarity: &Rarity,
+    weighing: &Weighing,
 ) -> (Vec<ChunkRecord>, usize) {
     let all: Vec<usize> = (0..records.len()).collect();
-    let scores = evidence(&records, &all, rarity).passage_scores(question);
+    let scores = evidence(&records, &all, weighing).passage_scores(question);
     let mut order: Vec<usize> = all;
     // Weak is judged on what a passage says, not where retrieval ranked it: the passages
     // that answer nearly as well as the best lead, in the order their rank-weighed scores
@@ -462,13 +463,22 @@ impl Assistant {
     }
 
     /// The candidate passages for a question, best first (or, for pinned files that fit,
-    /// in file order).
-    fn candidates(&self, request: &AskRequest) -> Result<Vec<ChunkRecord>> {
+    /// in file order), with the retrieval score of each found by search.
+    fn candidates(&self, request: &AskRequest) -> Result<(Vec<ChunkRecord>, HashMap<i64, f32>)> {
         if !request.files.is_empty() {
-            return pinned::passages(&*lock(&self.index)?, &request.files);
+            let records = pinned::passages(&*lock(&self.index)?, &request.files)?;
+            return Ok((records, HashMap::new()));
         }
         let retrieval = self.search(&request.question, self.settings.retrieval.passages)?;
-        Ok(retrieval.passages.into_iter().map(|p| p.chunk).collect())
+        let scores = retrieval
+            .passages
+            .iter()
+            .map(|p| (p.chunk.chunk_id, p.score))
+            .collect();
+        Ok((
+            retrieval.passages.into_iter().map(|p| p.chunk).collect(),
+            scores,
+        ))
     }
 
     /// The endpoint a request is answered by: the request's backend, else its
@@ -504,17 +514,17 @@ impl Assistant {
         question: &str,
         mut records: Vec<ChunkRecord>,
         fit_to_machine: bool,
-        rarity: &Rarity,
+        weighing: &Weighing,
     ) -> Result<(Prompt, Vec<ChunkRecord>)> {
         // How many of the records (the first ones) the model may be given.
         let mut given = records.len();
         if request.files.is_empty() {
             if self.settings.excerpt_words > 0 {
-                records = excerpts(records, question, self.settings.excerpt_words, rarity);
+                records = excerpts(records, question, self.settings.excerpt_words, weighing);
             }
             // Quotes-only answers show every passage; a model (here or at an endpoint, which
             // gets the same prompt) is given only those that come close to the best.
-            let (ordered, strong) = answering_first(records, question, rarity);
+            let (ordered, strong) = answering_first(records, question, weighing);
             records = ordered;
             if !(fit_to_machine && self.generator.is_none()) {
                 given = strong;
@@ -775,8 +785,11 @@ impl Assistant {
             ref history,
             ref endpoint,
         } = *asked;
-        let records = self.candidates(request)?;
-        let rarity = question_rarity(&*lock(&self.index)?, question);
+        let (records, retrieval) = self.candidates(request)?;
+        let weighing = Weighing {
+            rarity: question_rarity(&*lock(&self.index)?, question),
+            retrieval,
+        };
         let retrieval_time = started.elapsed();
 
         // Assembled with the built-in model's tokenizer, which also sets the budget for an
@@ -787,7 +800,7 @@ impl Assistant {
             question,
             records,
             endpoint.is_none(),
-            &rarity,
+            &weighing,
         )?;
         let mut sources: Vec<Source> = prompt
             .included
@@ -795,7 +808,7 @@ impl Assistant {
             .enumerate()
             .map(|(k, &index)| source_of(&records[index], k + 1))
             .collect();
-        let evidence = evidence(&records, &prompt.included, &rarity);
+        let evidence = evidence(&records, &prompt.included, &weighing);
         // The quotes come from every passage found, not only those the model is given (the
         // first-token budget may leave it one or two): a passage quoted that the model was
         // not given joins the sources after those it was.
@@ -806,7 +819,7 @@ impl Assistant {
             .chain((0..records.len()).filter(|i| !prompt.included.contains(i)))
             .take(prompt.included.len().max(MAX_QUOTED_PASSAGES))
             .collect();
-        let mut quotes = crate::grounding::evidence(&records, &pool, &rarity)
+        let mut quotes = crate::grounding::evidence(&records, &pool, &weighing)
             .quotes(question, QuoteLimits::default());
         let given = sources.len();
         let mut extra: Vec<usize> = Vec::new();
@@ -1049,7 +1062,7 @@ mod tests {
 
     #[test]
     fn the_passage_that_answers_comes_first_and_weak_ones_leave_a_model_prompt() {
-        let (all, strong) = answering_first(licences(), QUESTION, &Rarity::new());
+        let (all, strong) = answering_first(licences(), QUESTION, &Weighing::default());
         let files: Vec<_> = all
             .iter()
             .map(|r| r.path.to_string_lossy().into_owned())
@@ -1061,7 +1074,7 @@ mod tests {
         assert!(all[..strong].iter().all(|r| !r.path.ends_with("BSD.txt")));
 
         // Nothing answers: every passage leads, in retrieval's order.
-        let (none, strong) = answering_first(licences(), "???", &Rarity::new());
+        let (none, strong) = answering_first(licences(), "???", &Weighing::default());
         assert_eq!((none.len(), strong), (3, 3));
         assert_eq!(none[0].path, PathBuf::from("/d/MPL-2.0.txt"));
     }

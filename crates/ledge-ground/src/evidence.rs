@@ -52,6 +52,9 @@ pub struct Evidence {
     /// How rare each of the question's terms is in the whole collection the sources were
     /// found in ([`Evidence::with_collection_rarity`]); empty when not known.
     collection: HashMap<String, f32>,
+    /// Per passage, its retrieval score over the best one's (1 for the best); empty when not
+    /// known.
+    pub(crate) retrieval: Vec<f32>,
 }
 
 fn add_words(to: &mut Terms, from: &Terms) {
@@ -75,6 +78,7 @@ impl Evidence {
             let path = terms(&passage.heading.replace(" > ", ". "), false);
             let mut context = path.clone();
             let mut term: Option<(usize, Terms)> = None;
+            let mut defined = true;
             for sentence in sentences(&passage.text) {
                 let sentence_terms = terms(&sentence.text, false);
                 if sentence.shape == Shape::Heading {
@@ -83,8 +87,19 @@ impl Evidence {
                 }
                 if sentence.shape == Shape::Term {
                     term = Some((units.len(), sentence_terms.clone()));
+                    defined = false;
                 } else if !sentence.under_term {
                     term = None;
+                }
+                // A description's first sentence says what the term is ("Sets the amount
+                // of memory the server uses for shared buffers"); the sentences after it
+                // ("The default is 128MB") are about that too.
+                if sentence.under_term
+                    && !defined
+                    && let Some((_, words)) = &mut term
+                {
+                    add_words(words, &sentence_terms);
+                    defined = true;
                 }
                 let (own_term, unit_context) = match (&term, sentence.under_term) {
                     (Some((at, words)), true) => {
@@ -124,6 +139,7 @@ impl Evidence {
             documents,
             frequency,
             collection: HashMap::new(),
+            retrieval: Vec::new(),
         }
     }
 
@@ -135,6 +151,18 @@ impl Evidence {
     /// then outscored the manual of the package that computes lengths.
     pub fn with_collection_rarity(mut self, rarity: HashMap<String, f32>) -> Evidence {
         self.collection = rarity;
+        self
+    }
+
+    /// The same evidence, with each passage's retrieval score (in passage order; any scale
+    /// where higher is better): a quote then weighs its passage by how strongly retrieval
+    /// found it rather than by its place in the list. Ignored unless there is one positive
+    /// score per passage.
+    pub fn with_retrieval_scores(mut self, scores: &[f32]) -> Evidence {
+        let best = scores.iter().copied().fold(0.0, f32::max);
+        if scores.len() == self.passages.len() && best > 0.0 {
+            self.retrieval = scores.iter().map(|s| (s / best).max(0.0)).collect();
+        }
         self
     }
 
@@ -210,5 +238,25 @@ mod tests {
         assert!(last.context.contains("patent"), "{:?}", last.context);
         assert!(last.context.contains("term"), "the heading path counts too");
         assert!(!evidence.units[0].context.contains("patent"));
+    }
+
+    #[test]
+    fn a_description_says_what_its_first_sentence_said_of_the_term() {
+        let evidence = Evidence::new(vec![passage(
+            1,
+            "shared_buffers (integer)\n  Sets the memory for shared buffers. The default is 128MB.\n  Larger values need more.\nwork_mem (integer)\n  The default is 4MB.",
+        )]);
+        let unit = |text: &str| {
+            evidence
+                .units
+                .iter()
+                .find(|u| u.sentence.text == text)
+                .unwrap()
+        };
+        assert!(unit("The default is 128MB.").context.contains("memori"));
+        assert!(unit("Larger values need more.").context.contains("memori"));
+        // The next term's description starts afresh.
+        assert!(!unit("The default is 4MB.").context.contains("memori"));
+        assert!(unit("The default is 4MB.").context.contains("mem"));
     }
 }

@@ -672,7 +672,15 @@ pub fn terms(text: &str, question: bool) -> Terms {
     }
     let stop = stop_words();
     let asked = question_words();
-    for token in tokens(text) {
+    let all = tokens(text);
+    for (index, token) in all.iter().enumerate() {
+        // "128MB", "5min", "five minutes": the number a measure states.
+        if let Some(number) = measured_number(token, all.get(index + 1))
+            && !out.numbers.contains(&number)
+        {
+            out.numbers.push(number);
+        }
+        let token = token.clone();
         if is_negation(&token) {
             out.negated = true;
             continue;
@@ -710,7 +718,81 @@ pub fn terms(text: &str, question: bool) -> Terms {
             out.words.push(word);
         }
     }
+    // "Out of the box", "unless I say otherwise": the question asks for the default.
+    if question && !out.contains(DEFAULT) {
+        let words = format!(" {} ", all.join(" "));
+        if DEFAULT_IDIOMS
+            .iter()
+            .any(|idiom| words.contains(&format!(" {idiom} ")))
+        {
+            out.words.push(DEFAULT.to_owned());
+        }
+    }
     out
+}
+
+/// The stem of "default", "defaults", "defaulted".
+pub(crate) const DEFAULT: &str = "default";
+
+/// How a question asks for a default without saying the word.
+const DEFAULT_IDIOMS: &[&str] = &[
+    "out of the box",
+    "unless i say otherwise",
+    "unless i specify",
+    "unless told otherwise",
+    "if i don't say",
+    "if i do not say",
+    "if i don't specify",
+    "if i do not specify",
+    "if nothing is specified",
+    "when nothing is specified",
+    "if i leave it unset",
+    "left unset",
+    "if unset",
+    "as shipped",
+    "standard setting",
+    "standard settings",
+];
+
+/// Units written straight after a number: "128MB", "5min", "16kB", "10pt".
+const UNITS: &[&str] = &[
+    "b", "kb", "mb", "gb", "tb", "kib", "mib", "gib", "ms", "us", "s", "sec", "min", "h", "pt",
+    "px", "em", "ex", "cm", "mm", "bp", "k", "m",
+];
+
+/// Number words that state a quantity when a plural follows ("five minutes", "two files").
+const NUMBER_WORDS: &[(&str, u32)] = &[
+    ("two", 2),
+    ("three", 3),
+    ("four", 4),
+    ("five", 5),
+    ("six", 6),
+    ("seven", 7),
+    ("eight", 8),
+    ("nine", 9),
+    ("ten", 10),
+    ("eleven", 11),
+    ("twelve", 12),
+    ("fifteen", 15),
+    ("twenty", 20),
+    ("thirty", 30),
+    ("sixty", 60),
+    ("hundred", 100),
+    ("thousand", 1000),
+];
+
+/// The number `token` states with a unit glued to it, or as a word before a plural.
+fn measured_number(token: &str, next: Option<&String>) -> Option<String> {
+    let digits: String = token.chars().take_while(char::is_ascii_digit).collect();
+    if !digits.is_empty() && digits.len() < token.len() {
+        return UNITS.contains(&&token[digits.len()..]).then_some(digits);
+    }
+    let plural = next.is_some_and(|n| n.chars().count() > 3 && n.ends_with('s'));
+    NUMBER_WORDS
+        .iter()
+        .find(|(word, _)| *word == token)
+        .filter(|_| plural)
+        .map(|(_, value)| value.to_string())
 }
 
 #[cfg(test)]
@@ -781,6 +863,35 @@ mod tests {
                 .words
                 .contains(&"ça".to_owned())
         );
+    }
+
+    #[test]
+    fn a_measure_states_its_number_glued_to_a_unit_or_as_a_word() {
+        let t = terms(
+            "The default is 128MB; checkpoints come every five minutes.",
+            false,
+        );
+        assert_eq!(t.numbers, ["128", "5"]);
+        assert!(t.words.contains(&"128mb".to_owned()));
+        // A number word without a plural after it counts nothing; nor does an unknown suffix.
+        assert!(
+            terms("One of the options, in 3rd place.", false)
+                .numbers
+                .is_empty()
+        );
+        assert_eq!(terms("Pick two options.", false).numbers, ["2"]);
+    }
+
+    #[test]
+    fn a_question_can_ask_for_the_default_without_the_word() {
+        for asked in [
+            "How much memory does the server use out of the box?",
+            "Which port does it listen on unless I say otherwise?",
+        ] {
+            assert!(terms(asked, true).contains(DEFAULT), "{asked}");
+        }
+        assert!(!terms("How big is the box?", true).contains(DEFAULT));
+        assert!(!terms("It works out of the box.", false).contains(DEFAULT));
     }
 
     #[test]
