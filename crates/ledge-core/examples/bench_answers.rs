@@ -16,7 +16,8 @@
 //! every passage is embedded: hours on 2 cores): recall@1/5/10, MRR, nDCG@10. For each
 //! `--model` (a name in `--models`, or `none` for the extractive answer alone) it asks every
 //! question in a new conversation and reports answer accuracy (the pattern matches the
-//! answer), extractive-answer accuracy (it matches the quotes), whether source 1 comes from
+//! answer), extractive-answer accuracy (it matches the quotes' text; "as shown": the quotes
+//! as `ledge ask` prints them, each with its file's name and line), whether source 1 comes from
 //! an answer file, citation precision (cited or Ledge-matched passages that come from an
 //! answer file), the share of claims supported,
 //! sentences shown neither cited nor marked, time to the extractive answer and to the first
@@ -362,9 +363,9 @@ fn main() {
     drop(embedder);
 
     println!(
-        "\n| model | answer acc. | extractive acc. | source 1 right | citation precision | claims supported | shown unmarked | quotes p50/p95 ms | first token p50/p95 ms | tok/s | prompt tokens |"
+        "\n| model | answer acc. | extractive acc. | as shown | source 1 right | citation precision | claims supported | shown unmarked | quotes p50/p95 ms | first token p50/p95 ms | tok/s | prompt tokens |"
     );
-    println!("|---|---|---|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|---|---|---|");
     let names = if args.names.is_empty() {
         vec!["none".to_owned()]
     } else {
@@ -408,6 +409,7 @@ fn main() {
         )
         .unwrap();
         let (mut answer_ok, mut extractive_ok, mut first_right) = (0, 0, 0);
+        let mut shown_ok = 0;
         let (mut cited, mut cited_right) = (0, 0);
         let (mut supported, mut claims, mut unmarked) = (0, 0, 0);
         let (mut quotes_ms, mut first_ms, mut rates, mut prompt_tokens) =
@@ -428,6 +430,14 @@ fn main() {
                 .map(|q| q.text.as_str())
                 .collect();
             let quoted = pattern.is_match(&quotes.join(" "));
+            // As a person sees the quotes: each with its file's name and line or page.
+            let shown: Vec<String> = answer
+                .grounding
+                .quotes
+                .iter()
+                .map(|q| ledge_core::render::quote_line(q, &answer.sources))
+                .collect();
+            shown_ok += usize::from(pattern.is_match(&shown.join("\n")));
             let said = !quotes_only && pattern.is_match(&answer.text);
             extractive_ok += usize::from(quoted);
             first_right += usize::from(
@@ -506,7 +516,7 @@ fn main() {
             }
         };
         println!(
-            "| {} | {} | {:.2} | {:.2} | {} | {} | {unmarked} | {:.0} / {:.0} | {} | {} | {} |",
+            "| {} | {} | {:.2} | {:.2} | {:.2} | {} | {} | {unmarked} | {:.0} / {:.0} | {} | {} | {} |",
             if quotes_only {
                 "none (quotes only)"
             } else {
@@ -518,6 +528,7 @@ fn main() {
                 format!("{:.2}", answer_ok as f64 / n)
             },
             extractive_ok as f64 / n,
+            shown_ok as f64 / n,
             first_right as f64 / n,
             share(cited_right, cited),
             share(supported, claims),

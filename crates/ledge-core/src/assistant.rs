@@ -15,7 +15,6 @@
 //! Everything here blocks (SQLite, tantivy, MLX); [`ask_stream`] runs a question on a
 //! blocking thread and streams its events over a tokio channel, one channel per question.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -32,7 +31,7 @@ use crate::backend::{
 use crate::citation::{Source, cited_numbers};
 use crate::embedding::EmbeddingModel;
 use crate::grounding::{
-    CheckedSentence, Grounding, Quote, QuoteLimits, StreamChecker, SupportSummary, Weighing,
+    CheckedSentence, Grounding, Quote, QuoteLimits, Rarity, StreamChecker, SupportSummary,
     evidence, question_rarity,
 };
 use crate::prompt::{Budget, Candidate, PastTurn, Prompt, assemble};
@@ -278,10 +277,10 @@ fn excerpts(
     records: Vec<ChunkRecord>,
     question: &str,
     words: usize,
-    weighing: &Weighing,
+    rarity: &Rarity,
 ) -> Vec<ChunkRecord> {
     let all: Vec<usize> = (0..records.len()).collect();
-    let cut = evidence(&records, &all, weighing).excerpts(question, words);
+    let cut = evidence(&records, &all, rarity).excerpts(question, words);
     records
         .into_iter()
         .zip(cut)
@@ -310,10 +309,10 @@ const WEAK_SOURCE_SHARE: f32 = 0.5;
 fn answering_first(
     records: Vec<ChunkRecord>,
     question: &str,
-    weighing: &Weighing,
+    rarity: &Rarity,
 ) -> (Vec<ChunkRecord>, usize) {
     let all: Vec<usize> = (0..records.len()).collect();
-    let scores = evidence(&records, &all, weighing).passage_scores(question);
+    let scores = evidence(&records, &all, rarity).passage_scores(question);
     let mut order: Vec<usize> = all;
     // Weak is judged on what a passage says, not where retrieval ranked it: the passages
     // that answer nearly as well as the best lead, in the order their rank-weighed scores
@@ -463,22 +462,13 @@ impl Assistant {
     }
 
     /// The candidate passages for a question, best first (or, for pinned files that fit,
-    /// in file order), with the retrieval score of each found by search.
-    fn candidates(&self, request: &AskRequest) -> Result<(Vec<ChunkRecord>, HashMap<i64, f32>)> {
+    /// in file order).
+    fn candidates(&self, request: &AskRequest) -> Result<Vec<ChunkRecord>> {
         if !request.files.is_empty() {
-            let records = pinned::passages(&*lock(&self.index)?, &request.files)?;
-            return Ok((records, HashMap::new()));
+            return pinned::passages(&*lock(&self.index)?, &request.files);
         }
         let retrieval = self.search(&request.question, self.settings.retrieval.passages)?;
-        let scores = retrieval
-            .passages
-            .iter()
-            .map(|p| (p.chunk.chunk_id, p.score))
-            .collect();
-        Ok((
-            retrieval.passages.into_iter().map(|p| p.chunk).collect(),
-            scores,
-        ))
+        Ok(retrieval.passages.into_iter().map(|p| p.chunk).collect())
     }
 
     /// The endpoint a request is answered by: the request's backend, else its
@@ -514,17 +504,17 @@ impl Assistant {
         question: &str,
         mut records: Vec<ChunkRecord>,
         fit_to_machine: bool,
-        weighing: &Weighing,
+        rarity: &Rarity,
     ) -> Result<(Prompt, Vec<ChunkRecord>)> {
         // How many of the records (the first ones) the model may be given.
         let mut given = records.len();
         if request.files.is_empty() {
             if self.settings.excerpt_words > 0 {
-                records = excerpts(records, question, self.settings.excerpt_words, weighing);
+                records = excerpts(records, question, self.settings.excerpt_words, rarity);
             }
             // Quotes-only answers show every passage; a model (here or at an endpoint, which
             // gets the same prompt) is given only those that come close to the best.
-            let (ordered, strong) = answering_first(records, question, weighing);
+            let (ordered, strong) = answering_first(records, question, rarity);
             records = ordered;
             if !(fit_to_machine && self.generator.is_none()) {
                 given = strong;
@@ -785,11 +775,8 @@ impl Assistant {
             ref history,
             ref endpoint,
         } = *asked;
-        let (records, retrieval) = self.candidates(request)?;
-        let weighing = Weighing {
-            rarity: question_rarity(&*lock(&self.index)?, question),
-            retrieval,
-        };
+        let records = self.candidates(request)?;
+        let rarity = question_rarity(&*lock(&self.index)?, question);
         let retrieval_time = started.elapsed();
 
         // Assembled with the built-in model's tokenizer, which also sets the budget for an
@@ -800,7 +787,7 @@ impl Assistant {
             question,
             records,
             endpoint.is_none(),
-            &weighing,
+            &rarity,
         )?;
         let mut sources: Vec<Source> = prompt
             .included
@@ -808,7 +795,7 @@ impl Assistant {
             .enumerate()
             .map(|(k, &index)| source_of(&records[index], k + 1))
             .collect();
-        let evidence = evidence(&records, &prompt.included, &weighing);
+        let evidence = evidence(&records, &prompt.included, &rarity);
         // The quotes come from every passage found, not only those the model is given (the
         // first-token budget may leave it one or two): a passage quoted that the model was
         // not given joins the sources after those it was.
@@ -819,7 +806,7 @@ impl Assistant {
             .chain((0..records.len()).filter(|i| !prompt.included.contains(i)))
             .take(prompt.included.len().max(MAX_QUOTED_PASSAGES))
             .collect();
-        let mut quotes = crate::grounding::evidence(&records, &pool, &weighing)
+        let mut quotes = crate::grounding::evidence(&records, &pool, &rarity)
             .quotes(question, QuoteLimits::default());
         let given = sources.len();
         let mut extra: Vec<usize> = Vec::new();
@@ -1062,7 +1049,7 @@ mod tests {
 
     #[test]
     fn the_passage_that_answers_comes_first_and_weak_ones_leave_a_model_prompt() {
-        let (all, strong) = answering_first(licences(), QUESTION, &Weighing::default());
+        let (all, strong) = answering_first(licences(), QUESTION, &Rarity::new());
         let files: Vec<_> = all
             .iter()
             .map(|r| r.path.to_string_lossy().into_owned())
@@ -1074,7 +1061,7 @@ mod tests {
         assert!(all[..strong].iter().all(|r| !r.path.ends_with("BSD.txt")));
 
         // Nothing answers: every passage leads, in retrieval's order.
-        let (none, strong) = answering_first(licences(), "???", &Weighing::default());
+        let (none, strong) = answering_first(licences(), "???", &Rarity::new());
         assert_eq!((none.len(), strong), (3, 3));
         assert_eq!(none[0].path, PathBuf::from("/d/MPL-2.0.txt"));
     }

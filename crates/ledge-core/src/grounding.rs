@@ -41,43 +41,9 @@ pub(crate) fn question_rarity(index: &Index, question: &str) -> Rarity {
     }
 }
 
-/// What the sources of one answer are weighed by: how rare the question's terms are in the
-/// whole index, and how strongly retrieval found each passage.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Weighing {
-    pub rarity: Rarity,
-    /// Each retrieved chunk's score (by chunk id); empty for pinned files, which were not
-    /// searched for.
-    pub retrieval: HashMap<i64, f32>,
-}
-
 /// The sources as the grounding sees them: `records[included[k]]` is source `k + 1`, the
-/// question's terms and the passages weighed by `weighing`.
-pub(crate) fn evidence(
-    records: &[ChunkRecord],
-    included: &[usize],
-    weighing: &Weighing,
-) -> Evidence {
-    // A passage without a score of its own counts as the weakest one found.
-    let weakest = weighing
-        .retrieval
-        .values()
-        .copied()
-        .fold(f32::INFINITY, f32::min);
-    let scores = if weighing.retrieval.is_empty() {
-        Vec::new()
-    } else {
-        included
-            .iter()
-            .map(|&index| {
-                records
-                    .get(index)
-                    .and_then(|record| weighing.retrieval.get(&record.chunk_id))
-                    .copied()
-                    .unwrap_or(weakest)
-            })
-            .collect()
-    };
+/// question's terms weighed by `rarity`.
+pub(crate) fn evidence(records: &[ChunkRecord], included: &[usize], rarity: &Rarity) -> Evidence {
     Evidence::new(
         included
             .iter()
@@ -106,8 +72,7 @@ pub(crate) fn evidence(
             })
             .collect(),
     )
-    .with_collection_rarity(weighing.rarity.clone())
-    .with_retrieval_scores(&scores)
+    .with_collection_rarity(rarity.clone())
 }
 
 /// Checks an answer sentence by sentence as its text streams in.

@@ -52,9 +52,6 @@ pub struct Evidence {
     /// How rare each of the question's terms is in the whole collection the sources were
     /// found in ([`Evidence::with_collection_rarity`]); empty when not known.
     collection: HashMap<String, f32>,
-    /// Per passage, its retrieval score over the best one's (1 for the best); empty when not
-    /// known.
-    pub(crate) retrieval: Vec<f32>,
 }
 
 fn add_words(to: &mut Terms, from: &Terms) {
@@ -139,7 +136,6 @@ impl Evidence {
             documents,
             frequency,
             collection: HashMap::new(),
-            retrieval: Vec::new(),
         }
     }
 
@@ -151,18 +147,6 @@ impl Evidence {
     /// then outscored the manual of the package that computes lengths.
     pub fn with_collection_rarity(mut self, rarity: HashMap<String, f32>) -> Evidence {
         self.collection = rarity;
-        self
-    }
-
-    /// The same evidence, with each passage's retrieval score (in passage order; any scale
-    /// where higher is better): a quote then weighs its passage by how strongly retrieval
-    /// found it rather than by its place in the list. Ignored unless there is one positive
-    /// score per passage.
-    pub fn with_retrieval_scores(mut self, scores: &[f32]) -> Evidence {
-        let best = scores.iter().copied().fold(0.0, f32::max);
-        if scores.len() == self.passages.len() && best > 0.0 {
-            self.retrieval = scores.iter().map(|s| (s / best).max(0.0)).collect();
-        }
         self
     }
 

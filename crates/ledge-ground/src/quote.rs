@@ -4,8 +4,7 @@
 //! A sentence scores by how much of the question's weight it covers (rare question words
 //! count most), with its headings counting at half weight (a sentence under "Patent
 //! licence" answers a question about patent licences even when it says only "grant"),
-//! discounted by how strongly retrieval found its source and when it is too short to say
-//! anything.
+//! discounted by its source's retrieval rank and when it is too short to say anything.
 //! The best sentence is quoted; a second and third follow when they cover what the first
 //! left out, or when they continue it (the first is short or ends with a colon).
 
@@ -67,15 +66,7 @@ const NUMBER_BONUS: f32 = 1.5;
 /// to do something or which function does it (see [`Terms::asks_name`]).
 const NAME_BONUS: f32 = 1.5;
 
-/// How fast a sentence's worth falls with its passage's retrieval score relative to the
-/// best passage's (the score to this power): under reciprocal rank fusion, a passage found
-/// nearly as well as the best keeps most of its worth wherever it is listed. Set on the
-/// answer benchmark's dev half (BENCHMARKS.md, "Answers", eighth round): 3 and 4 quoted two
-/// more answers of 49 than the rank discount, 2 and 6 none.
-const RETRIEVAL_POWER: f32 = 4.0;
-
-/// Without retrieval scores (pinned files), how fast a sentence's worth falls with its
-/// passage's place in the list: the passage ranked
+/// How fast a sentence's worth falls with its passage's retrieval rank: the passage ranked
 /// second counts 1/1.4, the fifth 1/2.6. Set on the answer benchmark's dev half over hybrid
 /// retrieval (BENCHMARKS.md, "Answers"): at 0.08, sentences of lower-ranked passages that
 /// shared more words with the question won, and the answer's first source was right for
@@ -169,16 +160,12 @@ fn reads_as_prose(sentence: &str) -> bool {
 }
 
 pub(crate) fn score(evidence: &Evidence, question: &Terms, unit: &Unit) -> f32 {
-    unranked_score(evidence, question, unit) * rank_factor(evidence, unit)
+    unranked_score(evidence, question, unit) * rank_factor(unit)
 }
 
-/// What a sentence's worth is kept for how strongly retrieval found its passage (its score
-/// against the best one's, or else its place in the list).
-fn rank_factor(evidence: &Evidence, unit: &Unit) -> f32 {
-    match evidence.retrieval.get(unit.passage) {
-        Some(relative) => relative.powf(RETRIEVAL_POWER),
-        None => 1.0 / (1.0 + RANK_DISCOUNT * unit.passage as f32),
-    }
+/// What a sentence's worth is kept for its passage's retrieval rank.
+fn rank_factor(unit: &Unit) -> f32 {
+    1.0 / (1.0 + RANK_DISCOUNT * unit.passage as f32)
 }
 
 /// How well a sentence answers `question` on its own, whatever its passage's rank.
@@ -245,7 +232,7 @@ impl Evidence {
         for unit in &self.units {
             let alone = unranked_score(self, &asked, unit);
             if let Some(slot) = best.get_mut(unit.passage) {
-                slot.ranked = slot.ranked.max(alone * rank_factor(self, unit));
+                slot.ranked = slot.ranked.max(alone * rank_factor(unit));
                 slot.alone = slot.alone.max(alone);
             }
         }
@@ -757,43 +744,6 @@ mod tests {
         // One more word of the question is not enough to outrank the first source...
         let one_more = sources("WAL checkpoints are started when the log fills up.");
         assert_eq!(one_more.quotes(asked, QuoteLimits::default())[0].n, 1);
-    }
-
-    #[test]
-    fn a_passage_is_weighed_by_how_strongly_retrieval_found_it_not_by_its_place() {
-        let sources = || {
-            Evidence::new(vec![
-                passage(
-                    1,
-                    "The \\endfoot command specifies rows to appear at the bottom of each page.",
-                    "",
-                ),
-                passage(2, "Tables can be set in several fonts.", ""),
-                passage(3, "A caption names the table.", ""),
-                passage(
-                    4,
-                    "The \\endhead command specifies rows to appear at the top of every page.",
-                    "",
-                ),
-            ])
-        };
-        let asked =
-            "How do I make the heading rows of a long table repeat at the top of each page?";
-        let first = |evidence: &Evidence| quoted(evidence, asked)[0].clone();
-        // Fourth in the list, the passage that answers loses to the first by place alone...
-        assert!(first(&sources()).contains("bottom"));
-        // ...wins when retrieval found it nearly as strongly as the first...
-        let close = sources().with_retrieval_scores(&[0.19, 0.1, 0.1, 0.185]);
-        assert!(
-            first(&close).contains("top of every page"),
-            "{:?}",
-            quoted(&close, asked)
-        );
-        // ...and loses again when retrieval found it much more weakly.
-        let weak = sources().with_retrieval_scores(&[0.19, 0.1, 0.1, 0.11]);
-        assert!(first(&weak).contains("bottom"));
-        // Scores that do not fit the passages are ignored.
-        assert!(first(&sources().with_retrieval_scores(&[0.1, 0.9])).contains("bottom"));
     }
 
     #[test]
