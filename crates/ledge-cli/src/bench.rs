@@ -104,6 +104,15 @@ enum Anchor<T> {
     Skipped { skipped: String },
 }
 
+impl<T> Anchor<T> {
+    /// Not run, because `--no-reference` said so.
+    fn left_out() -> Self {
+        Anchor::Skipped {
+            skipped: "left out (--no-reference)".into(),
+        }
+    }
+}
+
 #[derive(Debug, Serialize)]
 struct LlamaCppSide {
     binary: PathBuf,
@@ -198,9 +207,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     };
 
     let mlx_lm = if args.no_reference {
-        Anchor::Skipped {
-            skipped: "left out (--no-reference)".into(),
-        }
+        Anchor::left_out()
     } else {
         say("measuring mlx-lm on the same folder with the same token ids ...");
         mlx_lm(&dir, args.python.as_deref(), &prompts)?
@@ -217,9 +224,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
             let ledge = bench::embedder(&model, &options)
                 .with_context(|| format!("cannot measure {}", model.display()))?;
             let anchor = if args.no_reference {
-                Anchor::Skipped {
-                    skipped: "left out (--no-reference)".into(),
-                }
+                Anchor::left_out()
             } else {
                 say("measuring ONNX Runtime on the same texts ...");
                 onnx_embedder(&model, args.python.as_deref(), &ledge)?

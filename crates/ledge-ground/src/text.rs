@@ -535,14 +535,18 @@ const NUMBER_NOUNS: &[&str] = &[
     "port", "version", "year", "size", "number", "level", "limit", "length", "count",
 ];
 
-/// Whether `question` says one of `phrases` (whole words, lower case), or "what" or "which"
-/// with one of `nouns` among the three words after it.
-fn asks(question: &str, phrases: &[&str], nouns: &[&str]) -> bool {
-    let tokens = tokens(question);
+/// Whether the text of `tokens` says one of `phrases` (whole words, lower case).
+fn says(tokens: &[String], phrases: &[&str]) -> bool {
     let words = format!(" {} ", tokens.join(" "));
     phrases
         .iter()
         .any(|phrase| words.contains(&format!(" {phrase} ")))
+}
+
+/// Whether a question (its `tokens`) says one of `phrases`, or "what" or "which" with one of
+/// `nouns` among the three words after it.
+fn asks(tokens: &[String], phrases: &[&str], nouns: &[&str]) -> bool {
+    says(tokens, phrases)
         || tokens.iter().enumerate().any(|(i, token)| {
             matches!(token.as_str(), "what" | "which")
                 && tokens
@@ -657,22 +661,22 @@ fn code_names(text: &str) -> Vec<String> {
 /// The terms of `text` (a sentence or a question): stop words and, with
 /// `question`, the words questions are phrased with, left out.
 pub fn terms(text: &str, question: bool) -> Terms {
+    let all = tokens(text);
     let mut out = Terms {
-        asks_number: question && asks(text, ASKS_NUMBER, NUMBER_NOUNS),
-        asks_name: question && asks(text, ASKS_HOW, NAME_NOUNS),
+        asks_number: question && asks(&all, ASKS_NUMBER, NUMBER_NOUNS),
+        asks_name: question && asks(&all, ASKS_HOW, NAME_NOUNS),
         names: code_names(text),
         ..Terms::default()
     };
     if question {
-        for token in tokens(text) {
-            if !out.names.contains(&token) {
-                out.names.push(token);
+        for token in &all {
+            if !out.names.contains(token) {
+                out.names.push(token.clone());
             }
         }
     }
     let stop = stop_words();
     let asked = question_words();
-    let all = tokens(text);
     for (index, token) in all.iter().enumerate() {
         // "128MB", "5min", "five minutes": the number a measure states.
         if let Some(number) = measured_number(token, all.get(index + 1))
@@ -680,8 +684,7 @@ pub fn terms(text: &str, question: bool) -> Terms {
         {
             out.numbers.push(number);
         }
-        let token = token.clone();
-        if is_negation(&token) {
+        if is_negation(token) {
             out.negated = true;
             continue;
         }
@@ -719,14 +722,8 @@ pub fn terms(text: &str, question: bool) -> Terms {
         }
     }
     // "Out of the box", "unless I say otherwise": the question asks for the default.
-    if question && !out.contains(DEFAULT) {
-        let words = format!(" {} ", all.join(" "));
-        if DEFAULT_IDIOMS
-            .iter()
-            .any(|idiom| words.contains(&format!(" {idiom} ")))
-        {
-            out.words.push(DEFAULT.to_owned());
-        }
+    if question && !out.contains(DEFAULT) && says(&all, DEFAULT_IDIOMS) {
+        out.words.push(DEFAULT.to_owned());
     }
     out
 }
