@@ -9,6 +9,8 @@
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 
+use serde_json::json;
+
 /// Starts the app's binary with `extra` in its environment, waits until it answers, and
 /// returns what its `/proc/PID/status` says of transparent huge pages.
 fn huge_pages_of_the_app(extra: &[(&str, &str)]) -> String {
@@ -28,17 +30,22 @@ fn huge_pages_of_the_app(extra: &[(&str, &str)]) -> String {
     }
     let mut app = command.spawn().unwrap();
     let mut stdin = app.stdin.take().unwrap();
-    writeln!(
-        stdin,
-        r#"{{"jsonrpc":"2.0","id":1,"method":"initialize","params":{{"protocolVersion":"2025-06-18","capabilities":{{}},"clientInfo":{{"name":"test","version":"1"}}}}}}"#
-    )
-    .unwrap();
+    let initialize = json!({
+        "jsonrpc": "2.0", "id": 1, "method": "initialize",
+        "params": {
+            "protocolVersion": "2025-06-18",
+            "capabilities": {},
+            "clientInfo": {"name": "test", "version": "1"}
+        }
+    });
+    writeln!(stdin, "{initialize}").unwrap();
     stdin.flush().unwrap();
     let mut line = String::new();
     BufReader::new(app.stdout.take().unwrap())
         .read_line(&mut line)
         .unwrap();
-    assert!(line.contains(r#""id":1"#), "{line}");
+    let answer: serde_json::Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(answer["id"], 1, "{line}");
     let status = std::fs::read_to_string(format!("/proc/{}/status", app.id())).unwrap();
     drop(stdin);
     app.wait().unwrap();
