@@ -36,6 +36,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0005_compressed_texts.sql"),
     include_str!("migrations/0006_titles_and_definitions.sql"),
     include_str!("migrations/0007_embedding_windows.sql"),
+    include_str!("migrations/0008_embedded_under_document.sql"),
 ];
 
 /// Reads go through a memory map of up to this much of the catalog file instead of copying

@@ -3,8 +3,9 @@
 //!
 //! The embedder itself lives elsewhere (MLX, in `ledge-llm`); this crate only stores its
 //! vectors and searches them, so it never links a model runtime. Each chunk is embedded as its
-//! heading path, a blank line, and its text ([`embedding_text`]), so a passage deep in a
-//! section still carries the section's topic. An embedder that reads fewer tokens than a long
+//! document's name and heading path ([`document_heading`]), a blank line, and its text
+//! ([`embedding_text`]), so a passage deep in a section still carries the section's topic and
+//! the document's name. An embedder that reads fewer tokens than a long
 //! chunk holds cuts it into windows ([`ChunkEmbedder::chunk_texts`]), each under the heading
 //! and each with a vector of its own; a chunk scores as its best window.
 //!
@@ -34,9 +35,9 @@ pub trait ChunkEmbedder {
         texts: &[&str],
     ) -> std::result::Result<Vec<Vec<f32>>, Box<dyn std::error::Error + Send + Sync>>;
     /// The texts embedded for one chunk, each giving one of its vectors (search scores a
-    /// chunk by its best). The first must be the chunk's text as [`embedding_text`] makes it,
-    /// or its start: a vector stored before windows existed is kept as the first. The
-    /// default is that one text, for embedders that read any length (or truncate).
+    /// chunk by its best); `heading` is the one the index gives it, led by its document's
+    /// name. The default is the chunk's text as [`embedding_text`] makes it, one text, for
+    /// embedders that read any length (or truncate).
     fn chunk_texts(
         &mut self,
         heading: &str,
@@ -77,6 +78,35 @@ pub(crate) fn embedding_text(heading: &str, text: &str) -> String {
         text.to_owned()
     } else {
         format!("{heading}\n\n{text}")
+    }
+}
+
+/// The heading a chunk is embedded under: its heading path led by the document's name (its
+/// title, or its file's name when it has none), so that a passage of the Apache License is
+/// near a question that names the Apache License even where the passage never says so. The
+/// name is left out when the path's first heading already says it (a page's title and its
+/// first heading are usually one and the same).
+pub(crate) fn document_heading(title: &str, path: &str, heading: &str) -> String {
+    let title = title.trim();
+    let name = if title.is_empty() {
+        crate::fulltext::name_words(path)
+    } else {
+        title
+    };
+    if name.is_empty() {
+        return heading.to_owned();
+    }
+    if heading.is_empty() {
+        return name.to_owned();
+    }
+    let first = heading.split(" > ").next().unwrap_or(heading).trim();
+    let (name_lower, first_lower) = (name.to_lowercase(), first.to_lowercase());
+    if !first_lower.is_empty()
+        && (name_lower.contains(&first_lower) || first_lower.contains(&name_lower))
+    {
+        heading.to_owned()
+    } else {
+        format!("{name} > {heading}")
     }
 }
 
@@ -528,6 +558,37 @@ impl VectorCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_chunk_is_embedded_under_its_documents_name_unless_its_heading_says_it() {
+        let licence = "/usr/share/common-licenses/Apache-2.0";
+        // A plain text file: its title alone, or its title before its headings.
+        assert_eq!(
+            document_heading("Apache License", licence, ""),
+            "Apache License"
+        );
+        assert_eq!(
+            document_heading("Apache License", licence, "3. Grant of Patent License"),
+            "Apache License > 3. Grant of Patent License"
+        );
+        // No title: the file's name words.
+        assert_eq!(document_heading("", licence, ""), "Apache-2.0");
+        assert_eq!(
+            document_heading(" ", "/d/notes.md", "Intro"),
+            "notes > Intro"
+        );
+        // A page whose first heading is (part of) its title is not told its name twice.
+        let page = "/usr/share/doc/python3.11/html/library/asyncio.html";
+        let title = "asyncio — Asynchronous I/O — Python 3.11.2 documentation";
+        assert_eq!(
+            document_heading(title, page, "asyncio — Asynchronous I/O > Hello World!"),
+            "asyncio — Asynchronous I/O > Hello World!"
+        );
+        assert_eq!(
+            document_heading("String Functions", "/d/f.html", "9.4. string functions > x"),
+            "9.4. string functions > x"
+        );
+    }
 
     #[test]
     fn dot_agrees_with_a_plain_sum_at_every_length() {

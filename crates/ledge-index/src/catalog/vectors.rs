@@ -12,9 +12,10 @@ use crate::{Error, Result};
 pub(crate) struct PendingChunk {
     pub id: i64,
     pub heading: String,
+    /// Its file's title (empty when it has none) and path, the document it belongs to.
+    pub title: String,
+    pub path: String,
     pub text: String,
-    /// Its first window's vector is stored already (a row from before windows existed).
-    pub has_first: bool,
 }
 
 impl Catalog {
@@ -39,7 +40,7 @@ impl Catalog {
     }
 
     /// Up to `limit` chunks after chunk id `after` whose vectors for `model` are not all
-    /// there (none yet, or only the first from before windows existed), by id, and the last
+    /// there (none yet, or stale: made from an older form of the text), by id, and the last
     /// chunk id looked at (`None`: none left). A chunk whose stored text is damaged is left
     /// out with a warning (it cannot be embedded until its file is indexed again), so that it
     /// does not stop the others.
@@ -50,10 +51,12 @@ impl Catalog {
         limit: usize,
     ) -> Result<(Vec<PendingChunk>, Option<i64>)> {
         let mut statement = self.conn.prepare_cached(&format!(
-            "SELECT c.id, c.heading, e.chunk_id IS NOT NULL, {TEXT_COLUMNS} FROM chunks c
+            "SELECT c.id, c.heading, COALESCE(f.title, ''), f.path,
+                    {TEXT_COLUMNS} FROM chunks c
+             JOIN files f ON f.id = c.file_id
              LEFT JOIN chunk_texts t ON t.id = c.text_block
              LEFT JOIN embeddings e ON e.chunk_id = c.id AND e.model = ?1
-             WHERE c.id > ?2 AND (e.chunk_id IS NULL OR e.parts = 0)
+             WHERE c.id > ?2 AND (e.chunk_id IS NULL OR e.parts <= 0)
              ORDER BY c.id LIMIT ?3"
         ))?;
         let rows = statement
@@ -61,20 +64,22 @@ impl Catalog {
                 Ok((
                     row.get::<_, i64>(0)?,
                     row.get::<_, String>(1)?,
-                    row.get::<_, bool>(2)?,
-                    TextRef::from_row(row, 3)?,
+                    row.get::<_, String>(2)?,
+                    row.get::<_, String>(3)?,
+                    TextRef::from_row(row, 4)?,
                 ))
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         let last = rows.last().map(|(id, ..)| *id);
         let mut pending = Vec::with_capacity(rows.len());
-        for (id, heading, has_first, at) in rows {
+        for (id, heading, title, path, at) in rows {
             match self.chunk_text(id, at) {
                 Ok(text) => pending.push(PendingChunk {
                     id,
                     heading,
+                    title,
+                    path,
                     text,
-                    has_first,
                 }),
                 Err(error @ Error::ChunkTextUnreadable { .. }) => {
                     tracing::warn!(%error, "chunk not embedded");

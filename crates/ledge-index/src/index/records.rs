@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::{Index, SearchHit};
 use crate::Result;
+use crate::embed::document_heading;
 
 /// One chunk as stored in the catalog, with its text.
 #[derive(Debug, Clone, Serialize)]
@@ -33,32 +34,18 @@ pub struct ChunkRecord {
 }
 
 impl ChunkRecord {
-    /// The chunk's place in its document as one line, "file name — title — heading path"
-    /// (parts that are empty left out, and a title that is the first heading said once), for
-    /// an embedder to put before the chunk's text: a
-    /// passage under "Apache-2.0 — 3. Grant of Patent License" is about the Apache License
-    /// even where it never names it. The title is the file's, from
-    /// [`Index::file_title`] (or [`Index::context_headers`], which does both).
+    /// The heading the chunk is embedded under ([`Index::embed_pending`]): its document's name
+    /// (the file's title, or the file's name when it has none) before its heading path,
+    /// unless the path's first heading already says it: a passage under "Apache License > 3.
+    /// Grant of Patent License" is about the Apache License even where it never names it.
+    /// The title is the file's, from [`Index::file_title`] (or [`Index::context_headers`],
+    /// which does both).
     pub fn context_header(&self, title: Option<&str>) -> String {
-        let name = self
-            .path
-            .file_name()
-            .map(|n| n.to_string_lossy())
-            .unwrap_or_default();
-        // A Markdown file's title is its first heading, which also opens the heading path.
-        let title = title
-            .map(str::trim)
-            .filter(|title| self.heading.split(" > ").next().map(str::trim) != Some(title));
-        [
-            name.as_ref(),
+        document_heading(
             title.unwrap_or_default(),
-            self.heading.as_str(),
-        ]
-        .iter()
-        .map(|part| part.trim())
-        .filter(|part| !part.is_empty())
-        .collect::<Vec<_>>()
-        .join(" — ")
+            &self.path.to_string_lossy(),
+            &self.heading,
+        )
     }
 }
 

@@ -11,7 +11,9 @@ use std::sync::MutexGuard;
 use std::time::Instant;
 
 use super::{Index, SNIPPET_CHARS, SearchHit, first_chars};
-use crate::embed::{ChunkEmbedder, EmbedProgress, EmbedReport, VectorCache, dot, normalised};
+use crate::embed::{
+    ChunkEmbedder, EmbedProgress, EmbedReport, VectorCache, document_heading, dot, normalised,
+};
 use crate::progress::CancelToken;
 use crate::{Error, Result};
 
@@ -32,10 +34,10 @@ impl Index {
     /// time, each batch committed on its own: a cancel (checked between batches), an error or
     /// a kill loses at most the batch in flight, and the next run goes on from there.
     ///
-    /// Each chunk is sent as its heading path, a blank line and its text (just the text when
-    /// it has no heading), or as several such windows when the embedder cuts it
-    /// ([`ChunkEmbedder::chunk_texts`]); a chunk embedded before windows existed gets only its
-    /// missing windows. `progress` gets the counts at the start and after every batch; a
+    /// Each chunk is sent under its document's name and its heading path, a blank line, then
+    /// its text ([`document_heading`]), or as several such windows when the embedder cuts it
+    /// ([`ChunkEmbedder::chunk_texts`]). A chunk whose vectors are stale (made from an older
+    /// form of this text) is embedded again, its old vectors searched until then. `progress` gets the counts at the start and after every batch; a
     /// paused `cancel` waits between batches. An embedder failure is
     /// [`Error::Embedder`]; vectors of the wrong length (or a model id already stored with
     /// another length) are [`Error::DimensionMismatch`]; either way nothing of that batch is
@@ -86,13 +88,14 @@ impl Index {
             if pending.is_empty() {
                 continue;
             }
-            // Every window of every chunk of the batch, in one call to the embedder; a
-            // chunk whose first vector is stored already (from before windows) only gets the
-            // others.
+            // Every window of every chunk of the batch, in one call to the embedder.
             let mut windows: Vec<Vec<String>> = Vec::with_capacity(pending.len());
             for chunk in &pending {
                 let texts = embedder
-                    .chunk_texts(&chunk.heading, &chunk.text)
+                    .chunk_texts(
+                        &document_heading(&chunk.title, &chunk.path, &chunk.heading),
+                        &chunk.text,
+                    )
                     .map_err(failed)?;
                 if texts.is_empty() {
                     return Err(Error::Embedder {
@@ -104,8 +107,7 @@ impl Index {
             let refs: Vec<&str> = pending
                 .iter()
                 .zip(&windows)
-                .flat_map(|(chunk, texts)| texts.iter().skip(usize::from(chunk.has_first)))
-                .map(String::as_str)
+                .flat_map(|(_, texts)| texts.iter().map(String::as_str))
                 .collect();
             let vectors = if refs.is_empty() {
                 Vec::new()
@@ -124,9 +126,8 @@ impl Index {
             let mut vectors = vectors.into_iter();
             let mut rows = Vec::with_capacity(pending.len());
             for (chunk, texts) in pending.iter().zip(&windows) {
-                let first = usize::from(chunk.has_first);
                 let mut parts = Vec::with_capacity(texts.len());
-                for part in first..texts.len() {
+                for part in 0..texts.len() {
                     let Some(vector) = vectors.next() else {
                         break;
                     };

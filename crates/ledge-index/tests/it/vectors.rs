@@ -143,20 +143,48 @@ fn embed_all(index: &mut Index, embedder: &mut Embedder, batch: usize) -> Vec<Em
     seen
 }
 
-/// Every chunk of the corpus with the text the index embeds (heading, blank line, text).
+/// Every chunk of the corpus with the text the index embeds (its context header: document
+/// name and heading path; a blank line; its text).
 fn all_chunks(index: &Index, corpus: &Corpus) -> Vec<(i64, PathBuf, String)> {
     let mut out = Vec::new();
     for entry in walk(&corpus.docs) {
+        let title = index.file_title(&entry).unwrap();
         for chunk in index.file_chunks(&entry).unwrap() {
-            let text = if chunk.heading.is_empty() {
-                chunk.text.clone()
-            } else {
-                format!("{}\n\n{}", chunk.heading, chunk.text)
-            };
+            let text = with_heading(&chunk.context_header(title.as_deref()), &chunk.text);
             out.push((chunk.chunk_id, chunk.path, text));
         }
     }
     out
+}
+
+#[test]
+fn chunks_are_embedded_under_their_documents_name() {
+    let corpus = Corpus::new();
+    let mut index = corpus.open();
+    corpus.add(&mut index, &IndexOptions::default());
+    let mut embedder = Embedder::new();
+    embed_all(&mut index, &mut embedder, 64);
+    let apache = corpus.docs.join("licenses/Apache-2.0");
+    assert_eq!(
+        index.file_title(&apache).unwrap().as_deref(),
+        Some("Apache License")
+    );
+    let chunks = all_chunks(&index, &corpus);
+    let patents = chunks
+        .iter()
+        .find(|(_, path, text)| path == &apache && text.contains("litigation is filed"))
+        .unwrap();
+    assert!(
+        patents.2.starts_with("Apache License"),
+        "{:?}",
+        &patents.2[..80]
+    );
+    // The vector stored is the one of that text, name included.
+    let hits = index
+        .vector_search(MODEL, &bag_of_words(&patents.2, DIMS), 1)
+        .unwrap();
+    assert_eq!(ids(&hits), [patents.0]);
+    assert!(hits[0].score > 0.999, "{}", hits[0].score);
 }
 
 fn walk(root: &std::path::Path) -> Vec<PathBuf> {
@@ -591,28 +619,36 @@ fn a_long_chunk_gets_a_vector_per_window_and_is_found_by_its_best() {
         .into_iter()
         .map(|(id, _, _)| {
             let record = &index.chunks(&[id]).unwrap()[0];
-            (id, windows_of(&record.heading, &record.text, words))
+            let header = &index.context_headers(&[id]).unwrap()[0].1;
+            (id, windows_of(header, &record.text, words))
         })
         .collect();
     let windows: usize = chunk_windows.iter().map(|(_, w)| w.len()).sum();
     assert!(windows as u64 > chunks + 20, "too few long chunks to test");
 
-    // First embedded as before windows existed: one vector per chunk; those rows are then
-    // marked as written by an older Ledge (parts 0), as migration 0007 leaves them.
+    // First embedded whole, one vector per chunk; those rows are then marked stale, as
+    // migration 0008 leaves vectors made from an older form of the text (parts -1).
     embed_all(&mut index, &mut Embedder::new(), 16);
     drop(index);
     let catalog = corpus.index_dir.join("catalog.sqlite3");
     rusqlite::Connection::open(&catalog)
         .unwrap()
-        .execute("UPDATE embeddings SET parts = 0", [])
+        .execute("UPDATE embeddings SET parts = -1", [])
         .unwrap();
 
-    // The windowed run embeds only what is missing: every window but the first.
+    // Stale vectors are still searched until they are replaced...
     let mut index = corpus.open();
+    assert_eq!(index.embedding_status(MODEL).unwrap(), (chunks, chunks));
+    let (id, _, text) = &all_chunks(&index, &corpus)[5];
+    let hits = index
+        .vector_search(MODEL, &bag_of_words(text, DIMS), 1)
+        .unwrap();
+    assert_eq!(ids(&hits), [*id]);
+    // ... and the next run embeds every chunk again, every window of it.
     let mut windowed = Embedder::new();
     windowed.window_words = Some(words);
     let progress = embed_all(&mut index, &mut windowed, 16);
-    assert_eq!(windowed.texts, windows - chunk_windows.len());
+    assert_eq!(windowed.texts, windows);
     assert_eq!(progress.first().unwrap().done, 0);
     assert_eq!(progress.last().unwrap().done, chunks);
     assert_eq!(index.embedding_status(MODEL).unwrap(), (chunks, chunks));
