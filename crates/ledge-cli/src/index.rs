@@ -207,8 +207,8 @@ fn embed_new_chunks(index: &mut Index, quiet: bool) -> Result<()> {
     let Some(entry) = registry.embedding_model(None)? else {
         return Ok(());
     };
-    let (embedded, total) = index.embedding_status(&entry.name)?;
-    if embedded >= total {
+    let (done, total) = index.embedding_progress(&entry.name)?;
+    if done >= total {
         return Ok(());
     }
     ledge_llm::Runtime::init().context("cannot start MLX")?;

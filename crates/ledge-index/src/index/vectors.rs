@@ -221,9 +221,17 @@ impl Index {
         self.vector_search_filtered(model_id, query, Some(&chunk_ids), limit)
     }
 
-    /// (chunks with a vector for `model_id`, chunks in the index).
+    /// (chunks with a vector for `model_id`, chunks in the index): how much of the index
+    /// search by meaning reaches, stale vectors included.
     pub fn embedding_status(&self, model_id: &str) -> Result<(u64, u64)> {
         self.catalog.embedding_counts(model_id)
+    }
+
+    /// (chunks whose vectors for `model_id` are complete and current, chunks in the index):
+    /// an embedding run ([`embed_pending`](Self::embed_pending)) has the rest to do, stale
+    /// vectors included.
+    pub fn embedding_progress(&self, model_id: &str) -> Result<(u64, u64)> {
+        self.catalog.embedding_progress(model_id)
     }
 
     /// Deletes every vector stored for `model_id` (to re-embed with a changed model, or to

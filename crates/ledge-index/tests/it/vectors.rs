@@ -639,6 +639,7 @@ fn a_long_chunk_gets_a_vector_per_window_and_is_found_by_its_best() {
     // Stale vectors are still searched until they are replaced...
     let mut index = corpus.open();
     assert_eq!(index.embedding_status(MODEL).unwrap(), (chunks, chunks));
+    assert_eq!(index.embedding_progress(MODEL).unwrap(), (0, chunks));
     let (id, _, text) = &all_chunks(&index, &corpus)[5];
     let hits = index
         .vector_search(MODEL, &bag_of_words(text, DIMS), 1)
@@ -652,6 +653,7 @@ fn a_long_chunk_gets_a_vector_per_window_and_is_found_by_its_best() {
     assert_eq!(progress.first().unwrap().done, 0);
     assert_eq!(progress.last().unwrap().done, chunks);
     assert_eq!(index.embedding_status(MODEL).unwrap(), (chunks, chunks));
+    assert_eq!(index.embedding_progress(MODEL).unwrap(), (chunks, chunks));
     let mut again = Embedder::new();
     again.window_words = Some(words);
     embed_all(&mut index, &mut again, 16);
