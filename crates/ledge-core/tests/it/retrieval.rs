@@ -117,3 +117,30 @@ fn a_question_the_files_cannot_answer_finds_nothing() {
             .collect::<Vec<_>>()
     );
 }
+
+/// `make run`'s question names the Apache License; the MPL's termination clauses share most
+/// of its words and its meaning, and ranked above Apache's section 3 while chunks were
+/// embedded without their document's name.
+#[test]
+fn a_question_naming_a_document_finds_that_documents_passage_first() {
+    let fixture = Fixture::new();
+    fixture.index(true);
+    let index = Index::open(&fixture.data_dir.index_dir()).unwrap();
+    let mut embedder = EmbeddingModel::load(&embedding_model()).unwrap();
+    let question = "Under the Apache License, when do the patent licenses granted to me terminate?";
+    for mode in [Mode::Dense, Mode::Hybrid] {
+        let settings = RetrievalSettings {
+            mode,
+            ..RetrievalSettings::default()
+        };
+        let embedder: Option<&mut dyn QueryEmbedder> = Some(&mut embedder);
+        let retrieval = retrieve(&index, embedder, question, &settings).unwrap();
+        let first = &retrieval.passages[0].chunk;
+        assert!(
+            first.path.ends_with("apache-2.0.txt") && first.text.contains("litigation is filed"),
+            "{mode:?}: {}:{} first",
+            first.path.display(),
+            first.line_start
+        );
+    }
+}
