@@ -37,8 +37,9 @@ impl Index {
     /// Each chunk is sent under its document's name and its heading path, a blank line, then
     /// its text ([`document_heading`]), or as several such windows when the embedder cuts it
     /// ([`ChunkEmbedder::chunk_texts`]). A chunk whose vectors are stale (made from an older
-    /// form of this text) is embedded again, its old vectors searched until then. `progress` gets the counts at the start and after every batch; a
-    /// paused `cancel` waits between batches. An embedder failure is
+    /// form of this text) is embedded again, its old vectors searched until then. `progress`
+    /// gets the counts at the start and after every batch; a paused `cancel` waits between
+    /// batches. An embedder failure is
     /// [`Error::Embedder`]; vectors of the wrong length (or a model id already stored with
     /// another length) are [`Error::DimensionMismatch`]; either way nothing of that batch is
     /// stored.
@@ -104,11 +105,7 @@ impl Index {
                 }
                 windows.push(texts);
             }
-            let refs: Vec<&str> = pending
-                .iter()
-                .zip(&windows)
-                .flat_map(|(_, texts)| texts.iter().map(String::as_str))
-                .collect();
+            let refs: Vec<&str> = windows.iter().flatten().map(String::as_str).collect();
             let vectors = if refs.is_empty() {
                 Vec::new()
             } else {
