@@ -613,6 +613,26 @@ fn table(report: &Report) -> String {
         Anchor::Skipped { skipped } => text.push_str(&format!("llama.cpp: {skipped}\n")),
     }
     text.push_str(&decode_limit(report));
+    if !ledge.figures.graph_prefill.is_empty() {
+        let speeds: Vec<String> = ledge
+            .figures
+            .prefill
+            .iter()
+            .zip(&ledge.figures.graph_prefill)
+            .map(|(host, graph)| {
+                format!(
+                    "{} tokens {:.1} tok/s ({:.2}x)",
+                    graph.prompt_tokens,
+                    graph.tokens_per_second,
+                    host.tokens_per_second / graph.tokens_per_second.max(1e-9)
+                )
+            })
+            .collect();
+        text.push_str(&format!(
+            "Ledge's prefill with the attention in MLX's own CPU kernels instead: {}\n",
+            speeds.join(", ")
+        ));
+    }
     match &report.embedding {
         Anchor::Ran(e) => {
             let bound = e.ledge.bound_texts_per_second();

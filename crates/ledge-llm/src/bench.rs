@@ -74,6 +74,10 @@ pub struct DecoderBench {
     pub load_seconds: f64,
     /// Time to first token by prompt length.
     pub prefill: Vec<PrefillFigure>,
+    /// The same prompts with the attention in MLX's own graph instead of on the host
+    /// ([`LanguageModel::set_host_attention`]): measured on the CPU only, where the two
+    /// differ.
+    pub graph_prefill: Vec<PrefillFigure>,
     /// Decode speed.
     pub decode: DecodeFigure,
     /// The process's peak resident memory after the runs, in MiB (where the platform says).
@@ -130,7 +134,7 @@ pub fn decoder(dir: &Path, options: &DecoderBenchOptions) -> Result<(DecoderBenc
     }
     warm_page_cache(dir)?;
     let started = Instant::now();
-    let (model, tokenizer) = load_model(dir)?;
+    let (mut model, tokenizer) = load_model(dir)?;
     let load_seconds = started.elapsed().as_secs_f64();
 
     let context = model.config().max_position_embeddings;
@@ -150,21 +154,36 @@ pub fn decoder(dir: &Path, options: &DecoderBenchOptions) -> Result<(DecoderBenc
     };
 
     first_token(&model, &prompts.warmup)?;
-    let mut prefill = Vec::with_capacity(prompts.prompts.len());
-    for ids in &prompts.prompts {
-        let (elapsed, _) = first_token(&model, ids)?;
-        let seconds = elapsed.as_secs_f64().max(1e-9);
-        prefill.push(PrefillFigure {
-            prompt_tokens: ids.len(),
-            time_to_first_token_ms: seconds * 1000.0,
-            tokens_per_second: ids.len() as f64 / seconds,
-        });
-    }
+    let time_prefill = |model: &LanguageModel| -> Result<Vec<PrefillFigure>> {
+        let mut figures = Vec::with_capacity(prompts.prompts.len());
+        for ids in &prompts.prompts {
+            let (elapsed, _) = first_token(model, ids)?;
+            let seconds = elapsed.as_secs_f64().max(1e-9);
+            figures.push(PrefillFigure {
+                prompt_tokens: ids.len(),
+                time_to_first_token_ms: seconds * 1000.0,
+                tokens_per_second: ids.len() as f64 / seconds,
+            });
+        }
+        Ok(figures)
+    };
+    let prefill = time_prefill(&model)?;
     let decode = decode(&model, &prompts.decode_prompt, options.decode_tokens)?;
+    // Before the graph's runs, which hold whole score matrices.
+    let peak_rss_mib = peak_rss_bytes().map(mib);
+    let graph_prefill = if crate::Runtime::init()?.device() == crate::ComputeDevice::Cpu {
+        model.set_host_attention(false);
+        let figures = time_prefill(&model)?;
+        model.set_host_attention(true);
+        figures
+    } else {
+        Vec::new()
+    };
     let bench = DecoderBench {
         load_seconds,
         prefill,
-        peak_rss_mib: peak_rss_bytes().map(mib),
+        graph_prefill,
+        peak_rss_mib,
         bytes_per_token: model.bytes_per_token(decode.prompt_tokens + decode.tokens / 2),
         decode,
     };

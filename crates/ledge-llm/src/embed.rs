@@ -44,7 +44,7 @@ use tokenizers::{Tokenizer, TruncationDirection, TruncationParams, TruncationStr
 
 use crate::{Error, Result};
 
-mod host;
+use crate::host;
 
 /// Texts run through the model together; bounds the memory one evaluation takes.
 pub const BATCH: usize = 32;

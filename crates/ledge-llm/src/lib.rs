@@ -15,6 +15,7 @@ pub mod embed;
 mod error;
 pub mod generate;
 pub mod gguf;
+mod host;
 pub mod import;
 pub mod model;
 mod model_files;

@@ -158,6 +158,15 @@ impl LanguageModel {
         self.decoder.bytes_per_token(position)
     }
 
+    /// Whether a prompt's attention runs on the host CPU (the default when MLX computes on
+    /// the CPU, where its own softmax and mask kernels are slow; see the `host` module) or
+    /// in MLX's graph (the default on Metal, and always for a single decoded token). Both
+    /// give the same logits to f32 rounding; switching is for measurements and for checking
+    /// one path against the other.
+    pub fn set_host_attention(&mut self, on: bool) {
+        self.decoder.set_host_attention(on);
+    }
+
     /// An empty KV cache for this model.
     pub fn new_cache(&self) -> KvCache {
         KvCache::new(self.decoder.windows())

@@ -14,7 +14,14 @@ use super::cache::{KvCache, LayerCache};
 use super::config::ModelConfig;
 use super::layers::{Linear, Mask, RmsNorm, Rope, dim, gelu_tanh_gate, scalar, swiglu};
 use super::weights::Weights;
-use crate::{Error, Result};
+use crate::{Error, Result, host};
+
+/// The fewest query × key scores per head for which a pass attends on the host (when it
+/// does at all: see `LanguageModel::set_host_attention`). Below it, evaluating the graph in
+/// the middle of the pass costs about what the host saves: Qwen2.5-Coder-0.5B on 2 cores,
+/// four runs each, prefilled a 64-token prompt (4,096 scores) ~5% slower on the host and a
+/// 128-token one (16,384) ~20% faster (BENCHMARKS.md, `ledge bench`).
+const HOST_ATTENTION_MIN_SCORES: usize = 8_192;
 
 /// What a family adds to the plain Llama block.
 #[derive(Debug, Clone, Copy, Default)]
@@ -100,6 +107,9 @@ pub(crate) struct Decoder {
     head_dim: i32,
     scale: f32,
     hidden: usize,
+    /// Whether a pass of several tokens attends on the host CPU (`crate::host`) instead of
+    /// in MLX's graph: the default when MLX computes on the CPU.
+    host_attention: bool,
 }
 
 impl Decoder {
@@ -281,7 +291,16 @@ impl Decoder {
             head_dim: dim(hd)?,
             scale: attention_scale,
             hidden: h,
+            host_attention: matches!(
+                mlx_rs::Device::try_default().and_then(|device| device.get_type()),
+                Ok(mlx_rs::DeviceType::Cpu)
+            ),
         })
+    }
+
+    /// See [`LanguageModel::set_host_attention`](super::LanguageModel::set_host_attention).
+    pub(crate) fn set_host_attention(&mut self, on: bool) {
+        self.host_attention = on;
     }
 
     /// Bytes one decode step at `position` (tokens already in the cache) reads from memory:
@@ -453,12 +472,75 @@ impl Decoder {
         let v = to_heads_first(&v)?;
         let first_key = offset - layer.kept_at(offset);
         let (state, keys, values) = layer.append(k, v, offset, t)?;
-        let mask = Mask::new(t, offset, first_key, a.window)?;
-        let out = mask.attend(&q, &keys, &values, self.scale)?;
-        let out =
-            out.transpose_axes(&[0, 2, 1, 3])?
-                .reshape(&[1, t_i, self.heads * self.head_dim])?;
+        let keys_seen = keys
+            .shape()
+            .get(2)
+            .map_or(0, |&n| usize::try_from(n).unwrap_or(0));
+        let on_host = self.host_attention
+            && t > 1
+            && t * keys_seen >= HOST_ATTENTION_MIN_SCORES
+            && q.dtype() == Dtype::Float32;
+        let out = if on_host {
+            self.attend_on_host(&q, &keys, &values, a.window)?
+        } else {
+            let mask = Mask::new(t, offset, first_key, a.window)?;
+            mask.attend(&q, &keys, &values, self.scale)?
+                .transpose_axes(&[0, 2, 1, 3])?
+                .reshape(&[1, t_i, self.heads * self.head_dim])?
+        };
         Ok((a.o.forward(&out)?, state))
+    }
+
+    /// Causal attention of `q` (`[1, heads, T, D]`) over `keys` and `values` (`[1,
+    /// kv_heads, K, D]`, the last T the new tokens' own) on the host, as `[1, T, heads · D]`.
+    /// It evaluates the graph so far: worth it for a prompt's tokens, not for one decoded
+    /// token (whose graph MLX builds and runs in one go) nor for a short prompt (see
+    /// [`HOST_ATTENTION_MIN_SCORES`]).
+    fn attend_on_host(
+        &self,
+        q: &Array,
+        keys: &Array,
+        values: &Array,
+        window: Option<usize>,
+    ) -> Result<Array> {
+        let size = |array: &Array, axis: usize| -> usize {
+            array
+                .shape()
+                .get(axis)
+                .map_or(0, |&n| usize::try_from(n).unwrap_or(0))
+        };
+        let shape = host::CausalShape {
+            queries: size(q, 2),
+            keys: size(keys, 2),
+            heads: size(q, 1),
+            kv_heads: size(keys, 1),
+            head_dim: size(q, 3),
+            window,
+        };
+        // The cache hands out views of its buffers; the host reads rows in order.
+        let (q, keys, values) = (q.contiguous()?, keys.contiguous()?, values.contiguous()?);
+        mlx_rs::transforms::eval([&q, &keys, &values])?;
+        let width = shape.heads * shape.head_dim;
+        let mut out = vec![0.0f32; shape.queries * width];
+        let done = host::causal_attention(
+            q.try_as_slice::<f32>()?,
+            keys.try_as_slice::<f32>()?,
+            values.try_as_slice::<f32>()?,
+            &mut out,
+            shape,
+            self.scale,
+        );
+        if !done {
+            return Err(Error::InvalidSetting(format!(
+                "attention inputs of unexpected shapes: queries {:?}, keys {:?}",
+                q.shape(),
+                keys.shape()
+            )));
+        }
+        Ok(Array::from_slice(
+            &out,
+            &[1, dim(shape.queries)?, dim(width)?],
+        ))
     }
 }
 
