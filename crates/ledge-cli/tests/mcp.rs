@@ -67,6 +67,7 @@ fn check_session(seen: &Value, docs: &Path) {
     assert_eq!(folder["files_indexed"], 3);
     let passages = folder["chunks"].as_u64().unwrap();
     assert_eq!(folders["structured"]["embedded"]["passages"], passages);
+    assert_eq!(folders["structured"]["embedded"]["current"], passages);
     assert!(folders["text"].as_str().unwrap().contains("3 files"));
 
     // search: ranked passages, Apache's grant of patent licence first, each one the file's

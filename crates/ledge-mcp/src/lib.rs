@@ -262,7 +262,15 @@ impl LedgeTools {
             let index = lock_index(&assistant)?;
             let folders = index.folders()?;
             let embedded = match embedder_id {
-                Some(id) => Some(index.embedding_status(&id)?),
+                Some(id) => {
+                    let (searchable, total) = index.embedding_status(&id)?;
+                    let (current, _) = index.embedding_progress(&id)?;
+                    Some(render::Reach {
+                        searchable,
+                        current,
+                        total,
+                    })
+                }
                 None => None,
             };
             Ok((folders, embedded))

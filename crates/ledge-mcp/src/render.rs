@@ -109,8 +109,19 @@ fn ago(unix_seconds: i64) -> String {
     }
 }
 
+/// How far search by meaning reaches, for one embedding model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reach {
+    /// Passages with a vector, stale ones included: those search by meaning finds.
+    pub searchable: u64,
+    /// Passages whose vectors are current (made from the text the embedder reads now).
+    pub current: u64,
+    /// Passages in the index.
+    pub total: u64,
+}
+
 /// The indexed folders, one line each, then how much is found by meaning.
-pub fn folders(folders: &[FolderInfo], embedded: Option<(u64, u64)>) -> String {
+pub fn folders(folders: &[FolderInfo], embedded: Option<Reach>) -> String {
     if folders.is_empty() {
         return "No folder is indexed yet: the person adds folders in Ledge's settings or with \
                 `ledge index add FOLDER`."
@@ -138,21 +149,81 @@ pub fn folders(folders: &[FolderInfo], embedded: Option<(u64, u64)>) -> String {
         out.push('\n');
     }
     match embedded {
-        Some((done, total)) if done >= total => {
-            out.push_str("Every passage can be found by meaning as well as by words.\n");
+        Some(reach) if reach.searchable >= reach.total => {
+            out.push_str("Every passage can be found by meaning as well as by words");
+            if reach.current < reach.total {
+                // After an upgrade that changed what a vector is made from (catalog
+                // migration 0008): the old vectors serve until they are replaced.
+                out.push_str(&format!(
+                    "; {} of them through vectors an older version of Ledge made, which the \
+                     next embedding run replaces (the app's, or `ledge index refresh`)",
+                    reach.total - reach.current
+                ));
+            }
+            out.push_str(".\n");
         }
-        Some((done, total)) => out.push_str(&format!(
-            "{done} of {total} passages can be found by meaning so far (the rest by words).\n"
+        Some(reach) => out.push_str(&format!(
+            "{} of {} passages can be found by meaning so far (the rest by words).\n",
+            reach.searchable, reach.total
         )),
         None => out.push_str("No embedding model is loaded: passages are found by words.\n"),
     }
     out
 }
 
-/// The folders as JSON.
-pub fn folders_json(folders: &[FolderInfo], embedded: Option<(u64, u64)>) -> serde_json::Value {
+pub fn folders_json(folders: &[FolderInfo], embedded: Option<Reach>) -> serde_json::Value {
     json!({
         "folders": folders,
-        "embedded": embedded.map(|(done, total)| json!({ "passages": done, "of": total })),
+        "embedded": embedded.map(|reach| json!({
+            "passages": reach.searchable,
+            "current": reach.current,
+            "of": reach.total,
+        })),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one_folder() -> Vec<FolderInfo> {
+        vec![FolderInfo {
+            path: "/home/someone/Documents".into(),
+            options: Default::default(),
+            scanned_at: None,
+            files_indexed: 3,
+            files_skipped: 0,
+            files_failed: 0,
+            chunks: 40,
+            bytes: 10_000,
+            problems: 0,
+        }]
+    }
+
+    #[test]
+    fn the_folders_say_how_far_search_by_meaning_reaches() {
+        let listed = one_folder();
+        let reach = |searchable, current| {
+            Some(Reach {
+                searchable,
+                current,
+                total: 40,
+            })
+        };
+        let all = folders(&listed, reach(40, 40));
+        assert!(all.contains("Every passage can be found by meaning as well as by words.\n"));
+        assert!(!all.contains("older version"));
+
+        // Upgraded: every passage still found by meaning, 30 through old vectors.
+        let stale = folders(&listed, reach(40, 10));
+        assert!(stale.contains("Every passage can be found by meaning as well as by words; 30 of them through vectors an older version of Ledge made"), "{stale}");
+        let json = folders_json(&listed, reach(40, 10));
+        assert_eq!(json["embedded"]["passages"], 40);
+        assert_eq!(json["embedded"]["current"], 10);
+        assert_eq!(json["embedded"]["of"], 40);
+
+        let partly = folders(&listed, reach(25, 25));
+        assert!(partly.contains("25 of 40 passages can be found by meaning so far"));
+        assert!(folders(&listed, None).contains("found by words"));
+    }
 }
