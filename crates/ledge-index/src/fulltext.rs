@@ -50,6 +50,9 @@ use crate::{Error, Result};
 const WRITER_MEMORY: usize = 64 * 1024 * 1024;
 const WRITER_THREADS: usize = 2;
 
+/// How long [`FullText::writer`] waits for a busy lock before reporting the index busy.
+const WRITER_LOCK_GRACE: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// The analyser of prose fields (text, heading path, title). Its name is part of the schema:
 /// an index written with another analyser (tantivy's `en_stem` before stop words) has another
 /// schema, so it is rebuilt from the catalog when opened.
@@ -274,16 +277,29 @@ impl FullText {
         Ok(FullText::open(path)?.0)
     }
 
-    /// The writer; only one process may hold it.
+    /// The writer; only one process may hold it. A lock found busy is tried again for up to
+    /// [`WRITER_LOCK_GRACE`] before the index is reported busy: a writer just dropped in this
+    /// process can hold the lock a moment longer while its threads finish (seen as a rare
+    /// `Busy` in a test that closes an index and opens it again under load).
     pub fn writer(&self) -> Result<IndexWriter> {
-        self.index
-            .writer_with_num_threads(WRITER_THREADS, WRITER_MEMORY)
-            .map_err(|error| match error {
-                TantivyError::LockFailure(LockError::LockBusy, _) => Error::Busy {
-                    path: self.path.clone(),
-                },
-                other => other.into(),
-            })
+        let started = std::time::Instant::now();
+        loop {
+            match self
+                .index
+                .writer_with_num_threads(WRITER_THREADS, WRITER_MEMORY)
+            {
+                Ok(writer) => return Ok(writer),
+                Err(TantivyError::LockFailure(LockError::LockBusy, _)) => {
+                    if started.elapsed() >= WRITER_LOCK_GRACE {
+                        return Err(Error::Busy {
+                            path: self.path.clone(),
+                        });
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                Err(other) => return Err(other.into()),
+            }
+        }
     }
 
     pub fn add(&self, writer: &IndexWriter, chunk: &ChunkDoc) -> Result<()> {
