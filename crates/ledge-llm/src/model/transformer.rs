@@ -481,7 +481,7 @@ impl Decoder {
             && t * keys_seen >= HOST_ATTENTION_MIN_SCORES
             && q.dtype() == Dtype::Float32;
         let out = if on_host {
-            self.attend_on_host(&q, &keys, &values, a.window)?
+            self.attend_on_host(&q, &keys, &values, (t, keys_seen), a.window)?
         } else {
             let mask = Mask::new(t, offset, first_key, a.window)?;
             mask.attend(&q, &keys, &values, self.scale)?
@@ -501,20 +501,16 @@ impl Decoder {
         q: &Array,
         keys: &Array,
         values: &Array,
+        (queries, keys_seen): (usize, usize),
         window: Option<usize>,
     ) -> Result<Array> {
-        let size = |array: &Array, axis: usize| -> usize {
-            array
-                .shape()
-                .get(axis)
-                .map_or(0, |&n| usize::try_from(n).unwrap_or(0))
-        };
+        let count = |n: i32| usize::try_from(n).unwrap_or(0);
         let shape = host::CausalShape {
-            queries: size(q, 2),
-            keys: size(keys, 2),
-            heads: size(q, 1),
-            kv_heads: size(keys, 1),
-            head_dim: size(q, 3),
+            queries,
+            keys: keys_seen,
+            heads: count(self.heads),
+            kv_heads: count(self.kv_heads),
+            head_dim: count(self.head_dim),
             window,
         };
         // The cache hands out views of its buffers; the host reads rows in order.
